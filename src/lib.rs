@@ -1,0 +1,1 @@
+//! Appwrite Realtime for the browser.
