@@ -1,3 +1,17 @@
 //! Sans-IO protocol engine for Appwrite Realtime.
 //!
-//! No browser, no clock, no randomness: callers feed inputs with the current time and drain outputs.
+//! No browser, no clock, no randomness: callers feed inputs with the current time and drain
+//! outputs. [`Session`] is the state machine; [`channel`] and [`query`] build the strings it
+//! subscribes with; [`RawFrame`] decodes server frames from any serde data format.
+
+pub mod channel;
+mod frame;
+mod json;
+pub mod query;
+mod session;
+
+pub use frame::{Ack, Event, FrameError, RawData, RawFrame, RawSubscriptions, ServerFrame};
+pub use session::{
+    Config, ConnectionState, Endpoint, ErrorKind, Instant, Output, Presence, PresenceError,
+    RealtimeError, Session, SubscribeError, SubscriptionKey, UpdateError,
+};

@@ -1,0 +1,1235 @@
+//! The connection state machine: subscriptions, acks, heartbeat, backoff, rate limits.
+//!
+//! Sans-IO: every input carries `now`; outputs are drained with [`Session::poll_output`] after
+//! every input or command, and [`Session::poll_timeout`] names the one deadline to arm a timer for.
+
+use crate::frame::{self, Ack, Event, FrameError, ServerFrame, SubscribeRow};
+use crate::query::{validate_query, QueryError};
+use core::ops::{Add, Sub};
+use core::time::Duration;
+use std::collections::VecDeque;
+
+/// Milliseconds since an epoch the driver picks (`performance.now()` in the browser).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant(pub u64);
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Add<Duration> for Instant {
+    type Output = Instant;
+    fn add(self, duration: Duration) -> Instant {
+        Instant(self.0.saturating_add(millis(duration)))
+    }
+}
+
+impl Sub for Instant {
+    type Output = Duration;
+    /// Saturates at zero when `earlier` is later.
+    fn sub(self, earlier: Instant) -> Duration {
+        Duration::from_millis(self.0.saturating_sub(earlier.0))
+    }
+}
+
+/// Timing and randomness knobs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Interval between pings once `connected` (20 s).
+    pub ping_interval: Duration,
+    /// No pong within this after a ping closes the socket with 4000 and reconnects (10 s).
+    pub pong_timeout: Duration,
+    /// Upper bound of the first retry delay; doubles per attempt (1 s).
+    pub backoff_initial: Duration,
+    /// Cap of the retry delay bound (30 s).
+    pub backoff_max: Duration,
+    /// Attempts reset only after `connected` held this long (10 s).
+    pub stable_after: Duration,
+    /// After error 1013, non-ping sends wait this long (60 s, the server's window).
+    pub rate_limit_window: Duration,
+    /// Seeds the jitter and the subscription id prefix (the driver uses `Math.random()`).
+    pub jitter_seed: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            ping_interval: Duration::from_secs(20),
+            pong_timeout: Duration::from_secs(10),
+            backoff_initial: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(30),
+            stable_after: Duration::from_secs(10),
+            rate_limit_window: Duration::from_secs(60),
+            jitter_seed: 0,
+        }
+    }
+}
+
+/// Where to connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Realtime base URL, e.g. `ws://127.0.0.1:8787/v1`.
+    pub realtime: String,
+    /// Project id; must not be empty.
+    pub project: String,
+    /// Account JWT, sent as `&jwt=`.
+    pub jwt: Option<String>,
+}
+
+impl Endpoint {
+    fn url(&self) -> String {
+        let mut url = format!(
+            "{}/realtime?project={}",
+            self.realtime,
+            url_encode(&self.project)
+        );
+        if let Some(jwt) = &self.jwt {
+            url.push_str("&jwt=");
+            url.push_str(&url_encode(jwt));
+        }
+        url
+    }
+}
+
+/// `encodeURIComponent`.
+fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// A stable handle for one user subscription; its wire id may change on `update`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SubscriptionKey(pub u64);
+
+/// The user's presence; only the latest is kept and it is re-sent after every `connected`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    /// Free text, at most 2048 characters.
+    pub status: String,
+    /// Presence document id (server Key rule); the server mints one when absent.
+    pub presence_id: Option<String>,
+    /// A JSON object, already serialised.
+    pub metadata_json: Option<String>,
+    /// Permission strings such as `read("any")`.
+    pub permissions: Vec<String>,
+}
+
+/// What the socket is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// No socket and nothing to connect for.
+    Idle,
+    /// A socket was requested; not open yet.
+    Connecting,
+    /// The socket is open; waiting for the server's `connected`.
+    Open,
+    /// `connected` received; subscriptions flow.
+    Connected,
+    /// Waiting to reconnect.
+    Reconnecting {
+        /// 1 for the first retry after a loss.
+        attempt: u32,
+        /// When the next socket is requested.
+        at: Instant,
+    },
+    /// The server refused the connection for good (1008, 401 or 403 at connect).
+    Failed,
+}
+
+/// What an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// An `error` frame from the server.
+    Server,
+    /// A frame this client could not understand.
+    Protocol,
+    /// The server's message rate limit (1013); sends resume after the window.
+    RateLimited,
+    /// A connect-time refusal; no retry.
+    Terminal,
+    /// No pong in time; the socket was closed with 4000.
+    PongTimeout,
+    /// The socket closed unexpectedly; `code` is the close code.
+    Closed,
+}
+
+/// An error for `onError` listeners and failed subscriptions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RealtimeError {
+    /// The server's code, the close code, or -1 for protocol errors.
+    pub code: i64,
+    /// Human-readable text (the server's own where there is one).
+    pub message: String,
+    /// The category.
+    pub kind: ErrorKind,
+}
+
+/// Something for the driver to do or report.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output<P> {
+    /// Open a socket to `url` (drop any previous one first, without reporting its events).
+    Connect {
+        /// Full URL with query string.
+        url: String,
+    },
+    /// Send one text frame.
+    Send(String),
+    /// Close the current socket; the session already treats it as gone.
+    Close {
+        /// 1000, or 4000 after a pong timeout.
+        code: u16,
+    },
+    /// Hand one event to these subscriptions, in this order.
+    Deliver {
+        /// Receivers, in subscription creation order.
+        targets: Vec<SubscriptionKey>,
+        /// The event.
+        event: Event<P>,
+    },
+    /// The server acknowledged the subscription's latest subscribe or update.
+    Subscribed(SubscriptionKey),
+    /// The subscription was rejected and removed.
+    SubscribeFailed {
+        /// The removed subscription.
+        key: SubscriptionKey,
+        /// Why.
+        error: RealtimeError,
+    },
+    /// For `onError` listeners.
+    Error(RealtimeError),
+    /// The connection state changed.
+    StateChanged(ConnectionState),
+    /// The connection's user, from `connected` or an `authentication` response.
+    Authenticated {
+        /// The account model, or `None` when the server sent none.
+        user: Option<P>,
+    },
+}
+
+/// Why `subscribe` refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscribeError {
+    /// No endpoint was set, or its project is empty.
+    MissingProject,
+    /// The channel list is empty.
+    NoChannels,
+    /// A query the server would reject.
+    InvalidQuery {
+        /// Position in the query list.
+        index: usize,
+        /// The server's code and text.
+        error: QueryError,
+    },
+}
+
+/// Why `update` refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateError {
+    /// The key is not a live subscription (unsubscribed or failed).
+    UnknownSubscription,
+    /// The new channel list is empty.
+    NoChannels,
+    /// A query the server would reject.
+    InvalidQuery {
+        /// Position in the query list.
+        index: usize,
+        /// The server's code and text.
+        error: QueryError,
+    },
+}
+
+/// Why `upsert_presence` refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PresenceError {
+    /// No endpoint was set, or its project is empty.
+    MissingProject,
+    /// `status` is longer than 2048 characters.
+    StatusTooLong,
+    /// `presence_id` breaks the server's Key rule.
+    InvalidPresenceId,
+    /// `metadata_json` is not a JSON object.
+    MetadataNotObject,
+}
+
+/// The server's Key rule for ids: 1–36 of `[A-Za-z0-9._-]`, not starting with `.`, `_`, `-`.
+fn is_valid_key(id: &str) -> bool {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
+    (1..=36).contains(&id.len()) && id.bytes().all(allowed) && !id.starts_with(['.', '_', '-'])
+}
+
+/// splitmix64: tiny, seedable, good enough for jitter and id prefixes.
+#[derive(Debug, Clone)]
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Subscription {
+    key: SubscriptionKey,
+    wire_id: String,
+    channels: Vec<String>,
+    queries: Vec<String>,
+    /// Bumped by every update; `Subscribed` is emitted once per version.
+    version: u64,
+    reported_version: Option<u64>,
+    // Per connection:
+    /// The server must be told the current version.
+    dirty: bool,
+    /// Version sent and not yet acknowledged; newer versions wait for it, so two versions of
+    /// one id are never in flight (the server may process frames concurrently).
+    in_flight: Option<u64>,
+    /// The server may hold this wire id.
+    on_server: bool,
+    /// Send alone, to find which row of a failed batch was bad.
+    isolate: bool,
+}
+
+impl Subscription {
+    fn reset_for_new_connection(&mut self) {
+        self.dirty = true;
+        self.in_flight = None;
+        self.on_server = false;
+        self.isolate = false;
+    }
+}
+
+/// A wire id the server must forget.
+#[derive(Debug, Clone)]
+struct Retired {
+    wire_id: String,
+    /// Its subscribe is still in flight; unsubscribing first could lose the race.
+    subscribe_in_flight: bool,
+    unsubscribe_in_flight: bool,
+}
+
+#[derive(Debug, Clone)]
+struct PresenceSlot {
+    presence: Presence,
+    dirty: bool,
+    in_flight: bool,
+}
+
+/// A request sent on this connection and not yet answered (FIFO, for error attribution).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Request {
+    Subscribe(Vec<String>),
+    Unsubscribe(Vec<String>),
+    Authentication,
+    Presence,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Auth {
+    NotNeeded,
+    /// Waits for the first subscribe ack (a subscription-less connection loses its context).
+    Wanted,
+    InFlight,
+}
+
+/// State that lives and dies with one socket.
+#[derive(Debug, Clone)]
+struct Link {
+    connected_at: Option<Instant>,
+    requests: VecDeque<Request>,
+    first_ack_seen: bool,
+    auth: Auth,
+    next_ping: Option<Instant>,
+    pong_deadline: Option<Instant>,
+    flush_at: Option<Instant>,
+    hold_until: Option<Instant>,
+}
+
+impl Link {
+    fn new() -> Self {
+        Link {
+            connected_at: None,
+            requests: VecDeque::new(),
+            first_ack_seen: false,
+            auth: Auth::NotNeeded,
+            next_ping: None,
+            pong_deadline: None,
+            flush_at: None,
+            hold_until: None,
+        }
+    }
+}
+
+/// The Appwrite Realtime protocol engine for one socket's worth of subscriptions.
+#[derive(Debug)]
+pub struct Session<P> {
+    config: Config,
+    endpoint: Option<Endpoint>,
+    session: Option<String>,
+    rng: SplitMix,
+    id_prefix: String,
+    next_key: u64,
+    next_wire: u64,
+    subscriptions: Vec<Subscription>,
+    retired: Vec<Retired>,
+    presence: Option<PresenceSlot>,
+    state: ConnectionState,
+    link: Link,
+    /// Retries since the last stable connection.
+    attempt: u32,
+    outputs: VecDeque<Output<P>>,
+}
+
+impl<P> Session<P> {
+    /// A session with no endpoint and nothing subscribed.
+    pub fn new(config: Config) -> Self {
+        let mut rng = SplitMix(config.jitter_seed);
+        // 12 hex digits: distinct per instance, and digits/letters satisfy the Key rule's start.
+        let id_prefix = format!("{:012x}", rng.next() >> 16);
+        Session {
+            config,
+            endpoint: None,
+            session: None,
+            rng,
+            id_prefix,
+            next_key: 0,
+            next_wire: 0,
+            subscriptions: Vec::new(),
+            retired: Vec::new(),
+            presence: None,
+            state: ConnectionState::Idle,
+            link: Link::new(),
+            attempt: 0,
+            outputs: VecDeque::new(),
+        }
+    }
+
+    /// The current connection state.
+    pub fn state(&self) -> ConnectionState {
+        self.state
+    }
+
+    /// The wire id a subscription currently uses, if it is live.
+    pub fn wire_id(&self, key: SubscriptionKey) -> Option<&str> {
+        self.find(key)
+            .map(|index| self.subscriptions[index].wire_id.as_str())
+    }
+
+    /// Sets where to connect; an active or retrying connection moves to it at once.
+    pub fn set_endpoint(&mut self, now: Instant, endpoint: Endpoint) {
+        if self.endpoint.as_ref() == Some(&endpoint) {
+            return;
+        }
+        self.endpoint = Some(endpoint);
+        if self.socket_active() || matches!(self.state, ConnectionState::Reconnecting { .. }) {
+            self.attempt = 0;
+            self.restart(now);
+        }
+    }
+
+    /// Sets the base64 session for in-band `authentication`. While connected a new session is
+    /// sent in-band; clearing it reconnects, so the socket drops the old user's roles.
+    pub fn set_session(&mut self, now: Instant, session: Option<String>) {
+        let cleared = session.is_none() && self.session.is_some();
+        self.session = session;
+        if self.state != ConnectionState::Connected {
+            return;
+        }
+        if cleared {
+            self.restart(now);
+        } else {
+            self.link.auth = Auth::Wanted;
+            self.request_flush(now);
+        }
+    }
+
+    /// Adds a subscription; it is sent on the next flush (deadline `now`) once connected.
+    pub fn subscribe(
+        &mut self,
+        now: Instant,
+        channels: Vec<String>,
+        queries: Vec<String>,
+    ) -> Result<SubscriptionKey, SubscribeError> {
+        if !self.has_project() {
+            return Err(SubscribeError::MissingProject);
+        }
+        let channels = dedupe(channels);
+        if channels.is_empty() {
+            return Err(SubscribeError::NoChannels);
+        }
+        if let Some((index, error)) = first_invalid_query(&queries) {
+            return Err(SubscribeError::InvalidQuery { index, error });
+        }
+        self.next_key += 1;
+        let key = SubscriptionKey(self.next_key);
+        let wire_id = self.mint_wire_id();
+        self.subscriptions.push(Subscription {
+            key,
+            wire_id,
+            channels,
+            queries,
+            version: 0,
+            reported_version: None,
+            dirty: true,
+            in_flight: None,
+            on_server: false,
+            isolate: false,
+        });
+        self.ensure_connecting(now);
+        self.request_flush(now);
+        Ok(key)
+    }
+
+    /// Changes a subscription. Query-only changes keep the wire id; a channel change takes a
+    /// new one (the server's re-subscribe is additive, so the old id must be unsubscribed) and
+    /// routing switches at once.
+    pub fn update(
+        &mut self,
+        now: Instant,
+        key: SubscriptionKey,
+        channels: Option<Vec<String>>,
+        queries: Option<Vec<String>>,
+    ) -> Result<(), UpdateError> {
+        let index = self.find(key).ok_or(UpdateError::UnknownSubscription)?;
+        let channels = channels.map(dedupe);
+        if channels.as_ref().is_some_and(Vec::is_empty) {
+            return Err(UpdateError::NoChannels);
+        }
+        if let Some((index, error)) = queries.as_deref().and_then(first_invalid_query) {
+            return Err(UpdateError::InvalidQuery { index, error });
+        }
+        if let Some(channels) = channels {
+            let current = &self.subscriptions[index].channels;
+            let same_set =
+                channels.len() == current.len() && channels.iter().all(|c| current.contains(c));
+            if !same_set {
+                let wire_id = self.mint_wire_id();
+                let subscription = &mut self.subscriptions[index];
+                let old_id = core::mem::replace(&mut subscription.wire_id, wire_id);
+                let was_on_server = subscription.on_server;
+                let subscribe_in_flight = subscription.in_flight.is_some();
+                subscription.reset_for_new_connection();
+                if was_on_server {
+                    self.retire(old_id, subscribe_in_flight);
+                }
+            }
+            self.subscriptions[index].channels = channels;
+        }
+        let subscription = &mut self.subscriptions[index];
+        if let Some(queries) = queries {
+            subscription.queries = queries;
+        }
+        subscription.version += 1;
+        subscription.dirty = true;
+        self.request_flush(now);
+        Ok(())
+    }
+
+    /// Removes a subscription; unknown keys are ignored. The socket stays open.
+    pub fn unsubscribe(&mut self, now: Instant, key: SubscriptionKey) {
+        if let Some(index) = self.find(key) {
+            let subscription = self.subscriptions.remove(index);
+            if subscription.on_server {
+                self.retire(subscription.wire_id, subscription.in_flight.is_some());
+            }
+            self.request_flush(now);
+        }
+    }
+
+    /// Sets the presence (latest wins); sent once connected and, with in-band auth, after it.
+    pub fn upsert_presence(
+        &mut self,
+        now: Instant,
+        presence: Presence,
+    ) -> Result<(), PresenceError> {
+        if !self.has_project() {
+            return Err(PresenceError::MissingProject);
+        }
+        if presence.status.chars().count() > 2048 {
+            return Err(PresenceError::StatusTooLong);
+        }
+        if presence
+            .presence_id
+            .as_deref()
+            .is_some_and(|id| !is_valid_key(id))
+        {
+            return Err(PresenceError::InvalidPresenceId);
+        }
+        let mut presence = presence;
+        if let Some(metadata) = &presence.metadata_json {
+            let parsed = crate::json::parse(metadata);
+            let Ok(object @ crate::json::JsonValue::Object(_)) = parsed else {
+                return Err(PresenceError::MetadataNotObject);
+            };
+            let mut minified = String::new();
+            object.write(&mut minified);
+            presence.metadata_json = Some(minified);
+        }
+        self.presence = Some(PresenceSlot {
+            presence,
+            dirty: true,
+            in_flight: false,
+        });
+        self.ensure_connecting(now);
+        self.request_flush(now);
+        Ok(())
+    }
+
+    /// Drops every subscription and the presence, closes with 1000, and stays idle.
+    pub fn disconnect(&mut self, _now: Instant) {
+        if self.socket_active() {
+            self.outputs.push_back(Output::Close { code: 1000 });
+        }
+        self.subscriptions.clear();
+        self.retired.clear();
+        self.presence = None;
+        self.link = Link::new();
+        self.attempt = 0;
+        self.set_state(ConnectionState::Idle);
+    }
+
+    /// The socket opened.
+    pub fn handle_open(&mut self, _now: Instant) {
+        if self.state == ConnectionState::Connecting {
+            self.set_state(ConnectionState::Open);
+        }
+    }
+
+    /// The socket closed or failed (1006 and friends).
+    pub fn handle_close(&mut self, now: Instant, code: u16) {
+        if self.socket_active() {
+            self.report(
+                i64::from(code),
+                format!("Socket closed with code {code}"),
+                ErrorKind::Closed,
+            );
+            self.lose_connection(now, Duration::ZERO);
+        }
+    }
+
+    /// A frame that could not be decoded; reported, never fatal.
+    pub fn handle_bad_frame(&mut self, _now: Instant, error: FrameError) {
+        self.report(-1, error.to_string(), ErrorKind::Protocol);
+    }
+
+    /// One decoded server frame.
+    pub fn handle_frame(&mut self, now: Instant, frame: ServerFrame<P>) {
+        if !self.socket_active() {
+            return;
+        }
+        match frame {
+            ServerFrame::Connected { user, .. } => self.on_connected(now, user),
+            ServerFrame::Event(event) => self.on_event(event),
+            ServerFrame::Response {
+                to,
+                success,
+                acks,
+                user,
+                ..
+            } => match to.as_str() {
+                "subscribe" => self.on_subscribe_ack(now, &acks),
+                "unsubscribe" => self.on_unsubscribe_ack(now, &acks),
+                "authentication" => self.on_authentication(now, success, user),
+                "presence" => {
+                    self.take_request(|r| *r == Request::Presence);
+                    if let Some(slot) = &mut self.presence {
+                        slot.in_flight = false;
+                    }
+                }
+                other => self.report(
+                    -1,
+                    format!("response to unknown request `{other}`"),
+                    ErrorKind::Protocol,
+                ),
+            },
+            ServerFrame::Error { code, message } => self.on_error(now, code, message),
+            ServerFrame::Pong => self.link.pong_deadline = None,
+        }
+    }
+
+    /// The timer armed from [`Session::poll_timeout`] fired (late is fine).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        match self.state {
+            ConnectionState::Reconnecting { at, .. } if at <= now => self.connect(),
+            ConnectionState::Connected => {
+                if self
+                    .link
+                    .pong_deadline
+                    .is_some_and(|deadline| deadline <= now)
+                {
+                    self.outputs.push_back(Output::Close { code: 4000 });
+                    let message = "No pong within the timeout".to_string();
+                    self.report(4000, message, ErrorKind::PongTimeout);
+                    self.lose_connection(now, Duration::ZERO);
+                    return;
+                }
+                if self.link.next_ping.is_some_and(|at| at <= now) {
+                    self.outputs.push_back(Output::Send(frame::encode_ping()));
+                    self.link.next_ping = Some(now + self.config.ping_interval);
+                    if self.link.pong_deadline.is_none() {
+                        self.link.pong_deadline = Some(now + self.config.pong_timeout);
+                    }
+                }
+                if self.flush_deadline().is_some_and(|at| at <= now) {
+                    self.flush();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The next output, or `None` when drained.
+    pub fn poll_output(&mut self) -> Option<Output<P>> {
+        self.outputs.pop_front()
+    }
+
+    /// The earliest deadline the driver must call [`Session::handle_timeout`] at.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.state {
+            ConnectionState::Reconnecting { at, .. } => Some(at),
+            ConnectionState::Connected => [
+                self.link.next_ping,
+                self.link.pong_deadline,
+                self.flush_deadline(),
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
+            _ => None,
+        }
+    }
+
+    // ---- internals ----
+
+    fn find(&self, key: SubscriptionKey) -> Option<usize> {
+        self.subscriptions.iter().position(|s| s.key == key)
+    }
+
+    fn has_project(&self) -> bool {
+        self.endpoint
+            .as_ref()
+            .is_some_and(|e| !e.project.is_empty())
+    }
+
+    fn socket_active(&self) -> bool {
+        matches!(
+            self.state,
+            ConnectionState::Connecting | ConnectionState::Open | ConnectionState::Connected
+        )
+    }
+
+    fn mint_wire_id(&mut self) -> String {
+        self.next_wire += 1;
+        // 12 + 1 + at most 20 digits = 33 characters: within the Key rule's 36.
+        format!("{}-{}", self.id_prefix, self.next_wire)
+    }
+
+    fn set_state(&mut self, state: ConnectionState) {
+        if self.state != state {
+            self.state = state;
+            self.outputs.push_back(Output::StateChanged(state));
+        }
+    }
+
+    fn report(&mut self, code: i64, message: String, kind: ErrorKind) {
+        self.outputs.push_back(Output::Error(RealtimeError {
+            code,
+            message,
+            kind,
+        }));
+    }
+
+    fn retire(&mut self, wire_id: String, subscribe_in_flight: bool) {
+        self.retired.push(Retired {
+            wire_id,
+            subscribe_in_flight,
+            unsubscribe_in_flight: false,
+        });
+    }
+
+    fn ensure_connecting(&mut self, _now: Instant) {
+        if matches!(self.state, ConnectionState::Idle | ConnectionState::Failed) {
+            self.connect();
+        }
+    }
+
+    /// Requests a new socket; every per-connection fact starts over.
+    fn connect(&mut self) {
+        let Some(endpoint) = &self.endpoint else {
+            self.set_state(ConnectionState::Idle);
+            return;
+        };
+        let url = endpoint.url();
+        self.forget_connection();
+        self.outputs.push_back(Output::Connect { url });
+        self.set_state(ConnectionState::Connecting);
+    }
+
+    /// Closes any socket and connects again now.
+    fn restart(&mut self, _now: Instant) {
+        if self.socket_active() {
+            self.outputs.push_back(Output::Close { code: 1000 });
+        }
+        self.connect();
+    }
+
+    fn forget_connection(&mut self) {
+        self.link = Link::new();
+        self.retired.clear();
+        for subscription in &mut self.subscriptions {
+            subscription.reset_for_new_connection();
+        }
+        if let Some(slot) = &mut self.presence {
+            slot.dirty = true;
+            slot.in_flight = false;
+        }
+    }
+
+    /// The socket is gone: retry with full-jitter backoff, or go idle if nothing needs it.
+    fn lose_connection(&mut self, now: Instant, minimum_delay: Duration) {
+        let stable = self
+            .link
+            .connected_at
+            .is_some_and(|at| now - at >= self.config.stable_after);
+        self.forget_connection();
+        if self.subscriptions.is_empty() && self.presence.is_none() {
+            self.set_state(ConnectionState::Idle);
+            return;
+        }
+        if stable {
+            self.attempt = 0;
+        }
+        let initial = millis(self.config.backoff_initial);
+        let doubled = if self.attempt >= 63 {
+            u64::MAX
+        } else {
+            initial.saturating_mul(1 << self.attempt)
+        };
+        let ceiling = doubled.min(millis(self.config.backoff_max));
+        let jitter = self.rng.next() % ceiling.saturating_add(1);
+        let delay = Duration::from_millis(jitter).max(minimum_delay);
+        self.attempt = self.attempt.saturating_add(1);
+        self.set_state(ConnectionState::Reconnecting {
+            attempt: self.attempt,
+            at: now + delay,
+        });
+    }
+
+    fn request_flush(&mut self, now: Instant) {
+        if self.link.flush_at.is_none_or(|at| now < at) {
+            self.link.flush_at = Some(now);
+        }
+    }
+
+    /// The flush deadline, pushed past a rate-limit hold, and only when something is waiting.
+    fn flush_deadline(&self) -> Option<Instant> {
+        let at = self.link.flush_at?;
+        if !self.has_sendable_work() {
+            return None;
+        }
+        Some(self.link.hold_until.map_or(at, |hold| hold.max(at)))
+    }
+
+    fn has_sendable_work(&self) -> bool {
+        self.subscriptions
+            .iter()
+            .any(|s| s.dirty && s.in_flight.is_none())
+            || self
+                .retired
+                .iter()
+                .any(|r| !r.subscribe_in_flight && !r.unsubscribe_in_flight)
+            || (self.link.auth == Auth::Wanted && self.link.first_ack_seen)
+            || self.presence_sendable()
+    }
+
+    fn presence_sendable(&self) -> bool {
+        let auth_settled = !matches!(self.link.auth, Auth::Wanted | Auth::InFlight);
+        auth_settled
+            && self
+                .presence
+                .as_ref()
+                .is_some_and(|slot| slot.dirty && !slot.in_flight)
+    }
+
+    /// Sends everything waiting: one subscribe frame (plus one per isolated row), one
+    /// unsubscribe frame, then authentication and presence when their turn has come.
+    fn flush(&mut self) {
+        self.link.flush_at = None;
+        self.link.hold_until = None;
+        let mut batch = Vec::new();
+        let mut isolated = Vec::new();
+        for (index, subscription) in self.subscriptions.iter().enumerate() {
+            if subscription.dirty && subscription.in_flight.is_none() {
+                if subscription.isolate {
+                    isolated.push(vec![index]);
+                } else {
+                    batch.push(index);
+                }
+            }
+        }
+        if !batch.is_empty() {
+            isolated.insert(0, batch);
+        }
+        for indices in isolated {
+            let rows: Vec<SubscribeRow<'_>> = indices
+                .iter()
+                .map(|&i| {
+                    let s = &self.subscriptions[i];
+                    SubscribeRow {
+                        id: &s.wire_id,
+                        channels: &s.channels,
+                        queries: &s.queries,
+                    }
+                })
+                .collect();
+            self.outputs
+                .push_back(Output::Send(frame::encode_subscribe(&rows)));
+            let ids = rows.iter().map(|row| row.id.to_string()).collect();
+            self.link.requests.push_back(Request::Subscribe(ids));
+            for i in indices {
+                let subscription = &mut self.subscriptions[i];
+                subscription.dirty = false;
+                subscription.in_flight = Some(subscription.version);
+                subscription.on_server = true;
+            }
+        }
+        let mut unsubscribe = Vec::new();
+        for retired in &mut self.retired {
+            if !retired.subscribe_in_flight && !retired.unsubscribe_in_flight {
+                retired.unsubscribe_in_flight = true;
+                unsubscribe.push(retired.wire_id.clone());
+            }
+        }
+        if !unsubscribe.is_empty() {
+            self.outputs
+                .push_back(Output::Send(frame::encode_unsubscribe(&unsubscribe)));
+            self.link
+                .requests
+                .push_back(Request::Unsubscribe(unsubscribe));
+        }
+        if self.link.auth == Auth::Wanted && self.link.first_ack_seen {
+            if let Some(session) = &self.session {
+                self.outputs
+                    .push_back(Output::Send(frame::encode_authentication(session)));
+                self.link.requests.push_back(Request::Authentication);
+                self.link.auth = Auth::InFlight;
+            } else {
+                self.link.auth = Auth::NotNeeded;
+            }
+        }
+        if self.presence_sendable() {
+            if let Some(slot) = &mut self.presence {
+                self.outputs
+                    .push_back(Output::Send(frame::encode_presence(&slot.presence)));
+                self.link.requests.push_back(Request::Presence);
+                slot.dirty = false;
+                slot.in_flight = true;
+            }
+        }
+    }
+
+    fn take_request(&mut self, matches: impl Fn(&Request) -> bool) -> Option<Request> {
+        let index = self.link.requests.iter().position(matches)?;
+        self.link.requests.remove(index)
+    }
+
+    fn on_connected(&mut self, now: Instant, user: Option<P>) {
+        if self.state == ConnectionState::Connected {
+            return;
+        }
+        self.set_state(ConnectionState::Connected);
+        self.link.connected_at = Some(now);
+        self.link.next_ping = Some(now + self.config.ping_interval);
+        self.link.auth = if self.session.is_some() && user.is_none() {
+            Auth::Wanted
+        } else {
+            Auth::NotNeeded
+        };
+        if user.is_some() {
+            self.outputs.push_back(Output::Authenticated { user });
+        }
+        self.request_flush(now);
+    }
+
+    fn on_event(&mut self, event: Event<P>) {
+        let targets: Vec<SubscriptionKey> = self
+            .subscriptions
+            .iter()
+            .filter(|s| event.subscriptions.contains(&s.wire_id))
+            .filter(|s| s.channels.iter().any(|c| event.channels.contains(c)))
+            .map(|s| s.key)
+            .collect();
+        if !targets.is_empty() {
+            self.outputs.push_back(Output::Deliver { targets, event });
+        }
+    }
+
+    fn on_subscribe_ack(&mut self, now: Instant, acks: &[Ack]) {
+        self.link.first_ack_seen = true;
+        let ids: Vec<String> = acks.iter().map(|ack| ack.subscription_id.clone()).collect();
+        self.take_request(|r| *r == Request::Subscribe(ids.clone()));
+        for id in &ids {
+            if let Some(subscription) = self.subscriptions.iter_mut().find(|s| &s.wire_id == id) {
+                let Some(version) = subscription.in_flight.take() else {
+                    continue;
+                };
+                subscription.isolate = false;
+                let latest = !subscription.dirty && version == subscription.version;
+                if latest && subscription.reported_version != Some(version) {
+                    subscription.reported_version = Some(version);
+                    self.outputs.push_back(Output::Subscribed(subscription.key));
+                }
+            } else if let Some(retired) = self.retired.iter_mut().find(|r| &r.wire_id == id) {
+                retired.subscribe_in_flight = false;
+            }
+        }
+        self.request_flush(now);
+    }
+
+    fn on_unsubscribe_ack(&mut self, now: Instant, acks: &[Ack]) {
+        let ids: Vec<String> = acks.iter().map(|ack| ack.subscription_id.clone()).collect();
+        self.take_request(|r| *r == Request::Unsubscribe(ids.clone()));
+        self.retired
+            .retain(|r| !(r.unsubscribe_in_flight && ids.contains(&r.wire_id)));
+        self.request_flush(now);
+    }
+
+    fn on_authentication(&mut self, now: Instant, success: Option<bool>, user: Option<P>) {
+        self.take_request(|r| *r == Request::Authentication);
+        if self.link.auth == Auth::InFlight {
+            self.link.auth = Auth::NotNeeded;
+        }
+        if success == Some(true) {
+            self.outputs.push_back(Output::Authenticated { user });
+        } else {
+            self.report(
+                -1,
+                "Authentication was not accepted".to_string(),
+                ErrorKind::Server,
+            );
+        }
+        self.request_flush(now);
+    }
+
+    fn on_error(&mut self, now: Instant, code: i64, message: String) {
+        let error = RealtimeError {
+            code,
+            message,
+            kind: ErrorKind::Server,
+        };
+        if self.state != ConnectionState::Connected {
+            self.on_connect_error(now, error);
+            return;
+        }
+        match code {
+            1008 => {
+                // The server drops the socket after an in-band 1008; reconnecting restores context.
+                self.outputs.push_back(Output::Error(error));
+                self.outputs.push_back(Output::Close { code: 1000 });
+                self.lose_connection(now, Duration::ZERO);
+            }
+            1013 => {
+                self.outputs.push_back(Output::Error(RealtimeError {
+                    kind: ErrorKind::RateLimited,
+                    ..error
+                }));
+                self.hold_and_requeue(now);
+            }
+            1003 => {
+                self.outputs.push_back(Output::Error(error.clone()));
+                self.attribute_request_error(now, error);
+            }
+            401 | 404 => {
+                // Presence without a user (401) or user not found (404): only presence answers so.
+                self.outputs.push_back(Output::Error(error));
+                if self.take_request(|r| *r == Request::Presence).is_some() {
+                    if let Some(slot) = &mut self.presence {
+                        slot.in_flight = false;
+                    }
+                }
+            }
+            _ => self.outputs.push_back(Output::Error(error)),
+        }
+    }
+
+    /// An error before `connected`: the server is about to drop the socket.
+    fn on_connect_error(&mut self, now: Instant, error: RealtimeError) {
+        self.outputs.push_back(Output::Close { code: 1000 });
+        if matches!(error.code, 1008 | 401 | 403) {
+            let error = RealtimeError {
+                kind: ErrorKind::Terminal,
+                ..error
+            };
+            self.outputs.push_back(Output::Error(error.clone()));
+            for subscription in core::mem::take(&mut self.subscriptions) {
+                self.outputs.push_back(Output::SubscribeFailed {
+                    key: subscription.key,
+                    error: error.clone(),
+                });
+            }
+            self.presence = None;
+            self.forget_connection();
+            self.set_state(ConnectionState::Failed);
+            return;
+        }
+        let minimum_delay = if error.code == 1013 {
+            self.config.rate_limit_window
+        } else {
+            Duration::ZERO
+        };
+        let kind = if error.code == 1013 {
+            ErrorKind::RateLimited
+        } else {
+            ErrorKind::Server
+        };
+        self.outputs
+            .push_back(Output::Error(RealtimeError { kind, ..error }));
+        self.lose_connection(now, minimum_delay);
+    }
+
+    /// 1013 dropped some frame, we cannot tell which: everything unanswered goes again after
+    /// the window, coalesced with whatever accumulates meanwhile.
+    fn hold_and_requeue(&mut self, now: Instant) {
+        self.link.requests.clear();
+        for subscription in &mut self.subscriptions {
+            if subscription.in_flight.take().is_some() {
+                subscription.dirty = true;
+            }
+        }
+        for retired in &mut self.retired {
+            retired.subscribe_in_flight = false;
+            retired.unsubscribe_in_flight = false;
+        }
+        if self.link.auth == Auth::InFlight {
+            self.link.auth = Auth::Wanted;
+        }
+        if let Some(slot) = self.presence.as_mut().filter(|slot| slot.in_flight) {
+            slot.in_flight = false;
+            slot.dirty = true;
+        }
+        self.link.hold_until = Some(now + self.config.rate_limit_window);
+        self.request_flush(now);
+    }
+
+    /// Error frames carry no correlation id: blame the oldest unanswered request (or the
+    /// authentication when the text says so). A failed multi-row subscribe is re-sent one row
+    /// per frame to find the bad row; a failed single row removes its subscription.
+    fn attribute_request_error(&mut self, now: Instant, error: RealtimeError) {
+        let about_session = error.message.contains("Session");
+        let request = if about_session {
+            self.take_request(|r| *r == Request::Authentication)
+        } else {
+            self.link.requests.pop_front()
+        };
+        match request {
+            Some(Request::Subscribe(ids)) => {
+                let single = ids.len() == 1;
+                for id in ids {
+                    if let Some(index) = self.subscriptions.iter().position(|s| s.wire_id == id) {
+                        let subscription = &mut self.subscriptions[index];
+                        subscription.in_flight = None;
+                        if single {
+                            let failed = self.subscriptions.remove(index);
+                            // An earlier version may be stored under this id; make sure it goes.
+                            self.retire(failed.wire_id, false);
+                            let failure = Output::SubscribeFailed {
+                                key: failed.key,
+                                error: error.clone(),
+                            };
+                            self.outputs.push_back(failure);
+                        } else {
+                            subscription.dirty = true;
+                            subscription.isolate = true;
+                        }
+                    } else if let Some(retired) = self.retired.iter_mut().find(|r| r.wire_id == id)
+                    {
+                        retired.subscribe_in_flight = false;
+                    }
+                }
+            }
+            Some(Request::Unsubscribe(ids)) => {
+                // Cannot succeed on retry; the ids are malformed or the server refuses them.
+                self.retired.retain(|r| !ids.contains(&r.wire_id));
+            }
+            Some(Request::Authentication) => self.link.auth = Auth::NotNeeded,
+            Some(Request::Presence) => {
+                if let Some(slot) = &mut self.presence {
+                    slot.in_flight = false;
+                }
+            }
+            None => {}
+        }
+        self.request_flush(now);
+    }
+}
+
+fn dedupe(channels: Vec<String>) -> Vec<String> {
+    let mut unique: Vec<String> = Vec::with_capacity(channels.len());
+    for channel in channels {
+        if !unique.contains(&channel) {
+            unique.push(channel);
+        }
+    }
+    unique
+}
+
+fn first_invalid_query(queries: &[String]) -> Option<(usize, QueryError)> {
+    queries
+        .iter()
+        .enumerate()
+        .find_map(|(index, query)| validate_query(query).err().map(|e| (index, e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_saturate() {
+        assert_eq!(Instant(5) + Duration::from_millis(7), Instant(12));
+        assert_eq!(
+            Instant(u64::MAX) + Duration::from_secs(1),
+            Instant(u64::MAX)
+        );
+        assert_eq!(Instant(3) - Instant(10), Duration::ZERO);
+        assert_eq!(Instant(10) - Instant(3), Duration::from_millis(7));
+    }
+
+    #[test]
+    fn url_encoding_matches_encode_uri_component() {
+        assert_eq!(url_encode("a b&c=d/é~"), "a%20b%26c%3Dd%2F%C3%A9~");
+    }
+
+    #[test]
+    fn key_rule() {
+        assert!(is_valid_key("abc-1.2_3"));
+        for bad in ["", "-a", ".a", "_a", "a b", &"a".repeat(37)] {
+            assert!(!is_valid_key(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wire_ids_follow_the_key_rule_and_differ_per_seed() {
+        let mut a = Session::<()>::new(Config {
+            jitter_seed: 1,
+            ..Config::default()
+        });
+        let b = Session::<()>::new(Config {
+            jitter_seed: 2,
+            ..Config::default()
+        });
+        assert_ne!(a.id_prefix, b.id_prefix);
+        a.next_wire = u64::MAX - 1;
+        let id = a.mint_wire_id();
+        assert!(is_valid_key(&id), "{id}");
+    }
+}
