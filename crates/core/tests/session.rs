@@ -1,0 +1,626 @@
+//! The session rules, each driven with the fake clock and scripted frames.
+
+mod common;
+
+use appwrite_realtime_core::{
+    query, Config, ConnectionState, Endpoint, ErrorKind, Instant, Output, Presence, SubscribeError,
+    UpdateError,
+};
+use common::*;
+use serde_json::{json, Value};
+
+fn driver() -> Driver {
+    Driver::new(Config {
+        jitter_seed: 7,
+        ..Config::default()
+    })
+}
+
+fn has(outputs: &[Output<Value>], wanted: &Output<Value>) -> bool {
+    outputs.contains(wanted)
+}
+
+fn errors(outputs: &[Output<Value>]) -> Vec<(i64, ErrorKind)> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Error(e) => Some((e.code, e.kind)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn is_retrying(state: ConnectionState) -> bool {
+    matches!(state, ConnectionState::Reconnecting { .. })
+}
+
+#[test]
+fn connects_lazily_with_an_encoded_url() {
+    let mut d = driver();
+    assert_eq!(d.drain(), vec![]);
+    assert_eq!(d.state(), ConnectionState::Idle);
+    d.session.set_endpoint(
+        d.at(),
+        Endpoint {
+            realtime: "wss://x/v1".into(),
+            project: "a b".into(),
+            jwt: Some("j+k".into()),
+        },
+    );
+    assert_eq!(d.drain(), vec![], "setting an endpoint alone opens nothing");
+    d.subscribe(&["files"], &[]);
+    let outputs = d.drain();
+    assert_eq!(
+        outputs,
+        vec![
+            Output::Connect {
+                url: "wss://x/v1/realtime?project=a%20b&jwt=j%2Bk".into()
+            },
+            Output::StateChanged(ConnectionState::Connecting),
+        ]
+    );
+}
+
+#[test]
+fn subscribe_requires_a_project_channels_and_valid_queries() {
+    let mut empty = appwrite_realtime_core::Session::<Value>::new(Config::default());
+    let files = vec!["files".to_string()];
+    assert_eq!(
+        empty.subscribe(Instant(0), files.clone(), vec![]),
+        Err(SubscribeError::MissingProject)
+    );
+    let mut d = driver();
+    assert_eq!(
+        d.session.subscribe(d.at(), vec![], vec![]),
+        Err(SubscribeError::NoChannels)
+    );
+    let bad = query::select(&["name"]);
+    let result = d
+        .session
+        .subscribe(d.at(), files, vec![query::is_null("a"), bad]);
+    assert!(
+        matches!(result, Err(SubscribeError::InvalidQuery { index: 1, error }) if error.code == 0)
+    );
+    assert_eq!(d.drain(), vec![], "a refused subscribe opens no socket");
+}
+
+#[test]
+fn nothing_but_ping_before_connected_then_one_coalesced_subscribe() {
+    let mut d = driver();
+    let a = d.subscribe(&["files"], &[]);
+    let b = d.subscribe(&["documents"], &[]);
+    d.session.handle_open(d.at());
+    let before = d.advance_to(100);
+    assert_eq!(
+        sent(&before),
+        Vec::<Value>::new(),
+        "no frame before connected"
+    );
+    assert!(has(&before, &Output::StateChanged(ConnectionState::Open)));
+    d.frame(connected(Value::Null));
+    let c = d.subscribe(&["rows"], &[&query::equal("s", &["x".into()])]);
+    let outputs = d.tick();
+    assert_eq!(
+        subscribe_rows(&outputs),
+        vec![vec![d.wire(a), d.wire(b), d.wire(c)]]
+    );
+    let frame = &sent(&outputs)[0];
+    assert_eq!(frame["data"][2]["channels"], json!(["rows"]));
+    assert_eq!(
+        frame["data"][2]["queries"],
+        json!([r#"{"method":"equal","attribute":"s","values":["x"]}"#])
+    );
+}
+
+#[test]
+fn every_connected_resends_all_subscriptions_in_one_frame() {
+    let mut d = driver();
+    let a = d.subscribe(&["files"], &[]);
+    let b = d.subscribe(&["rows"], &[]);
+    let first = d.open_and_connect(Value::Null);
+    assert_eq!(subscribe_rows(&first).len(), 1);
+    d.frame(subscribe_ack(&[d.wire(a), d.wire(b)]));
+    d.session.handle_close(d.at(), 1006);
+    assert!(is_retrying(d.state()));
+    let retry = d.advance_to(1_000);
+    assert!(
+        retry.iter().any(|o| matches!(o, Output::Connect { .. })),
+        "first retry within 1 s"
+    );
+    let again = d.open_and_connect(Value::Null);
+    assert_eq!(subscribe_rows(&again), vec![vec![d.wire(a), d.wire(b)]]);
+    let acked = d.frame(subscribe_ack(&[d.wire(a), d.wire(b)]));
+    assert!(
+        !acked.iter().any(|o| matches!(o, Output::Subscribed(_))),
+        "reported once per version"
+    );
+}
+
+#[test]
+fn events_route_by_wire_id_and_channel_in_creation_order() {
+    let mut d = driver();
+    let files = d.subscribe(&["files"], &[]);
+    let both = d.subscribe(&["documents", "files"], &[]);
+    let docs = d.subscribe(&["documents"], &[]);
+    d.open_and_connect(Value::Null);
+    let ids = [d.wire(docs), d.wire(both), d.wire(files)];
+    let outputs = d.frame(event(&["files", "buckets.b.files"], &ids));
+    let Some(Output::Deliver {
+        targets,
+        event: delivered,
+    }) = outputs.first()
+    else {
+        panic!("{outputs:?}")
+    };
+    assert_eq!(
+        targets,
+        &vec![files, both],
+        "docs' id matched but its channels did not"
+    );
+    assert_eq!(delivered.payload, json!({"n":1}));
+    assert_eq!(d.frame(event(&["files"], &["someone-else".into()])), vec![]);
+}
+
+#[test]
+fn query_update_keeps_the_wire_id_and_waits_for_the_previous_ack() {
+    let mut d = driver();
+    let key = d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    let id = d.wire(key);
+    d.session
+        .update(d.at(), key, None, Some(vec![query::is_null("a")]))
+        .unwrap();
+    assert_eq!(
+        subscribe_rows(&d.tick()),
+        Vec::<Vec<String>>::new(),
+        "one version in flight per id"
+    );
+    let first_ack = d.frame(subscribe_ack(std::slice::from_ref(&id)));
+    assert!(
+        !has(&first_ack, &Output::Subscribed(key)),
+        "that ack was for the old version"
+    );
+    let resend = d.tick();
+    assert_eq!(subscribe_rows(&resend), vec![vec![id.clone()]]);
+    assert_eq!(
+        sent(&resend)[0]["data"][0]["queries"],
+        json!([query::is_null("a")])
+    );
+    assert_eq!(d.frame(subscribe_ack(&[id])), vec![Output::Subscribed(key)]);
+}
+
+#[test]
+fn channel_update_takes_a_new_id_and_unsubscribes_the_old() {
+    let mut d = driver();
+    let key = d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    let old = d.wire(key);
+    d.frame(subscribe_ack(std::slice::from_ref(&old)));
+    d.session
+        .update(d.at(), key, Some(vec!["rows".into()]), None)
+        .unwrap();
+    let new = d.wire(key);
+    assert_ne!(old, new);
+    assert_eq!(
+        d.frame(event(&["files"], std::slice::from_ref(&old))),
+        vec![],
+        "old channel is gone"
+    );
+    let outputs = d.tick();
+    assert_eq!(subscribe_rows(&outputs), vec![vec![new.clone()]]);
+    assert_eq!(unsubscribe_ids(&outputs), vec![vec![old.clone()]]);
+    let routed = d.frame(event(&["rows"], std::slice::from_ref(&new)));
+    assert!(matches!(&routed[..], [Output::Deliver { targets, .. }] if targets == &vec![key]));
+    assert_eq!(
+        d.frame(subscribe_ack(&[new])),
+        vec![Output::Subscribed(key)]
+    );
+    d.frame(unsubscribe_ack(&[old]));
+    assert_eq!(d.tick(), vec![], "nothing left to send");
+    let unknown = appwrite_realtime_core::SubscriptionKey(999);
+    assert_eq!(
+        d.session.update(d.at(), unknown, None, None),
+        Err(UpdateError::UnknownSubscription)
+    );
+}
+
+#[test]
+fn unsubscribe_waits_for_the_subscribe_ack_and_is_idempotent() {
+    let mut d = driver();
+    let key = d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    let id = d.wire(key);
+    d.session.unsubscribe(d.at(), key);
+    d.session.unsubscribe(d.at(), key);
+    assert_eq!(
+        unsubscribe_ids(&d.tick()),
+        Vec::<Vec<String>>::new(),
+        "subscribe still in flight"
+    );
+    d.frame(subscribe_ack(std::slice::from_ref(&id)));
+    assert_eq!(unsubscribe_ids(&d.tick()), vec![vec![id]]);
+    assert_eq!(d.state(), ConnectionState::Connected, "the socket stays");
+}
+
+#[test]
+fn a_failed_batch_is_isolated_row_by_row_then_the_bad_row_fails() {
+    let mut d = driver();
+    let good = d.subscribe(&["files"], &[]);
+    let bad = d.subscribe(&["rows"], &[]);
+    d.open_and_connect(Value::Null);
+    let outputs = d.frame(error(1003, "Error: Server Error"));
+    assert_eq!(errors(&outputs), vec![(1003, ErrorKind::Server)]);
+    let isolated = d.tick();
+    assert_eq!(
+        subscribe_rows(&isolated),
+        vec![vec![d.wire(good)], vec![d.wire(bad)]]
+    );
+    assert_eq!(
+        d.frame(subscribe_ack(&[d.wire(good)])),
+        vec![Output::Subscribed(good)]
+    );
+    let failed = d.frame(error(1003, "Invalid query: x"));
+    assert!(failed.iter().any(
+        |o| matches!(o, Output::SubscribeFailed { key, error } if *key == bad && error.code == 1003)
+    ));
+    assert_eq!(d.session.wire_id(bad), None);
+    assert_eq!(d.state(), ConnectionState::Connected);
+}
+
+#[test]
+fn authentication_waits_for_the_first_ack_and_presence_waits_for_authentication() {
+    let mut d = driver();
+    d.session.set_session(d.at(), Some("c2Vzc2lvbg==".into()));
+    let key = d.subscribe(&["account"], &[]);
+    let presence = Presence {
+        status: "online".into(),
+        presence_id: None,
+        metadata_json: Some("{ \"a\" : 1 }".into()),
+        permissions: vec![],
+    };
+    d.session.upsert_presence(d.at(), presence).unwrap();
+    let first = d.open_and_connect(Value::Null);
+    assert_eq!(sent_types(&first), vec!["subscribe"]);
+    d.frame(subscribe_ack(&[d.wire(key)]));
+    let auth = d.tick();
+    assert_eq!(
+        sent(&auth),
+        vec![json!({"type":"authentication","data":{"session":"c2Vzc2lvbg=="}})]
+    );
+    let user = json!({"$id":"u1"});
+    let response =
+        json!({"type":"response","data":{"to":"authentication","success":true,"user":user}});
+    assert_eq!(
+        d.frame(response),
+        vec![Output::Authenticated { user: Some(user) }]
+    );
+    let presence = d.tick();
+    assert_eq!(
+        sent(&presence),
+        vec![json!({"type":"presence","data":{"status":"online","metadata":{"a":1}}})]
+    );
+}
+
+#[test]
+fn no_authentication_when_connected_already_has_a_user_until_set_session() {
+    let mut d = driver();
+    d.session.set_session(d.at(), Some("s1".into()));
+    let key = d.subscribe(&["account"], &[]);
+    let user = json!({"$id":"u1"});
+    let outputs = d.open_and_connect(user.clone());
+    assert!(has(&outputs, &Output::Authenticated { user: Some(user) }));
+    d.frame(subscribe_ack(&[d.wire(key)]));
+    assert_eq!(d.tick(), vec![]);
+    d.session.set_session(d.at(), Some("s2".into()));
+    assert_eq!(
+        sent_types(&d.tick()),
+        vec!["authentication"],
+        "in band, no new socket"
+    );
+    d.session.set_session(d.at(), None);
+    let outputs = d.drain();
+    assert!(
+        has(&outputs, &Output::Close { code: 1000 }),
+        "clearing the session drops the user's socket"
+    );
+    assert!(outputs.iter().any(|o| matches!(o, Output::Connect { .. })));
+}
+
+#[test]
+fn presence_is_resent_after_every_connected() {
+    let mut d = driver();
+    let presence = Presence {
+        status: "away".into(),
+        presence_id: Some("me".into()),
+        metadata_json: None,
+        permissions: vec![],
+    };
+    d.session.upsert_presence(d.at(), presence).unwrap();
+    assert!(
+        d.drain()
+            .iter()
+            .any(|o| matches!(o, Output::Connect { .. })),
+        "presence alone connects"
+    );
+    assert_eq!(
+        sent_types(&d.open_and_connect(Value::Null)),
+        vec!["presence"]
+    );
+    d.frame(json!({"type":"response","data":{"to":"presence","presence":{"$id":"me"}}}));
+    d.session.handle_close(d.at(), 1006);
+    d.advance_to(1_000);
+    assert_eq!(
+        sent_types(&d.open_and_connect(Value::Null)),
+        vec!["presence"]
+    );
+    let bad_id = Presence {
+        status: "x".into(),
+        presence_id: Some("_x".into()),
+        metadata_json: None,
+        permissions: vec![],
+    };
+    assert!(d.session.upsert_presence(d.at(), bad_id).is_err());
+    let bad_meta = Presence {
+        status: "x".into(),
+        presence_id: None,
+        metadata_json: Some("[1]".into()),
+        permissions: vec![],
+    };
+    assert!(d.session.upsert_presence(d.at(), bad_meta).is_err());
+}
+
+#[test]
+fn pings_every_interval_and_a_missing_pong_closes_with_4000() {
+    let mut d = driver();
+    d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    assert_eq!(d.session.poll_timeout(), Some(Instant(20_000)));
+    assert_eq!(sent_types(&d.advance_to(20_000)), vec!["ping"]);
+    d.frame(json!({"type":"pong"}));
+    assert_eq!(sent_types(&d.advance_to(40_000)), vec!["ping"]);
+    // No pong; the timer fires late (throttled tab) and simply does what is due.
+    d.now = 75_000;
+    d.session.handle_timeout(d.at());
+    let outputs = d.drain();
+    assert!(has(&outputs, &Output::Close { code: 4000 }));
+    assert_eq!(errors(&outputs), vec![(4000, ErrorKind::PongTimeout)]);
+    assert_eq!(
+        sent_types(&outputs),
+        Vec::<String>::new(),
+        "no ping on a dead socket"
+    );
+    assert!(is_retrying(d.state()));
+}
+
+#[test]
+fn backoff_has_full_jitter_doubling_to_a_cap_and_resets_only_after_a_stable_connection() {
+    let mut d = driver();
+    d.subscribe(&["files"], &[]);
+    let mut ceilings = vec![];
+    for _ in 0..8 {
+        d.session.handle_close(d.at(), 1006);
+        let ConnectionState::Reconnecting { attempt, at } = d.state() else {
+            panic!()
+        };
+        ceilings.push((attempt, at.0 - d.now));
+        d.advance_to(at.0);
+        assert_eq!(d.state(), ConnectionState::Connecting);
+    }
+    for (attempt, delay) in &ceilings {
+        let ceiling = (1_000u64 << (attempt - 1)).min(30_000);
+        assert!(*delay <= ceiling, "attempt {attempt}: {delay} > {ceiling}");
+    }
+    assert_eq!(ceilings.last().map(|c| c.0), Some(8));
+    // Connected for less than stable_after: attempts keep counting.
+    d.open_and_connect(Value::Null);
+    d.advance_to(d.now + 9_000);
+    d.session.handle_close(d.at(), 1006);
+    assert!(matches!(
+        d.state(),
+        ConnectionState::Reconnecting { attempt: 9, .. }
+    ));
+    let ConnectionState::Reconnecting { at, .. } = d.state() else {
+        panic!()
+    };
+    d.advance_to(at.0);
+    d.open_and_connect(Value::Null);
+    d.frame(json!({"type":"pong"}));
+    d.advance_to(d.now + 10_000);
+    d.session.handle_close(d.at(), 1006);
+    let ConnectionState::Reconnecting { attempt, at } = d.state() else {
+        panic!()
+    };
+    assert_eq!(attempt, 1);
+    assert!(at.0 - d.now <= 1_000);
+}
+
+#[test]
+fn jitter_differs_between_seeds() {
+    let delays: Vec<u64> = (0..6)
+        .map(|seed| {
+            let mut d = Driver::new(Config {
+                jitter_seed: seed,
+                ..Config::default()
+            });
+            d.subscribe(&["files"], &[]);
+            d.session.handle_close(d.at(), 1006);
+            match d.state() {
+                ConnectionState::Reconnecting { at, .. } => at.0,
+                other => panic!("{other:?}"),
+            }
+        })
+        .collect();
+    assert!(delays.iter().any(|&d| d != delays[0]), "{delays:?}");
+}
+
+#[test]
+fn connect_time_refusals_are_terminal_and_fail_every_subscription() {
+    for code in [1008, 401, 403] {
+        let mut d = driver();
+        let a = d.subscribe(&["files"], &[]);
+        let b = d.subscribe(&["rows"], &[]);
+        d.session.handle_open(d.at());
+        let outputs = d.frame(error(code, "Missing or unknown project ID"));
+        let failed: Vec<_> = outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::SubscribeFailed { key, error } => Some((*key, error.code)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(failed, vec![(a, code), (b, code)]);
+        assert!(has(
+            &outputs,
+            &Output::StateChanged(ConnectionState::Failed)
+        ));
+        d.session.handle_close(d.at(), 1006);
+        assert_eq!(d.advance_to(120_000), vec![], "no retry");
+        d.subscribe(&["files"], &[]);
+        assert!(
+            d.drain()
+                .iter()
+                .any(|o| matches!(o, Output::Connect { .. })),
+            "a new subscribe tries again"
+        );
+    }
+}
+
+#[test]
+fn other_connect_time_errors_retry_and_1013_waits_the_window() {
+    let mut d = driver();
+    d.subscribe(&["files"], &[]);
+    d.session.handle_open(d.at());
+    d.frame(error(1013, "Too many requests"));
+    let ConnectionState::Reconnecting { at, .. } = d.state() else {
+        panic!("{:?}", d.state())
+    };
+    assert!(at.0 >= 60_000);
+    d.advance_to(at.0);
+    d.session.handle_open(d.at());
+    d.frame(error(500, "Error: Server Error"));
+    assert!(is_retrying(d.state()));
+}
+
+#[test]
+fn in_band_1008_reconnects_and_other_errors_keep_the_socket() {
+    let mut d = driver();
+    let key = d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    d.frame(subscribe_ack(&[d.wire(key)]));
+    let outputs = d.frame(error(500, "Error: Server Error"));
+    assert_eq!(errors(&outputs), vec![(500, ErrorKind::Server)]);
+    assert_eq!(d.state(), ConnectionState::Connected);
+    let outputs = d.frame(error(
+        1008,
+        "Missing project context. Reconnect to the project first.",
+    ));
+    assert!(has(&outputs, &Output::Close { code: 1000 }));
+    assert!(is_retrying(d.state()));
+    assert!(d.session.wire_id(key).is_some(), "nothing lost");
+}
+
+#[test]
+fn rate_limit_holds_sends_then_resends_everything_unacknowledged() {
+    let mut d = driver();
+    let a = d.subscribe(&["files"], &[]);
+    let b = d.subscribe(&["rows"], &[]);
+    d.open_and_connect(Value::Null);
+    let (wire_a, wire_b) = (d.wire(a), d.wire(b));
+    d.frame(subscribe_ack(&[wire_a.clone(), wire_b.clone()]));
+    d.session.unsubscribe(d.at(), a);
+    let c = d.subscribe(&["documents"], &[]);
+    let first = d.tick();
+    assert_eq!(sent_types(&first), vec!["subscribe", "unsubscribe"]);
+    let outputs = d.frame(error(1013, "Too many messages."));
+    assert_eq!(errors(&outputs), vec![(1013, ErrorKind::RateLimited)]);
+    let e = d.subscribe(&["teams"], &[]);
+    d.session.unsubscribe(d.at(), b);
+    let mut held = d.advance_to(20_000);
+    d.frame(json!({"type":"pong"}));
+    held.extend(d.advance_to(40_000));
+    d.frame(json!({"type":"pong"}));
+    held.extend(d.advance_to(59_999));
+    assert_eq!(
+        sent_types(&held),
+        vec!["ping", "ping"],
+        "only pings during the hold"
+    );
+    let resent = d.advance_to(60_000);
+    assert_eq!(subscribe_rows(&resent), vec![vec![d.wire(c), d.wire(e)]]);
+    let mut gone = unsubscribe_ids(&resent).concat();
+    gone.sort();
+    let mut expected = vec![wire_a, wire_b];
+    expected.sort();
+    assert_eq!(gone, expected);
+}
+
+#[test]
+fn disconnect_clears_everything_and_stays_idle() {
+    let mut d = driver();
+    let key = d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    d.session.disconnect(d.at());
+    let outputs = d.drain();
+    assert_eq!(
+        outputs,
+        vec![
+            Output::Close { code: 1000 },
+            Output::StateChanged(ConnectionState::Idle)
+        ]
+    );
+    assert_eq!(d.session.wire_id(key), None);
+    d.session.handle_close(d.at(), 1000);
+    assert_eq!(d.advance_to(100_000), vec![]);
+}
+
+#[test]
+fn a_close_with_nothing_subscribed_goes_idle() {
+    let mut d = driver();
+    let key = d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    d.session.unsubscribe(d.at(), key);
+    d.session.handle_close(d.at(), 1006);
+    assert_eq!(d.state(), ConnectionState::Idle);
+    assert_eq!(d.session.poll_timeout(), None);
+}
+
+#[test]
+fn garbage_frames_are_reported_and_lose_nothing() {
+    let mut d = driver();
+    let key = d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    let outputs = d.frame(json!({"type":"surprise","data":{}}));
+    assert_eq!(errors(&outputs), vec![(-1, ErrorKind::Protocol)]);
+    let outputs = d.frame(json!({"type":"event","data":{"channels":["files"]}}));
+    assert_eq!(errors(&outputs), vec![(-1, ErrorKind::Protocol)]);
+    assert_eq!(d.state(), ConnectionState::Connected);
+    assert!(d.session.wire_id(key).is_some());
+}
+
+#[test]
+fn a_new_endpoint_moves_the_connection() {
+    let mut d = driver();
+    d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    let same = Endpoint {
+        realtime: "ws://h/v1".into(),
+        project: "demo".into(),
+        jwt: None,
+    };
+    d.session.set_endpoint(d.at(), same);
+    assert_eq!(d.drain(), vec![]);
+    let other = Endpoint {
+        realtime: "ws://h/v1".into(),
+        project: "other".into(),
+        jwt: None,
+    };
+    d.session.set_endpoint(d.at(), other);
+    let outputs = d.drain();
+    assert_eq!(outputs[0], Output::Close { code: 1000 });
+    assert_eq!(
+        outputs[1],
+        Output::Connect {
+            url: "ws://h/v1/realtime?project=other".into()
+        }
+    );
+}
