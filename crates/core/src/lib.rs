@@ -4,6 +4,8 @@
 //! outputs. [`Session`] is the state machine; [`channel`] and [`query`] build the strings it
 //! subscribes with; [`RawFrame`] decodes server frames from any serde data format.
 
+#![deny(missing_docs)]
+
 pub mod channel;
 mod frame;
 mod json;

@@ -425,14 +425,14 @@ impl<P> Session<P> {
     }
 
     /// Sets where to connect; an active or retrying connection moves to it at once.
-    pub fn set_endpoint(&mut self, now: Instant, endpoint: Endpoint) {
+    pub fn set_endpoint(&mut self, _now: Instant, endpoint: Endpoint) {
         if self.endpoint.as_ref() == Some(&endpoint) {
             return;
         }
         self.endpoint = Some(endpoint);
         if self.socket_active() || matches!(self.state, ConnectionState::Reconnecting { .. }) {
             self.attempt = 0;
-            self.restart(now);
+            self.restart();
         }
     }
 
@@ -445,7 +445,7 @@ impl<P> Session<P> {
             return;
         }
         if cleared {
-            self.restart(now);
+            self.restart();
         } else {
             self.link.auth = Auth::Wanted;
             self.request_flush(now);
@@ -484,7 +484,7 @@ impl<P> Session<P> {
             on_server: false,
             isolate: false,
         });
-        self.ensure_connecting(now);
+        self.ensure_connecting();
         self.request_flush(now);
         Ok(key)
     }
@@ -579,7 +579,7 @@ impl<P> Session<P> {
             dirty: true,
             in_flight: false,
         });
-        self.ensure_connecting(now);
+        self.ensure_connecting();
         self.request_flush(now);
         Ok(())
     }
@@ -756,7 +756,7 @@ impl<P> Session<P> {
         });
     }
 
-    fn ensure_connecting(&mut self, _now: Instant) {
+    fn ensure_connecting(&mut self) {
         if matches!(self.state, ConnectionState::Idle | ConnectionState::Failed) {
             self.connect();
         }
@@ -775,7 +775,7 @@ impl<P> Session<P> {
     }
 
     /// Closes any socket and connects again now.
-    fn restart(&mut self, _now: Instant) {
+    fn restart(&mut self) {
         if self.socket_active() {
             self.outputs.push_back(Output::Close { code: 1000 });
         }
