@@ -1,1 +1,119 @@
-fn main() {}
+use appwrite_realtime_emulator::{listening_line, serve, Config, Emulator, ServerVersion};
+use clap::Parser;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tokio::net::TcpListener;
+
+/// An Appwrite-compatible realtime server (`/v1/realtime`) with a small REST surface.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    /// Port to listen on; 0 picks a free one (the listening line tells which).
+    #[arg(long, default_value_t = 8787)]
+    port: u16,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// A project id that exists (repeatable). `console` always exists.
+    #[arg(long = "project", default_values_t = vec!["demo".to_string()])]
+    projects: Vec<String>,
+    /// Seed database `main`, collection `posts` and user demo@example.com / password123.
+    #[arg(long)]
+    seed_demo: bool,
+    /// Serve this directory (e.g. the repo root, so /www/ and /pkg/ resolve); `/` redirects to /www/.
+    #[arg(long)]
+    static_root: Option<PathBuf>,
+    /// Enable the /_emulator/… control surface.
+    #[arg(long)]
+    control: bool,
+    /// Production error sanitisation (`Error: Server Error` for code 0 and >= 500).
+    #[arg(long)]
+    production: bool,
+    /// Abuse limits: 128 connects/min/IP and 32 messages/min/connection (error 1013).
+    #[arg(long)]
+    rate_limits: bool,
+    /// Check the Origin header against these hosts (off when not given).
+    #[arg(long = "origin-check", num_args = 1..)]
+    origin_check: Option<Vec<String>>,
+    /// Imitate an older server: 1.8 or 1.9.0 (default: current, 1.9.6).
+    #[arg(long, default_value = "1.9.6", value_parser = ServerVersion::parse)]
+    server_version: ServerVersion,
+    /// Reproduce the server quirk where authenticating without subscriptions loses the project context.
+    #[arg(long)]
+    auth_quirk: bool,
+    /// Log connections and REST writes to stderr.
+    #[arg(long)]
+    verbose: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = Config {
+        projects: cli.projects,
+        seed_demo: cli.seed_demo,
+        static_root: cli.static_root,
+        control: cli.control,
+        production: cli.production,
+        rate_limits: cli.rate_limits,
+        allowed_origins: cli.origin_check,
+        server_version: cli.server_version,
+        auth_without_subscriptions_quirk: cli.auth_quirk,
+        verbose: cli.verbose,
+    };
+    let listener = match TcpListener::bind((cli.host.as_str(), cli.port)).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("cannot bind {}:{}: {error}", cli.host, cli.port);
+            return ExitCode::FAILURE;
+        }
+    };
+    let address = match listener.local_addr() {
+        Ok(address) => address,
+        Err(error) => {
+            eprintln!("cannot read the bound address: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{}", listening_line(address));
+    // Tests read this line through a pipe; make sure it leaves now.
+    let _ = std::io::stdout().flush();
+
+    let emulator = Emulator::new(config);
+    let stopper = emulator.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        eprintln!("shutting down");
+        stopper.shutdown();
+    });
+    match serve(listener, emulator).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("server error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

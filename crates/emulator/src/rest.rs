@@ -1,0 +1,1718 @@
+//! The REST subset under `/v1` that creates users, sessions and data so that real
+//! events flow. Open by design: no API keys, no permission checks on writes.
+
+use crate::events::{DatabaseType, EventNames};
+use crate::ids;
+use crate::permissions;
+use crate::state::{
+    Bucket, Collection, Database, Document, Membership, Project, Publication, State, Team, User,
+};
+use crate::Emulator;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State as AxumState};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post, put};
+use axum::{Json, Router};
+use indexmap::IndexMap;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+const VERSION: &str = "1.9.6";
+
+type AppState = Arc<Emulator>;
+
+/// Appwrite's error body: `{message, code, type, version}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    kind: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            kind,
+            message: message.into(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "general_argument_invalid", message)
+    }
+
+    fn not_found(kind: &'static str, message: &str) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, kind, message)
+    }
+
+    fn conflict(kind: &'static str, message: &str) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, kind, message)
+    }
+
+    fn guest() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "general_unauthorized_scope",
+            "User (role: guests) missing scopes ([\"account\"])",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"message": self.message, "code": self.status.as_u16(), "type": self.kind, "version": VERSION});
+        (self.status, Json(body)).into_response()
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+fn created(value: Value) -> ApiResult {
+    Ok((StatusCode::CREATED, Json(value)).into_response())
+}
+
+fn ok(value: Value) -> ApiResult {
+    Ok((StatusCode::OK, Json(value)).into_response())
+}
+
+fn no_content() -> ApiResult {
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Who is calling, and for which project.
+struct Caller {
+    project: String,
+    user_id: Option<String>,
+    /// The session that authenticated the call (for JWT creation).
+    session_id: Option<String>,
+}
+
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.is_empty())
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|line| line.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| crate::php_query::percent_decode(value))
+}
+
+fn caller(state: &State, headers: &HeaderMap, raw_query: Option<&str>) -> Result<Caller, ApiError> {
+    let from_query =
+        raw_query.and_then(
+            |raw| match crate::php_query::parse(raw).shift_remove("project") {
+                Some(crate::php_query::PhpParam::Text(project)) => Some(project),
+                _ => None,
+            },
+        );
+    let project_id = header_text(headers, "x-appwrite-project")
+        .map(str::to_string)
+        .or(from_query)
+        .filter(|project| !project.is_empty())
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "project_not_found", "No Appwrite project was specified. Please specify your project ID when initializing your Appwrite SDK."))?;
+    let project = state
+        .project(&project_id)
+        .ok_or_else(|| ApiError::not_found("project_not_found", "Project with the requested ID could not be found. Please check the value of the X-Appwrite-Project header to ensure the correct project ID is being used."))?;
+    let cookie_name = format!("a_session_{project_id}");
+    let session_value = cookie(headers, &cookie_name)
+        .or_else(|| cookie(headers, &format!("{cookie_name}_legacy")))
+        .or_else(|| header_text(headers, "x-appwrite-session").map(str::to_string))
+        .or_else(|| {
+            let fallback: Value =
+                serde_json::from_str(header_text(headers, "x-fallback-cookies")?).ok()?;
+            fallback.get(&cookie_name)?.as_str().map(str::to_string)
+        });
+    let mut user_id = None;
+    let mut session_id = None;
+    if let Some((id, secret)) = session_value
+        .as_deref()
+        .and_then(crate::state::decode_session_value)
+    {
+        if let Some(user) = project.user_for_session(&id, &secret) {
+            session_id = project
+                .sessions
+                .values()
+                .find(|session| session.user_id == user && session.secret == secret)
+                .map(|session| session.id.clone());
+            user_id = Some(user);
+        }
+    }
+    if let Some(jwt) = header_text(headers, "x-appwrite-jwt") {
+        if user_id.is_some() {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "user_jwt_and_cookie_set",
+                "JWT and cookie used in the same request. Use either `setJWT` or `setCookie`.",
+            ));
+        }
+        user_id = project.user_for_jwt(jwt).map_err(|reason| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "user_jwt_invalid",
+                format!("Failed to verify JWT. {reason}"),
+            )
+        })?;
+        session_id = project
+            .jwts
+            .get(jwt)
+            .map(|stored| stored.session_id.clone());
+    }
+    Ok(Caller {
+        project: project_id,
+        user_id,
+        session_id,
+    })
+}
+
+fn parse_body(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
+    if body.is_empty() {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(object)) => Ok(object),
+        _ => Err(ApiError::bad_request("Request body must be a JSON object.")),
+    }
+}
+
+fn string_field(body: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(ApiError::bad_request(format!(
+            "Invalid `{key}` param: Value must be a valid string"
+        ))),
+    }
+}
+
+fn required_string(body: &Map<String, Value>, key: &str) -> Result<String, ApiError> {
+    string_field(body, key)?
+        .ok_or_else(|| ApiError::bad_request(format!("Param \"{key}\" is not optional.")))
+}
+
+fn string_list(body: &Map<String, Value>, key: &str) -> Result<Option<Vec<String>>, ApiError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "Invalid `{key}` param: Value must be an array of strings"
+                ))
+            }),
+        Some(_) => Err(ApiError::bad_request(format!(
+            "Invalid `{key}` param: Value must be an array"
+        ))),
+    }
+}
+
+fn permissions_field(body: &Map<String, Value>) -> Result<Option<Vec<String>>, ApiError> {
+    let permissions = string_list(body, "permissions")?;
+    if let Some(list) = &permissions {
+        if let Some(bad) = list
+            .iter()
+            .find(|permission| permissions::parse_permission(permission).is_none())
+        {
+            return Err(ApiError::bad_request(format!(
+                "Invalid `permissions` param: Permission \"{bad}\" is not allowed."
+            )));
+        }
+    }
+    Ok(permissions)
+}
+
+fn new_id(body: &Map<String, Value>, key: &str) -> Result<String, ApiError> {
+    let requested = string_field(body, key)?.unwrap_or_else(|| "unique()".to_string());
+    let id = ids::resolve_id(&requested);
+    if !ids::is_valid_custom_id(&id) {
+        return Err(ApiError::bad_request(format!("Invalid `{key}` param: Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char")));
+    }
+    Ok(id)
+}
+
+/// Runs a write against the caller's project, then publishes what it produced.
+fn write<F>(
+    emulator: &Emulator,
+    headers: &HeaderMap,
+    raw_query: Option<&str>,
+    action: F,
+) -> ApiResult
+where
+    F: FnOnce(&mut Project, &Caller) -> Result<(Response, Vec<Publication>), ApiError>,
+{
+    let (response, publications) = emulator.with_state(|state| {
+        let caller = caller(state, headers, raw_query)?;
+        let project = state.project_mut(&caller.project).ok_or_else(|| {
+            ApiError::not_found(
+                "project_not_found",
+                "Project with the requested ID could not be found.",
+            )
+        })?;
+        action(project, &caller)
+    })?;
+    emulator.with_state(|state| {
+        for publication in publications {
+            state.publish(publication, emulator.config.server_version);
+        }
+    });
+    Ok(response)
+}
+
+fn read<F>(
+    emulator: &Emulator,
+    headers: &HeaderMap,
+    raw_query: Option<&str>,
+    action: F,
+) -> ApiResult
+where
+    F: FnOnce(&Project, &Caller) -> ApiResult,
+{
+    emulator.with_state(|state| {
+        let caller = caller(state, headers, raw_query)?;
+        let project = state.project(&caller.project).ok_or_else(|| {
+            ApiError::not_found(
+                "project_not_found",
+                "Project with the requested ID could not be found.",
+            )
+        })?;
+        action(project, &caller)
+    })
+}
+
+fn publication(
+    caller: &Caller,
+    names: EventNames,
+    roles: Vec<String>,
+    payload: Value,
+) -> Publication {
+    Publication {
+        project: caller.project.clone(),
+        events: names.events,
+        channels: names.channels,
+        roles,
+        payload,
+        permissions_changed_for: None,
+    }
+}
+
+pub fn routes(emulator: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/v1/users", post(create_user))
+        .route("/v1/users/{user_id}/labels", put(update_labels))
+        .route(
+            "/v1/users/{user_id}/verification",
+            patch(update_verification),
+        )
+        .route("/v1/account", post(create_account).get(get_account))
+        .route("/v1/account/name", patch(update_name))
+        .route("/v1/account/sessions/email", post(create_email_session))
+        .route(
+            "/v1/account/sessions/current",
+            axum::routing::delete(delete_current_session),
+        )
+        .route("/v1/account/jwts", post(create_jwt))
+        .route(
+            "/v1/databases/{database}/collections/{collection}/documents",
+            post(create_document).get(list_documents),
+        )
+        .route(
+            "/v1/databases/{database}/collections/{collection}/documents/{document}",
+            get(get_document)
+                .patch(update_document)
+                .put(upsert_document)
+                .delete(delete_document),
+        )
+        .route(
+            "/v1/tablesdb/{database}/tables/{collection}/rows",
+            post(create_row).get(list_rows),
+        )
+        .route(
+            "/v1/tablesdb/{database}/tables/{collection}/rows/{document}",
+            get(get_row)
+                .patch(update_row)
+                .put(upsert_row)
+                .delete(delete_row),
+        )
+        .route(
+            "/v1/storage/buckets/{bucket}/files",
+            post(create_file).get(list_files),
+        )
+        .route(
+            "/v1/storage/buckets/{bucket}/files/{file}",
+            get(get_file).put(update_file).delete(delete_file),
+        )
+        .route("/v1/teams", post(create_team))
+        .route(
+            "/v1/teams/{team}",
+            get(get_team).put(update_team).delete(delete_team),
+        )
+        .route("/v1/teams/{team}/memberships", post(create_membership))
+        .route(
+            "/v1/teams/{team}/memberships/{membership}",
+            patch(update_membership).delete(delete_membership),
+        )
+        .route(
+            "/v1/teams/{team}/memberships/{membership}/status",
+            patch(update_membership_status),
+        )
+        .route(
+            "/v1/functions/{function}/executions",
+            post(create_execution),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            emulator.clone(),
+            log_writes,
+        ))
+}
+
+/// One log line per REST write.
+async fn log_writes(
+    AxumState(emulator): AxumState<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    if method != Method::GET && method != Method::OPTIONS {
+        emulator.log(&format!(
+            "{method} {path} -> {}",
+            response.status().as_u16()
+        ));
+    }
+    response
+}
+
+// ---- users, account, sessions ---------------------------------------------------------
+
+fn account_created(caller: &Caller, user: &User) -> Publication {
+    let names = EventNames::from_pattern(
+        "users.[userId].create",
+        &[("userId", &user.id)],
+        &caller.project,
+    );
+    publication(
+        caller,
+        names,
+        vec![format!("user:{}", user.id)],
+        user.account_json(),
+    )
+}
+
+fn insert_user(project: &mut Project, body: &Map<String, Value>) -> Result<User, ApiError> {
+    let id = new_id(body, "userId")?;
+    let email = string_field(body, "email")?.unwrap_or_default();
+    let duplicate = project.users.contains_key(&id)
+        || (!email.is_empty()
+            && project
+                .users
+                .values()
+                .any(|user| user.email.eq_ignore_ascii_case(&email)));
+    if duplicate {
+        return Err(ApiError::conflict(
+            "user_already_exists",
+            "A user with the same id, email, or phone already exists in this project.",
+        ));
+    }
+    let user = User::new(
+        id,
+        email,
+        string_field(body, "password")?.unwrap_or_default(),
+        string_field(body, "name")?.unwrap_or_default(),
+    );
+    project.users.insert(user.id.clone(), user.clone());
+    Ok(user)
+}
+
+async fn create_user(
+    AxumState(emulator): AxumState<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_body(&body)?;
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        let user = insert_user(project, &body)?;
+        Ok((
+            created(user.account_json())?,
+            vec![account_created(caller, &user)],
+        ))
+    })
+}
+
+async fn create_account(
+    AxumState(emulator): AxumState<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_body(&body)?;
+    required_string(&body, "email")?;
+    required_string(&body, "password")?;
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        let user = insert_user(project, &body)?;
+        Ok((
+            created(user.account_json())?,
+            vec![account_created(caller, &user)],
+        ))
+    })
+}
+
+async fn get_account(
+    AxumState(emulator): AxumState<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    read(&emulator, &headers, query.as_deref(), |project, caller| {
+        let user = caller
+            .user_id
+            .as_ref()
+            .and_then(|id| project.users.get(id))
+            .ok_or_else(ApiError::guest)?;
+        ok(user.account_json())
+    })
+}
+
+fn user_update(caller: &Caller, user: &User, attribute: &str) -> Publication {
+    let pattern = format!("users.[userId].update.{attribute}");
+    let names = EventNames::from_pattern(&pattern, &[("userId", &user.id)], &caller.project);
+    publication(
+        caller,
+        names,
+        vec![format!("user:{}", user.id)],
+        user.account_json(),
+    )
+}
+
+async fn update_name(
+    AxumState(emulator): AxumState<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_body(&body)?;
+    let name = required_string(&body, "name")?;
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        let user_id = caller.user_id.clone().ok_or_else(ApiError::guest)?;
+        let user = project
+            .users
+            .get_mut(&user_id)
+            .ok_or_else(ApiError::guest)?;
+        user.name = name;
+        user.updated_at = ids::now_timestamp();
+        let user = user.clone();
+        Ok((
+            ok(user.account_json())?,
+            vec![user_update(caller, &user, "name")],
+        ))
+    })
+}
+
+fn user_not_found() -> ApiError {
+    ApiError::not_found(
+        "user_not_found",
+        "User with the requested ID could not be found.",
+    )
+}
+
+async fn update_labels(
+    AxumState(emulator): AxumState<AppState>,
+    Path(user_id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_body(&body)?;
+    let labels = string_list(&body, "labels")?
+        .ok_or_else(|| ApiError::bad_request("Param \"labels\" is not optional."))?;
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        let user = project.users.get_mut(&user_id).ok_or_else(user_not_found)?;
+        user.labels = labels;
+        user.updated_at = ids::now_timestamp();
+        let user = user.clone();
+        Ok((
+            ok(user.account_json())?,
+            vec![user_update(caller, &user, "labels")],
+        ))
+    })
+}
+
+async fn update_verification(
+    AxumState(emulator): AxumState<AppState>,
+    Path(user_id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_body(&body)?;
+    let verified = body
+        .get("emailVerification")
+        .and_then(Value::as_bool)
+        .ok_or_else(|| ApiError::bad_request("Param \"emailVerification\" is not optional."))?;
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        let user = project.users.get_mut(&user_id).ok_or_else(user_not_found)?;
+        user.email_verification = verified;
+        user.updated_at = ids::now_timestamp();
+        let user = user.clone();
+        Ok((
+            ok(user.account_json())?,
+            vec![user_update(caller, &user, "verification")],
+        ))
+    })
+}
+
+fn session_event(
+    caller: &Caller,
+    user_id: &str,
+    session_id: &str,
+    action: &str,
+    payload: Value,
+) -> Publication {
+    let pattern = format!("users.[userId].sessions.[sessionId].{action}");
+    let names = EventNames::from_pattern(
+        &pattern,
+        &[("userId", user_id), ("sessionId", session_id)],
+        &caller.project,
+    );
+    publication(caller, names, vec![format!("user:{user_id}")], payload)
+}
+
+async fn create_email_session(
+    AxumState(emulator): AxumState<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_body(&body)?;
+    let email = required_string(&body, "email")?;
+    let password = required_string(&body, "password")?;
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        let user_id = project
+            .users
+            .values()
+            .find(|user| user.email.eq_ignore_ascii_case(&email) && user.password == password)
+            .map(|user| user.id.clone())
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "user_invalid_credentials",
+                    "Invalid credentials. Please check the email and password.",
+                )
+            })?;
+        let session = project.create_session(&user_id);
+        let token = session.token();
+        let cookie_name = format!("a_session_{}", caller.project);
+        let mut response = created(session.model_json(true))?;
+        for name in [cookie_name.clone(), format!("{cookie_name}_legacy")] {
+            let cookie = format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax");
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+        }
+        if let Ok(value) = HeaderValue::from_str(&json!({ cookie_name: token }).to_string()) {
+            response.headers_mut().insert("x-fallback-cookies", value);
+        }
+        let event = session_event(
+            caller,
+            &user_id,
+            &session.id,
+            "create",
+            session.model_json(false),
+        );
+        Ok((response, vec![event]))
+    })
+}
+
+async fn delete_current_session(
+    AxumState(emulator): AxumState<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        let (Some(user_id), Some(session_id)) = (caller.user_id.clone(), caller.session_id.clone())
+        else {
+            return Err(ApiError::guest());
+        };
+        let session = project
+            .sessions
+            .shift_remove(&session_id)
+            .ok_or_else(ApiError::guest)?;
+        let event = session_event(
+            caller,
+            &user_id,
+            &session_id,
+            "delete",
+            session.model_json(false),
+        );
+        Ok((no_content()?, vec![event]))
+    })
+}
+
+async fn create_jwt(
+    AxumState(emulator): AxumState<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        let (Some(user_id), Some(session_id)) = (caller.user_id.clone(), caller.session_id.clone())
+        else {
+            return Err(ApiError::guest());
+        };
+        let token = project.create_jwt(&user_id, &session_id);
+        Ok((created(json!({ "jwt": token }))?, Vec::new()))
+    })
+}
+
+// ---- databases ------------------------------------------------------------------------
+
+/// Which API a request came through; decides the payload model and, on first use,
+/// the database type.
+#[derive(Clone, Copy)]
+enum Flavour {
+    Documents,
+    Rows,
+}
+
+impl Flavour {
+    fn database_type(self) -> DatabaseType {
+        match self {
+            Flavour::Documents => DatabaseType::Legacy,
+            Flavour::Rows => DatabaseType::TablesDb,
+        }
+    }
+
+    fn id_param(self) -> &'static str {
+        match self {
+            Flavour::Documents => "documentId",
+            Flavour::Rows => "rowId",
+        }
+    }
+
+    fn list_key(self) -> &'static str {
+        match self {
+            Flavour::Documents => "documents",
+            Flavour::Rows => "rows",
+        }
+    }
+
+    fn not_found(self) -> ApiError {
+        match self {
+            Flavour::Documents => ApiError::not_found(
+                "document_not_found",
+                "Document with the requested ID could not be found.",
+            ),
+            Flavour::Rows => ApiError::not_found(
+                "row_not_found",
+                "Row with the requested ID could not be found.",
+            ),
+        }
+    }
+
+    fn model(self, database_id: &str, collection_id: &str, document: &Document) -> Value {
+        let mut object = Map::new();
+        object.insert("$id".into(), json!(document.id));
+        object.insert("$sequence".into(), json!(document.sequence.to_string()));
+        let parent_key = match self {
+            Flavour::Documents => "$collectionId",
+            Flavour::Rows => "$tableId",
+        };
+        object.insert(parent_key.into(), json!(collection_id));
+        object.insert("$databaseId".into(), json!(database_id));
+        object.insert("$createdAt".into(), json!(document.created_at));
+        object.insert("$updatedAt".into(), json!(document.updated_at));
+        object.insert("$permissions".into(), json!(document.permissions));
+        for (key, value) in &document.data {
+            if !key.starts_with('$') {
+                object.insert(key.clone(), value.clone());
+            }
+        }
+        Value::Object(object)
+    }
+}
+
+fn collection_mut<'a>(
+    project: &'a mut Project,
+    flavour: Flavour,
+    database_id: &str,
+    collection_id: &str,
+) -> (DatabaseType, &'a mut Collection) {
+    let database = project
+        .databases
+        .entry(database_id.to_string())
+        .or_insert_with(|| Database {
+            kind: flavour.database_type(),
+            collections: IndexMap::new(),
+        });
+    let kind = database.kind;
+    let collection = database
+        .collections
+        .entry(collection_id.to_string())
+        .or_insert_with(|| Collection {
+            permissions: Vec::new(),
+            document_security: true,
+            documents: IndexMap::new(),
+        });
+    (kind, collection)
+}
+
+fn document_publication(
+    caller: &Caller,
+    flavour: Flavour,
+    kind: DatabaseType,
+    (database_id, collection_id): (&str, &str),
+    collection: &Collection,
+    document: &Document,
+    action: &str,
+) -> Publication {
+    let names = EventNames::for_document(kind, database_id, collection_id, &document.id, action);
+    let mut read_permissions = collection.permissions.clone();
+    if collection.document_security {
+        read_permissions.extend(document.permissions.iter().cloned());
+    }
+    publication(
+        caller,
+        names,
+        permissions::read_roles(&read_permissions),
+        flavour.model(database_id, collection_id, document),
+    )
+}
+
+fn data_field(body: &Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
+    match body.get("data") {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(data)) => Ok(data.clone()),
+        Some(Value::String(text)) => match serde_json::from_str(text) {
+            Ok(Value::Object(data)) => Ok(data),
+            _ => Err(ApiError::bad_request(
+                "Invalid `data` param: Value must be a valid JSON object",
+            )),
+        },
+        Some(_) => Err(ApiError::bad_request(
+            "Invalid `data` param: Value must be a valid JSON object",
+        )),
+    }
+}
+
+fn create_in(
+    emulator: &Emulator,
+    flavour: Flavour,
+    ids_in_path: (String, String),
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &Bytes,
+) -> ApiResult {
+    let body = parse_body(body)?;
+    let document_id = new_id(&body, flavour.id_param())?;
+    let data = data_field(&body)?;
+    let document_permissions = permissions_field(&body)?.unwrap_or_default();
+    let (database_id, collection_id) = ids_in_path;
+    write(emulator, headers, query, |project, caller| {
+        let sequence = project.next_sequence();
+        let (kind, collection) = collection_mut(project, flavour, &database_id, &collection_id);
+        if collection.documents.contains_key(&document_id) {
+            return Err(match flavour {
+                Flavour::Documents => ApiError::conflict("document_already_exists", "Document with the requested ID already exists. Try again with a different ID or use ID.unique() to generate a unique ID."),
+                Flavour::Rows => ApiError::conflict("row_already_exists", "Row with the requested ID already exists. Try again with a different ID or use ID.unique() to generate a unique ID."),
+            });
+        }
+        let now = ids::now_timestamp();
+        let document = Document {
+            id: document_id.clone(),
+            sequence,
+            created_at: now.clone(),
+            updated_at: now,
+            permissions: document_permissions,
+            data,
+        };
+        collection
+            .documents
+            .insert(document.id.clone(), document.clone());
+        let event = document_publication(
+            caller,
+            flavour,
+            kind,
+            (&database_id, &collection_id),
+            collection,
+            &document,
+            "create",
+        );
+        Ok((
+            created(flavour.model(&database_id, &collection_id, &document))?,
+            vec![event],
+        ))
+    })
+}
+
+/// PATCH (merge, must exist) or PUT (upsert).
+fn change_in(
+    emulator: &Emulator,
+    flavour: Flavour,
+    (database_id, collection_id, document_id): (String, String, String),
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &Bytes,
+    upsert: bool,
+) -> ApiResult {
+    let body = parse_body(body)?;
+    let data = data_field(&body)?;
+    let new_permissions = permissions_field(&body)?;
+    write(emulator, headers, query, |project, caller| {
+        let sequence = project.next_sequence();
+        let (kind, collection) = collection_mut(project, flavour, &database_id, &collection_id);
+        let now = ids::now_timestamp();
+        let document = match collection.documents.get_mut(&document_id) {
+            Some(document) => {
+                if upsert {
+                    document.data = data;
+                } else {
+                    document.data.extend(data);
+                }
+                if let Some(new_permissions) = new_permissions {
+                    document.permissions = new_permissions;
+                }
+                document.updated_at = now;
+                document.clone()
+            }
+            None if upsert => {
+                let document = Document {
+                    id: document_id.clone(),
+                    sequence,
+                    created_at: now.clone(),
+                    updated_at: now,
+                    permissions: new_permissions.unwrap_or_default(),
+                    data,
+                };
+                collection
+                    .documents
+                    .insert(document.id.clone(), document.clone());
+                document
+            }
+            None => return Err(flavour.not_found()),
+        };
+        let action = if upsert { "upsert" } else { "update" };
+        let event = document_publication(
+            caller,
+            flavour,
+            kind,
+            (&database_id, &collection_id),
+            collection,
+            &document,
+            action,
+        );
+        Ok((
+            ok(flavour.model(&database_id, &collection_id, &document))?,
+            vec![event],
+        ))
+    })
+}
+
+fn delete_in(
+    emulator: &Emulator,
+    flavour: Flavour,
+    (database_id, collection_id, document_id): (String, String, String),
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> ApiResult {
+    write(emulator, headers, query, |project, caller| {
+        let (kind, collection) = collection_mut(project, flavour, &database_id, &collection_id);
+        let document = collection
+            .documents
+            .shift_remove(&document_id)
+            .ok_or_else(|| flavour.not_found())?;
+        let event = document_publication(
+            caller,
+            flavour,
+            kind,
+            (&database_id, &collection_id),
+            collection,
+            &document,
+            "delete",
+        );
+        Ok((no_content()?, vec![event]))
+    })
+}
+
+fn get_in(
+    emulator: &Emulator,
+    flavour: Flavour,
+    (database_id, collection_id, document_id): (String, String, String),
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> ApiResult {
+    read(emulator, headers, query, |project, _| {
+        let document = project
+            .databases
+            .get(&database_id)
+            .and_then(|database| database.collections.get(&collection_id))
+            .and_then(|collection| collection.documents.get(&document_id))
+            .ok_or_else(|| flavour.not_found())?;
+        ok(flavour.model(&database_id, &collection_id, document))
+    })
+}
+
+fn list_in(
+    emulator: &Emulator,
+    flavour: Flavour,
+    (database_id, collection_id): (String, String),
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> ApiResult {
+    read(emulator, headers, query, |project, _| {
+        let models: Vec<Value> = project
+            .databases
+            .get(&database_id)
+            .and_then(|database| database.collections.get(&collection_id))
+            .map(|collection| {
+                collection
+                    .documents
+                    .values()
+                    .map(|document| flavour.model(&database_id, &collection_id, document))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ok(json!({"total": models.len(), flavour.list_key(): models}))
+    })
+}
+
+async fn create_document(
+    AxumState(emulator): AxumState<AppState>,
+    Path(path): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    create_in(
+        &emulator,
+        Flavour::Documents,
+        path,
+        &headers,
+        query.as_deref(),
+        &body,
+    )
+}
+async fn create_row(
+    AxumState(emulator): AxumState<AppState>,
+    Path(path): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    create_in(
+        &emulator,
+        Flavour::Rows,
+        path,
+        &headers,
+        query.as_deref(),
+        &body,
+    )
+}
+async fn list_documents(
+    AxumState(emulator): AxumState<AppState>,
+    Path(path): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    list_in(
+        &emulator,
+        Flavour::Documents,
+        path,
+        &headers,
+        query.as_deref(),
+    )
+}
+async fn list_rows(
+    AxumState(emulator): AxumState<AppState>,
+    Path(path): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    list_in(&emulator, Flavour::Rows, path, &headers, query.as_deref())
+}
+async fn get_document(
+    AxumState(emulator): AxumState<AppState>,
+    Path(path): Path<(String, String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    get_in(
+        &emulator,
+        Flavour::Documents,
+        path,
+        &headers,
+        query.as_deref(),
+    )
+}
+async fn get_row(
+    AxumState(emulator): AxumState<AppState>,
+    Path(path): Path<(String, String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    get_in(&emulator, Flavour::Rows, path, &headers, query.as_deref())
+}
+async fn update_document(
+    AxumState(emulator): AxumState<AppState>,
+    Path(path): Path<(String, String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    change_in(
+        &emulator,
+        Flavour::Documents,
+        path,
+        &headers,
+        query.as_deref(),
+        &body,
+        false,
+    )
+}
+async fn update_row(
+    AxumState(emulator): AxumState<AppState>,
+    Path(path): Path<(String, String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    change_in(
+        &emulator,
+        Flavour::Rows,
+        path,
+        &headers,
+        query.as_deref(),
+        &body,
+        false,
+    )
+}
+async fn upsert_document(
+    AxumState(emulator): AxumState<AppState>,
+    Path(path): Path<(String, String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    change_in(
+        &emulator,
+        Flavour::Documents,
+        path,
+        &headers,
+        query.as_deref(),
+        &body,
+        true,
+    )
+}
+async fn upsert_row(
+    AxumState(emulator): AxumState<AppState>,
+    Path(path): Path<(String, String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    change_in(
+        &emulator,
+        Flavour::Rows,
+        path,
+        &headers,
+        query.as_deref(),
+        &body,
+        true,
+    )
+}
+async fn delete_document(
+    AxumState(emulator): AxumState<AppState>,
+    Path(path): Path<(String, String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    delete_in(
+        &emulator,
+        Flavour::Documents,
+        path,
+        &headers,
+        query.as_deref(),
+    )
+}
+async fn delete_row(
+    AxumState(emulator): AxumState<AppState>,
+    Path(path): Path<(String, String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    delete_in(&emulator, Flavour::Rows, path, &headers, query.as_deref())
+}
+
+// ---- storage --------------------------------------------------------------------------
+
+fn bucket_mut<'a>(project: &'a mut Project, bucket_id: &str) -> &'a mut Bucket {
+    project
+        .buckets
+        .entry(bucket_id.to_string())
+        .or_insert_with(|| Bucket {
+            permissions: Vec::new(),
+            file_security: true,
+            files: IndexMap::new(),
+        })
+}
+
+fn file_publication(
+    caller: &Caller,
+    bucket_id: &str,
+    bucket: &Bucket,
+    file: &Map<String, Value>,
+    action: &str,
+) -> Publication {
+    let file_id = file.get("$id").and_then(Value::as_str).unwrap_or_default();
+    let pattern = format!("buckets.[bucketId].files.[fileId].{action}");
+    let names = EventNames::from_pattern(
+        &pattern,
+        &[("bucketId", bucket_id), ("fileId", file_id)],
+        &caller.project,
+    );
+    let mut read_permissions = bucket.permissions.clone();
+    if bucket.file_security {
+        let file_permissions: Vec<String> = file
+            .get("$permissions")
+            .and_then(|value| serde_json::from_value(value.clone()).ok())
+            .unwrap_or_default();
+        read_permissions.extend(file_permissions);
+    }
+    publication(
+        caller,
+        names,
+        permissions::read_roles(&read_permissions),
+        Value::Object(file.clone()),
+    )
+}
+
+fn file_not_found() -> ApiError {
+    ApiError::not_found(
+        "storage_file_not_found",
+        "The requested file could not be found.",
+    )
+}
+
+async fn create_file(
+    AxumState(emulator): AxumState<AppState>,
+    Path(bucket_id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_body(&body)?;
+    let file_id = new_id(&body, "fileId")?;
+    let name = string_field(&body, "name")?.unwrap_or_else(|| file_id.clone());
+    let mime_type =
+        string_field(&body, "mimeType")?.unwrap_or_else(|| "application/octet-stream".to_string());
+    let size = body.get("size").and_then(Value::as_u64).unwrap_or(0);
+    let file_permissions = permissions_field(&body)?.unwrap_or_default();
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        let bucket = bucket_mut(project, &bucket_id);
+        if bucket.files.contains_key(&file_id) {
+            return Err(ApiError::conflict(
+                "storage_file_already_exists",
+                "A storage file with the requested ID already exists.",
+            ));
+        }
+        let now = ids::now_timestamp();
+        let file = json!({
+            "$id": file_id,
+            "bucketId": bucket_id,
+            "$createdAt": now,
+            "$updatedAt": now,
+            "$permissions": file_permissions,
+            "name": name,
+            "signature": ids::random_hex(32),
+            "mimeType": mime_type,
+            "sizeOriginal": size,
+            "chunksTotal": 1,
+            "chunksUploaded": 1,
+        });
+        let Value::Object(file) = file else {
+            return Err(ApiError::bad_request("file model"));
+        };
+        bucket.files.insert(file_id.clone(), file.clone());
+        let event = file_publication(caller, &bucket_id, bucket, &file, "create");
+        Ok((created(Value::Object(file))?, vec![event]))
+    })
+}
+
+async fn list_files(
+    AxumState(emulator): AxumState<AppState>,
+    Path(bucket_id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    read(&emulator, &headers, query.as_deref(), |project, _| {
+        let files: Vec<Value> = project
+            .buckets
+            .get(&bucket_id)
+            .map(|bucket| bucket.files.values().cloned().map(Value::Object).collect())
+            .unwrap_or_default();
+        ok(json!({"total": files.len(), "files": files}))
+    })
+}
+
+async fn get_file(
+    AxumState(emulator): AxumState<AppState>,
+    Path((bucket_id, file_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    read(&emulator, &headers, query.as_deref(), |project, _| {
+        let file = project
+            .buckets
+            .get(&bucket_id)
+            .and_then(|bucket| bucket.files.get(&file_id))
+            .ok_or_else(file_not_found)?;
+        ok(Value::Object(file.clone()))
+    })
+}
+
+async fn update_file(
+    AxumState(emulator): AxumState<AppState>,
+    Path((bucket_id, file_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_body(&body)?;
+    let name = string_field(&body, "name")?;
+    let new_permissions = permissions_field(&body)?;
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        let bucket = bucket_mut(project, &bucket_id);
+        let file = bucket.files.get_mut(&file_id).ok_or_else(file_not_found)?;
+        if let Some(name) = name {
+            file.insert("name".into(), json!(name));
+        }
+        if let Some(new_permissions) = new_permissions {
+            file.insert("$permissions".into(), json!(new_permissions));
+        }
+        file.insert("$updatedAt".into(), json!(ids::now_timestamp()));
+        let file = file.clone();
+        let event = file_publication(caller, &bucket_id, bucket, &file, "update");
+        Ok((ok(Value::Object(file))?, vec![event]))
+    })
+}
+
+async fn delete_file(
+    AxumState(emulator): AxumState<AppState>,
+    Path((bucket_id, file_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        let bucket = bucket_mut(project, &bucket_id);
+        let file = bucket
+            .files
+            .shift_remove(&file_id)
+            .ok_or_else(file_not_found)?;
+        let event = file_publication(caller, &bucket_id, bucket, &file, "delete");
+        Ok((no_content()?, vec![event]))
+    })
+}
+
+// ---- teams and memberships ------------------------------------------------------------
+
+fn team_model(project: &Project, team: &Team) -> Value {
+    let total = project
+        .memberships
+        .values()
+        .filter(|membership| membership.team_id == team.id && membership.confirm)
+        .count();
+    json!({"$id": team.id, "$createdAt": team.created_at, "$updatedAt": team.updated_at, "name": team.name, "total": total, "prefs": {}})
+}
+
+fn membership_model(project: &Project, membership: &Membership) -> Value {
+    let user = project.users.get(&membership.user_id);
+    let team_name = project
+        .teams
+        .get(&membership.team_id)
+        .map(|team| team.name.clone())
+        .unwrap_or_default();
+    json!({
+        "$id": membership.id,
+        "$createdAt": membership.created_at,
+        "$updatedAt": membership.updated_at,
+        "userId": membership.user_id,
+        "userName": user.map(|user| user.name.clone()).unwrap_or_default(),
+        "userEmail": user.map(|user| user.email.clone()).unwrap_or_default(),
+        "userPhone": user.map(|user| user.phone.clone()).unwrap_or_default(),
+        "teamId": membership.team_id,
+        "teamName": team_name,
+        "invited": membership.created_at,
+        "joined": membership.created_at,
+        "confirm": membership.confirm,
+        "mfa": false,
+        "userAccessedAt": user.map(|user| user.updated_at.clone()).unwrap_or_default(),
+        "roles": membership.roles,
+    })
+}
+
+fn team_not_found() -> ApiError {
+    ApiError::not_found(
+        "team_not_found",
+        "Team with the requested ID could not be found.",
+    )
+}
+
+fn membership_not_found() -> ApiError {
+    ApiError::not_found(
+        "membership_not_found",
+        "Membership with the requested ID could not be found.",
+    )
+}
+
+fn team_event(
+    caller: &Caller,
+    project: &Project,
+    team: &Team,
+    suffix: &str,
+    permissions_changed_for: Option<String>,
+) -> Publication {
+    let pattern = format!("teams.[teamId].{suffix}");
+    let names = EventNames::from_pattern(&pattern, &[("teamId", &team.id)], &caller.project);
+    let mut event = publication(
+        caller,
+        names,
+        vec![format!("team:{}", team.id)],
+        team_model(project, team),
+    );
+    event.permissions_changed_for = permissions_changed_for;
+    event
+}
+
+fn membership_event(
+    caller: &Caller,
+    project: &Project,
+    membership: &Membership,
+    suffix: &str,
+) -> Publication {
+    let pattern = format!("teams.[teamId].memberships.[membershipId].{suffix}");
+    let names = EventNames::from_pattern(
+        &pattern,
+        &[
+            ("teamId", &membership.team_id),
+            ("membershipId", &membership.id),
+        ],
+        &caller.project,
+    );
+    let mut event = publication(
+        caller,
+        names,
+        vec![format!("team:{}", membership.team_id)],
+        membership_model(project, membership),
+    );
+    event.permissions_changed_for = Some(membership.user_id.clone());
+    event
+}
+
+async fn create_team(
+    AxumState(emulator): AxumState<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_body(&body)?;
+    let team_id = new_id(&body, "teamId")?;
+    let name = required_string(&body, "name")?;
+    let owner_roles = string_list(&body, "roles")?.unwrap_or_else(|| vec!["owner".to_string()]);
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        if project.teams.contains_key(&team_id) {
+            return Err(ApiError::conflict("team_already_exists", "Team with requested ID already exists. Please choose a different ID and try again."));
+        }
+        let now = ids::now_timestamp();
+        let team = Team {
+            id: team_id.clone(),
+            name,
+            created_at: now.clone(),
+            updated_at: now.clone(),
+        };
+        project.teams.insert(team.id.clone(), team.clone());
+        if let Some(user_id) = &caller.user_id {
+            let membership = Membership {
+                id: ids::unique_id(),
+                team_id: team.id.clone(),
+                user_id: user_id.clone(),
+                roles: owner_roles,
+                created_at: now.clone(),
+                updated_at: now,
+                confirm: true,
+            };
+            project
+                .memberships
+                .insert(membership.id.clone(), membership);
+        }
+        let event = team_event(caller, project, &team, "create", caller.user_id.clone());
+        Ok((created(team_model(project, &team))?, vec![event]))
+    })
+}
+
+async fn get_team(
+    AxumState(emulator): AxumState<AppState>,
+    Path(team_id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    read(&emulator, &headers, query.as_deref(), |project, _| {
+        let team = project.teams.get(&team_id).ok_or_else(team_not_found)?;
+        ok(team_model(project, team))
+    })
+}
+
+async fn update_team(
+    AxumState(emulator): AxumState<AppState>,
+    Path(team_id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_body(&body)?;
+    let name = required_string(&body, "name")?;
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        let team = project.teams.get_mut(&team_id).ok_or_else(team_not_found)?;
+        team.name = name;
+        team.updated_at = ids::now_timestamp();
+        let team = team.clone();
+        let event = team_event(caller, project, &team, "update", None);
+        Ok((ok(team_model(project, &team))?, vec![event]))
+    })
+}
+
+async fn delete_team(
+    AxumState(emulator): AxumState<AppState>,
+    Path(team_id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        let team = project
+            .teams
+            .shift_remove(&team_id)
+            .ok_or_else(team_not_found)?;
+        let event = team_event(caller, project, &team, "delete", None);
+        project
+            .memberships
+            .retain(|_, membership| membership.team_id != team_id);
+        Ok((no_content()?, vec![event]))
+    })
+}
+
+async fn create_membership(
+    AxumState(emulator): AxumState<AppState>,
+    Path(team_id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_body(&body)?;
+    let requested_user = string_field(&body, "userId")?;
+    let email = string_field(&body, "email")?;
+    let roles = string_list(&body, "roles")?.unwrap_or_default();
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        if !project.teams.contains_key(&team_id) {
+            return Err(team_not_found());
+        }
+        let user_id = match (&requested_user, &email) {
+            (Some(user_id), _) => project.users.get(user_id).map(|user| user.id.clone()),
+            (None, Some(email)) => project
+                .users
+                .values()
+                .find(|user| user.email.eq_ignore_ascii_case(email))
+                .map(|user| user.id.clone()),
+            (None, None) => {
+                return Err(ApiError::bad_request(
+                    "Param \"userId\" or \"email\" is required.",
+                ))
+            }
+        }
+        .ok_or_else(user_not_found)?;
+        if project
+            .memberships
+            .values()
+            .any(|membership| membership.team_id == team_id && membership.user_id == user_id)
+        {
+            return Err(ApiError::conflict(
+                "membership_already_confirmed",
+                "Membership is already confirmed.",
+            ));
+        }
+        let now = ids::now_timestamp();
+        let membership = Membership {
+            id: ids::unique_id(),
+            team_id: team_id.clone(),
+            user_id,
+            roles,
+            created_at: now.clone(),
+            updated_at: now,
+            confirm: true,
+        };
+        project
+            .memberships
+            .insert(membership.id.clone(), membership.clone());
+        let event = membership_event(caller, project, &membership, "create");
+        Ok((
+            created(membership_model(project, &membership))?,
+            vec![event],
+        ))
+    })
+}
+
+fn change_membership(
+    emulator: &Emulator,
+    (team_id, membership_id): (String, String),
+    headers: &HeaderMap,
+    query: Option<&str>,
+    roles: Option<Vec<String>>,
+    suffix: &str,
+) -> ApiResult {
+    write(emulator, headers, query, |project, caller| {
+        let membership = project
+            .memberships
+            .get_mut(&membership_id)
+            .filter(|membership| membership.team_id == team_id)
+            .ok_or_else(membership_not_found)?;
+        if let Some(roles) = roles {
+            membership.roles = roles;
+        }
+        membership.confirm = true;
+        membership.updated_at = ids::now_timestamp();
+        let membership = membership.clone();
+        let event = membership_event(caller, project, &membership, suffix);
+        Ok((ok(membership_model(project, &membership))?, vec![event]))
+    })
+}
+
+async fn update_membership(
+    AxumState(emulator): AxumState<AppState>,
+    Path(path): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_body(&body)?;
+    let roles = string_list(&body, "roles")?
+        .ok_or_else(|| ApiError::bad_request("Param \"roles\" is not optional."))?;
+    change_membership(
+        &emulator,
+        path,
+        &headers,
+        query.as_deref(),
+        Some(roles),
+        "update",
+    )
+}
+
+async fn update_membership_status(
+    AxumState(emulator): AxumState<AppState>,
+    Path(path): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    change_membership(
+        &emulator,
+        path,
+        &headers,
+        query.as_deref(),
+        None,
+        "update.status",
+    )
+}
+
+async fn delete_membership(
+    AxumState(emulator): AxumState<AppState>,
+    Path((team_id, membership_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        let exists = project
+            .memberships
+            .get(&membership_id)
+            .is_some_and(|membership| membership.team_id == team_id);
+        if !exists {
+            return Err(membership_not_found());
+        }
+        let membership = project
+            .memberships
+            .shift_remove(&membership_id)
+            .ok_or_else(membership_not_found)?;
+        let event = membership_event(caller, project, &membership, "delete");
+        Ok((no_content()?, vec![event]))
+    })
+}
+
+// ---- executions -----------------------------------------------------------------------
+
+async fn create_execution(
+    AxumState(emulator): AxumState<AppState>,
+    Path(function_id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_body(&body)?;
+    let requested_permissions = permissions_field(&body)?;
+    let request_body = string_field(&body, "body")?.unwrap_or_default();
+    let path = string_field(&body, "path")?.unwrap_or_else(|| "/".to_string());
+    let method = string_field(&body, "method")?.unwrap_or_else(|| "POST".to_string());
+    write(&emulator, &headers, query.as_deref(), |project, caller| {
+        // Real executions are readable by their caller only; the emulator also takes `permissions`.
+        let execution_permissions = requested_permissions.unwrap_or_else(|| {
+            caller
+                .user_id
+                .iter()
+                .map(|user| format!("read(\"user:{user}\")"))
+                .collect()
+        });
+        let now = ids::now_timestamp();
+        let execution_id = ids::unique_id();
+        let execution = json!({
+            "$id": execution_id,
+            "$createdAt": now,
+            "$updatedAt": now,
+            "$permissions": execution_permissions,
+            "functionId": function_id,
+            "resourceId": function_id,
+            "resourceType": "functions",
+            "deploymentId": "",
+            "trigger": "http",
+            "status": "completed",
+            "requestMethod": method,
+            "requestPath": path,
+            "requestHeaders": [],
+            "responseStatusCode": 200,
+            "responseBody": request_body,
+            "responseHeaders": [],
+            "logs": "",
+            "errors": "",
+            "duration": 0.0,
+            "scheduledAt": null,
+        });
+        let Value::Object(execution) = execution else {
+            return Err(ApiError::bad_request("execution model"));
+        };
+        project
+            .executions
+            .insert(execution_id.clone(), execution.clone());
+        let names = EventNames::from_pattern(
+            "functions.[functionId].executions.[executionId].create",
+            &[("functionId", &function_id), ("executionId", &execution_id)],
+            &caller.project,
+        );
+        let roles = permissions::read_roles(&execution_permissions);
+        let event = publication(caller, names, roles, Value::Object(execution.clone()));
+        Ok((created(Value::Object(execution))?, vec![event]))
+    })
+}
