@@ -5,6 +5,7 @@
 
 use crate::frame::{self, Ack, Event, FrameError, ServerFrame, SubscribeRow};
 use crate::query::{validate_query, QueryError};
+use core::fmt;
 use core::ops::{Add, Sub};
 use core::time::Duration;
 use std::collections::VecDeque;
@@ -258,6 +259,41 @@ pub enum PresenceError {
     MetadataNotObject,
 }
 
+impl fmt::Display for SubscribeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SubscribeError::MissingProject => {
+                f.write_str("Project is required: call setProject() first")
+            }
+            SubscribeError::NoChannels => f.write_str("At least one channel is required"),
+            SubscribeError::InvalidQuery { index, error } => write!(f, "query {index}: {error}"),
+        }
+    }
+}
+
+impl fmt::Display for UpdateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UpdateError::UnknownSubscription => f.write_str("The subscription is no longer active"),
+            UpdateError::NoChannels => f.write_str("At least one channel is required"),
+            UpdateError::InvalidQuery { index, error } => write!(f, "query {index}: {error}"),
+        }
+    }
+}
+
+impl fmt::Display for PresenceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PresenceError::MissingProject => "Project is required: call setProject() first",
+            PresenceError::StatusTooLong => "Presence status must be at most 2048 characters",
+            PresenceError::InvalidPresenceId => {
+                "presenceId must be 1-36 characters of a-z, A-Z, 0-9, '.', '_' or '-', not starting with '.', '_' or '-'"
+            }
+            PresenceError::MetadataNotObject => "Presence metadata must be an object",
+        })
+    }
+}
+
 /// The server's Key rule for ids: 1–36 of `[A-Za-z0-9._-]`, not starting with `.`, `_`, `-`.
 fn is_valid_key(id: &str) -> bool {
     let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
@@ -286,6 +322,8 @@ struct Subscription {
     queries: Vec<String>,
     /// Bumped by every update; `Subscribed` is emitted once per version.
     version: u64,
+    /// The latest version the server acknowledged.
+    acknowledged_version: Option<u64>,
     reported_version: Option<u64>,
     // Per connection:
     /// The server must be told the current version.
@@ -478,6 +516,7 @@ impl<P> Session<P> {
             channels,
             queries,
             version: 0,
+            acknowledged_version: None,
             reported_version: None,
             dirty: true,
             in_flight: None,
@@ -654,6 +693,7 @@ impl<P> Session<P> {
             ServerFrame::Error { code, message } => self.on_error(now, code, message),
             ServerFrame::Pong => self.link.pong_deadline = None,
         }
+        self.report_acknowledged();
     }
 
     /// The timer armed from [`Session::poll_timeout`] fired (late is fine).
@@ -681,6 +721,7 @@ impl<P> Session<P> {
                 }
                 if self.flush_deadline().is_some_and(|at| at <= now) {
                     self.flush();
+                    self.report_acknowledged();
                 }
             }
             _ => {}
@@ -983,16 +1024,32 @@ impl<P> Session<P> {
                     continue;
                 };
                 subscription.isolate = false;
-                let latest = !subscription.dirty && version == subscription.version;
-                if latest && subscription.reported_version != Some(version) {
-                    subscription.reported_version = Some(version);
-                    self.outputs.push_back(Output::Subscribed(subscription.key));
+                if !subscription.dirty && version == subscription.version {
+                    subscription.acknowledged_version = Some(version);
                 }
             } else if let Some(retired) = self.retired.iter_mut().find(|r| &r.wire_id == id) {
                 retired.subscribe_in_flight = false;
             }
         }
         self.request_flush(now);
+    }
+
+    /// Emits `Subscribed` for acknowledged versions once any in-band authentication has settled:
+    /// until then the server holds the subscription under guest roles, and a resolved
+    /// `subscribe()` must mean the user's events will arrive.
+    fn report_acknowledged(&mut self) {
+        if matches!(self.link.auth, Auth::Wanted | Auth::InFlight) {
+            return;
+        }
+        for subscription in &mut self.subscriptions {
+            let acknowledged = subscription.acknowledged_version;
+            if acknowledged == Some(subscription.version)
+                && subscription.reported_version != acknowledged
+            {
+                subscription.reported_version = acknowledged;
+                self.outputs.push_back(Output::Subscribed(subscription.key));
+            }
+        }
     }
 
     fn on_unsubscribe_ack(&mut self, now: Instant, acks: &[Ack]) {

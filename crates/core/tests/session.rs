@@ -268,7 +268,7 @@ fn a_failed_batch_is_isolated_row_by_row_then_the_bad_row_fails() {
 }
 
 #[test]
-fn authentication_waits_for_the_first_ack_and_presence_waits_for_authentication() {
+fn authentication_waits_for_the_first_ack_and_subscribed_and_presence_wait_for_it() {
     let mut d = driver();
     d.session.set_session(d.at(), Some("c2Vzc2lvbg==".into()));
     let key = d.subscribe(&["account"], &[]);
@@ -281,7 +281,11 @@ fn authentication_waits_for_the_first_ack_and_presence_waits_for_authentication(
     d.session.upsert_presence(d.at(), presence).unwrap();
     let first = d.open_and_connect(Value::Null);
     assert_eq!(sent_types(&first), vec!["subscribe"]);
-    d.frame(subscribe_ack(&[d.wire(key)]));
+    let acked = d.frame(subscribe_ack(&[d.wire(key)]));
+    assert!(
+        !has(&acked, &Output::Subscribed(key)),
+        "the server still holds it under guest roles until authentication settles"
+    );
     let auth = d.tick();
     assert_eq!(
         sent(&auth),
@@ -292,7 +296,10 @@ fn authentication_waits_for_the_first_ack_and_presence_waits_for_authentication(
         json!({"type":"response","data":{"to":"authentication","success":true,"user":user}});
     assert_eq!(
         d.frame(response),
-        vec![Output::Authenticated { user: Some(user) }]
+        vec![
+            Output::Authenticated { user: Some(user) },
+            Output::Subscribed(key)
+        ]
     );
     let presence = d.tick();
     assert_eq!(
