@@ -1,0 +1,492 @@
+//! Drives one sans-IO [`Session`] with a browser WebSocket and one timer, and hands its outputs to
+//! JS callbacks.
+//!
+//! Reentrancy: every borrow of the session or the tables below ends before JS code runs, and
+//! [`Driver::drain`] keeps polling while callbacks subscribe, update or unsubscribe, so user code
+//! may call anything from inside a callback.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::{Rc, Weak};
+
+use appwrite_realtime_core::{
+    ConnectionState, Endpoint, Event, FrameError, Output, Presence, RawFrame, ServerFrame, Session,
+    SubscribeError, SubscriptionKey, UpdateError,
+};
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use crate::client::{ClientConfig, ClientShared};
+use crate::decode::parse_json;
+use crate::error::{kind, RealtimeError};
+use crate::realtime::RealtimeOptions;
+use crate::socket::{Socket, SocketListener};
+use crate::timer::{now, Timer, TimerListener};
+
+/// A payload kept as the JS value `JSON.parse` produced: no conversion through Rust.
+#[derive(Clone, Debug, Deserialize)]
+pub struct JsPayload(#[serde(with = "serde_wasm_bindgen::preserve")] pub JsValue);
+
+/// A promise waiting for the server to acknowledge a subscription.
+struct Waiter {
+    resolve: Function,
+    reject: Function,
+    value: JsValue,
+}
+
+struct Subscriber {
+    callback: Function,
+    waiters: Vec<Waiter>,
+}
+
+#[derive(Default)]
+struct Listeners {
+    open: Vec<Function>,
+    close: Vec<Function>,
+    error: Vec<Function>,
+}
+
+pub(crate) struct Driver {
+    me: Weak<Driver>,
+    client: Rc<ClientShared>,
+    session: RefCell<Session<JsPayload>>,
+    /// The client settings the session was last given.
+    applied: RefCell<Option<ClientConfig>>,
+    socket: RefCell<Option<Socket>>,
+    timer: RefCell<Option<Timer>>,
+    subscribers: RefCell<BTreeMap<u64, Subscriber>>,
+    listeners: RefCell<Listeners>,
+    draining: Cell<bool>,
+    connected: Cell<bool>,
+}
+
+impl Driver {
+    pub(crate) fn new(client: Rc<ClientShared>, options: RealtimeOptions) -> Rc<Driver> {
+        let session = Session::new(options.core_config(jitter_seed()));
+        let driver = Rc::new_cyclic(|me| Driver {
+            me: me.clone(),
+            client: client.clone(),
+            session: RefCell::new(session),
+            applied: RefCell::new(None),
+            socket: RefCell::new(None),
+            timer: RefCell::new(None),
+            subscribers: RefCell::new(BTreeMap::new()),
+            listeners: RefCell::new(Listeners::default()),
+            draining: Cell::new(false),
+            connected: Cell::new(false),
+        });
+        client.register(&driver);
+        driver
+    }
+
+    /// Subscribes; the promise resolves with `resolve_with` once the server acknowledged it.
+    pub(crate) fn subscribe(
+        &self,
+        channels: Vec<String>,
+        queries: Vec<String>,
+        callback: Function,
+        resolve_with: impl FnOnce(u64) -> JsValue,
+    ) -> Result<Promise, RealtimeError> {
+        let key = self.subscribe_key(channels, queries, callback)?;
+        let promise = self.wait_for_ack(key, resolve_with(key));
+        self.drain();
+        Ok(promise)
+    }
+
+    /// Subscribes for the legacy API, which has no promise: a failure is logged.
+    pub(crate) fn subscribe_legacy(
+        &self,
+        channels: Vec<String>,
+        queries: Vec<String>,
+        callback: Function,
+    ) -> Result<SubscriptionRef, RealtimeError> {
+        let key = self.subscribe_key(channels, queries, callback)?;
+        self.drain();
+        Ok(SubscriptionRef {
+            driver: self.me.clone(),
+            key,
+        })
+    }
+
+    fn subscribe_key(
+        &self,
+        channels: Vec<String>,
+        queries: Vec<String>,
+        callback: Function,
+    ) -> Result<u64, RealtimeError> {
+        self.sync_config();
+        let key = self
+            .session
+            .borrow_mut()
+            .subscribe(now(), channels, queries)
+            .map_err(|err| {
+                let code = match &err {
+                    SubscribeError::InvalidQuery { error, .. } => error.code,
+                    _ => 0,
+                };
+                RealtimeError::new(kind::INVALID, code, err.to_string())
+            })?;
+        self.subscribers.borrow_mut().insert(
+            key.0,
+            Subscriber {
+                callback,
+                waiters: Vec::new(),
+            },
+        );
+        Ok(key.0)
+    }
+
+    pub(crate) fn update(
+        &self,
+        key: u64,
+        channels: Option<Vec<String>>,
+        queries: Option<Vec<String>>,
+    ) -> Result<Promise, RealtimeError> {
+        self.sync_config();
+        self.session
+            .borrow_mut()
+            .update(now(), SubscriptionKey(key), channels, queries)
+            .map_err(|err| {
+                let code = match &err {
+                    UpdateError::InvalidQuery { error, .. } => error.code,
+                    _ => 0,
+                };
+                RealtimeError::new(kind::INVALID, code, err.to_string())
+            })?;
+        let promise = self.wait_for_ack(key, JsValue::UNDEFINED);
+        self.drain();
+        Ok(promise)
+    }
+
+    pub(crate) fn unsubscribe(&self, key: u64) {
+        self.session
+            .borrow_mut()
+            .unsubscribe(now(), SubscriptionKey(key));
+        let removed = self.subscribers.borrow_mut().remove(&key);
+        if let Some(subscriber) = removed {
+            let error = RealtimeError::new(kind::CLOSED, 0, "The subscription was removed");
+            reject_all(subscriber.waiters, &error);
+        }
+        self.drain();
+    }
+
+    pub(crate) fn has_subscriptions(&self) -> bool {
+        !self.subscribers.borrow().is_empty()
+    }
+
+    pub(crate) fn disconnect(&self) {
+        self.session.borrow_mut().disconnect(now());
+        self.drain();
+        let removed = std::mem::take(&mut *self.subscribers.borrow_mut());
+        let error = RealtimeError::new(
+            kind::CLOSED,
+            1000,
+            "The connection was closed by disconnect()",
+        );
+        for subscriber in removed.into_values() {
+            reject_all(subscriber.waiters, &error);
+        }
+        *self.socket.borrow_mut() = None;
+    }
+
+    pub(crate) fn upsert_presence(&self, presence: Presence) -> Result<(), RealtimeError> {
+        self.sync_config();
+        let accepted = self.session.borrow_mut().upsert_presence(now(), presence);
+        self.drain();
+        accepted.map_err(|err| RealtimeError::invalid(&err.to_string()))
+    }
+
+    pub(crate) fn on_open(&self, callback: Function) {
+        self.listeners.borrow_mut().open.push(callback);
+    }
+    pub(crate) fn on_close(&self, callback: Function) {
+        self.listeners.borrow_mut().close.push(callback);
+    }
+    pub(crate) fn on_error(&self, callback: Function) {
+        self.listeners.borrow_mut().error.push(callback);
+    }
+
+    /// The client's settings changed: pass them on (a live connection re-authenticates in-band
+    /// or reconnects to the new endpoint, as the core decides).
+    pub(crate) fn config_changed(&self) {
+        self.sync_config();
+        self.drain();
+    }
+
+    fn sync_config(&self) {
+        let config = self.client.config.borrow().clone();
+        let previous = self.applied.borrow_mut().replace(config.clone());
+        let mut session = self.session.borrow_mut();
+        let endpoint_changed = previous.as_ref().is_none_or(|previous| {
+            (
+                &previous.endpoint_realtime,
+                &previous.project,
+                &previous.jwt,
+            ) != (&config.endpoint_realtime, &config.project, &config.jwt)
+        });
+        if endpoint_changed {
+            session.set_endpoint(
+                now(),
+                Endpoint {
+                    realtime: config.endpoint_realtime.clone(),
+                    project: config.project.clone(),
+                    jwt: config.jwt.clone(),
+                },
+            );
+        }
+        if previous
+            .as_ref()
+            .is_none_or(|previous| previous.session != config.session)
+        {
+            session.set_session(now(), config.session.clone());
+        }
+    }
+
+    fn wait_for_ack(&self, key: u64, value: JsValue) -> Promise {
+        let mut waiter = None;
+        let promise = Promise::new(&mut |resolve, reject| {
+            waiter = Some(Waiter {
+                resolve,
+                reject,
+                value: value.clone(),
+            });
+        });
+        // The Promise executor runs synchronously, so the waiter is set.
+        if let (Some(waiter), Some(subscriber)) =
+            (waiter, self.subscribers.borrow_mut().get_mut(&key))
+        {
+            subscriber.waiters.push(waiter);
+        }
+        promise
+    }
+
+    /// Polls the session until it has nothing more to say, then arms the one timer.
+    fn drain(&self) {
+        if self.draining.replace(true) {
+            return; // a callback called in; the outer loop picks up the new outputs
+        }
+        loop {
+            let output = self.session.borrow_mut().poll_output();
+            match output {
+                Some(output) => self.dispatch(output),
+                None => break,
+            }
+        }
+        self.draining.set(false);
+        self.arm_timer();
+    }
+
+    fn arm_timer(&self) {
+        let deadline = self.session.borrow().poll_timeout();
+        let mut timer = self.timer.borrow_mut();
+        match deadline {
+            None => *timer = None,
+            Some(deadline) if timer.as_ref().map(|t| t.deadline) != Some(deadline) => {
+                *timer = Some(Timer::arm(deadline, self.me.clone()));
+            }
+            Some(_) => {}
+        }
+    }
+
+    fn dispatch(&self, output: Output<JsPayload>) {
+        match output {
+            Output::Connect { url } => self.connect(&url),
+            Output::Send(text) => {
+                let sent = self
+                    .socket
+                    .borrow()
+                    .as_ref()
+                    .map(|socket| socket.send(&text));
+                if let Some(Err(message)) = sent {
+                    self.report(&RealtimeError::new(kind::CLOSED, 0, message));
+                }
+            }
+            Output::Close { code } => {
+                if let Some(socket) = self.socket.borrow_mut().take() {
+                    socket.close(code);
+                }
+            }
+            Output::Deliver { targets, event } => self.deliver(&targets, event),
+            Output::Subscribed(key) => {
+                let waiters = self
+                    .subscribers
+                    .borrow_mut()
+                    .get_mut(&key.0)
+                    .map(|subscriber| std::mem::take(&mut subscriber.waiters))
+                    .unwrap_or_default();
+                for waiter in waiters {
+                    let _ = waiter.resolve.call1(&JsValue::UNDEFINED, &waiter.value);
+                }
+            }
+            Output::SubscribeFailed { key, error } => {
+                let removed = self.subscribers.borrow_mut().remove(&key.0);
+                let error = RealtimeError::from_core(&error);
+                match removed {
+                    Some(subscriber) if !subscriber.waiters.is_empty() => {
+                        reject_all(subscriber.waiters, &error)
+                    }
+                    _ => self.report(&error),
+                }
+            }
+            Output::Error(error) => self.report(&RealtimeError::from_core(&error)),
+            Output::StateChanged(state) => self.state_changed(&state),
+            Output::Authenticated { .. } => {}
+        }
+    }
+
+    fn connect(&self, url: &str) {
+        *self.socket.borrow_mut() = None;
+        match Socket::open(url, self.me.clone()) {
+            Ok(socket) => *self.socket.borrow_mut() = Some(socket),
+            Err(message) => {
+                self.report(&RealtimeError::new(kind::ENVIRONMENT, 0, message));
+                // Without a socket there will be no close event; tell the core the attempt failed.
+                self.session.borrow_mut().handle_close(now(), 1006);
+            }
+        }
+    }
+
+    fn deliver(&self, targets: &[SubscriptionKey], event: Event<JsPayload>) {
+        let event = event_object(event);
+        for key in targets {
+            let callback = self
+                .subscribers
+                .borrow()
+                .get(&key.0)
+                .map(|s| s.callback.clone());
+            let Some(callback) = callback else { continue }; // unsubscribed by an earlier callback
+            if let Err(thrown) = callback.call1(&JsValue::UNDEFINED, &event) {
+                let mut error = RealtimeError::new(
+                    kind::CALLBACK,
+                    0,
+                    format!(
+                        "A subscription callback threw: {}",
+                        crate::socket::describe_js_error(&thrown)
+                    ),
+                );
+                error.cause = Some(thrown);
+                self.report(&error);
+            }
+        }
+    }
+
+    fn state_changed(&self, state: &ConnectionState) {
+        let connected = matches!(state, ConnectionState::Connected);
+        let was_connected = self.connected.replace(connected);
+        let listeners = {
+            let listeners = self.listeners.borrow();
+            match (was_connected, connected) {
+                (false, true) => listeners.open.clone(),
+                (true, false) => listeners.close.clone(),
+                _ => return,
+            }
+        };
+        for listener in listeners {
+            let _ = listener.call0(&JsValue::UNDEFINED);
+        }
+    }
+
+    /// Reports to `onError` listeners as `(error, code)`; logs when nobody listens.
+    fn report(&self, error: &RealtimeError) {
+        let listeners = self.listeners.borrow().error.clone();
+        let js_error = error.to_js();
+        if listeners.is_empty() {
+            web_sys_console_error(&js_error);
+            return;
+        }
+        let code = JsValue::from_f64(error.code as f64);
+        for listener in listeners {
+            let _ = listener.call2(&JsValue::UNDEFINED, &js_error, &code);
+        }
+    }
+}
+
+impl SocketListener for Driver {
+    fn socket_opened(&self) {
+        self.session.borrow_mut().handle_open(now());
+        self.drain();
+    }
+
+    fn socket_message(&self, data: JsValue) {
+        let decoded = decode_frame(&data);
+        let mut session = self.session.borrow_mut();
+        match decoded {
+            Ok(frame) => session.handle_frame(now(), frame),
+            Err(error) => session.handle_bad_frame(now(), error),
+        }
+        drop(session);
+        self.drain();
+    }
+
+    fn socket_closed(&self, code: u16) {
+        *self.socket.borrow_mut() = None;
+        self.session.borrow_mut().handle_close(now(), code);
+        self.drain();
+    }
+}
+
+impl TimerListener for Driver {
+    fn timer_fired(&self) {
+        *self.timer.borrow_mut() = None;
+        self.session.borrow_mut().handle_timeout(now());
+        self.drain();
+    }
+}
+
+/// A reference to one subscription that does not keep its connection alive.
+pub(crate) struct SubscriptionRef {
+    pub(crate) driver: Weak<Driver>,
+    pub(crate) key: u64,
+}
+
+fn decode_frame(data: &JsValue) -> Result<ServerFrame<JsPayload>, FrameError> {
+    let value = parse_json(data).map_err(|err| {
+        FrameError::Malformed(format!(
+            "invalid JSON: {}",
+            crate::socket::describe_js_error(&err)
+        ))
+    })?;
+    let raw: RawFrame<JsPayload> = serde_wasm_bindgen::from_value(value)
+        .map_err(|err| FrameError::Malformed(err.to_string()))?;
+    raw.into_frame()
+}
+
+fn event_object(event: Event<JsPayload>) -> JsValue {
+    let object = Object::new();
+    let set = |key: &str, value: &JsValue| {
+        // Defining a data property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
+    };
+    set("events", &string_array(&event.events));
+    set("channels", &string_array(&event.channels));
+    set("timestamp", &JsValue::from_str(&event.timestamp));
+    set("payload", &event.payload.0);
+    set("subscriptions", &string_array(&event.subscriptions));
+    object.into()
+}
+
+fn string_array(items: &[String]) -> JsValue {
+    items
+        .iter()
+        .map(|item| JsValue::from_str(item))
+        .collect::<Array>()
+        .into()
+}
+
+fn reject_all(waiters: Vec<Waiter>, error: &RealtimeError) {
+    let error = error.to_js();
+    for waiter in waiters {
+        let _ = waiter.reject.call1(&JsValue::UNDEFINED, &error);
+    }
+}
+
+fn jitter_seed() -> u64 {
+    (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn web_sys_console_error(value: &JsValue);
+}

@@ -1,0 +1,89 @@
+//! The one error type JS code sees: a real `Error` (with a stack) named `RealtimeError`, carrying
+//! the server's `code` and a `kind` string union.
+
+use wasm_bindgen::prelude::*;
+
+/// Error kinds as JS sees them; the TypeScript union `RealtimeErrorKind` lists the same strings.
+pub(crate) mod kind {
+    /// Invalid input from the caller (bad endpoint, blank channel id, invalid query).
+    pub const INVALID: &str = "invalid";
+    /// An `error` frame from the server (its `code` is the server's).
+    pub const SERVER: &str = "server";
+    /// The server refused the connection for good (unknown project, bad credentials).
+    pub const TERMINAL: &str = "terminal";
+    /// A frame the SDK could not understand.
+    pub const PROTOCOL: &str = "protocol";
+    /// The connection was lost or closed before the operation completed.
+    pub const CLOSED: &str = "closed";
+    /// No pong arrived in time; the connection is being re-established.
+    pub const PONG_TIMEOUT: &str = "pong-timeout";
+    /// The server limited the message rate; pending changes are re-sent after the window.
+    pub const RATE_LIMITED: &str = "rate-limited";
+    /// A subscription callback threw; other callbacks still ran.
+    pub const CALLBACK: &str = "callback";
+    /// The environment cannot open a WebSocket (no `WebSocket` global, rejected URL).
+    pub const ENVIRONMENT: &str = "environment";
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RealtimeError {
+    pub code: i64,
+    pub kind: &'static str,
+    pub message: String,
+    /// The value a callback threw, kept as `cause`.
+    pub(crate) cause: Option<JsValue>,
+}
+
+impl RealtimeError {
+    pub(crate) fn new(kind: &'static str, code: i64, message: impl Into<String>) -> Self {
+        RealtimeError {
+            code,
+            kind,
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    pub(crate) fn invalid(message: &str) -> Self {
+        RealtimeError::new(kind::INVALID, 0, message)
+    }
+
+    pub(crate) fn from_core(error: &appwrite_realtime_core::RealtimeError) -> Self {
+        use appwrite_realtime_core::ErrorKind as Core;
+        let kind = match &error.kind {
+            Core::Server => kind::SERVER,
+            Core::Terminal => kind::TERMINAL,
+            Core::Protocol => kind::PROTOCOL,
+            Core::RateLimited => kind::RATE_LIMITED,
+            Core::PongTimeout => kind::PONG_TIMEOUT,
+            Core::Closed => kind::CLOSED,
+        };
+        RealtimeError::new(kind, error.code, error.message.clone())
+    }
+
+    pub(crate) fn to_js(&self) -> JsValue {
+        let error = js_sys::Error::new(&self.message);
+        error.set_name("RealtimeError");
+        // Setting a plain data property on a fresh Error object cannot fail.
+        let _ = js_sys::Reflect::set(&error, &"code".into(), &JsValue::from_f64(self.code as f64));
+        let _ = js_sys::Reflect::set(&error, &"kind".into(), &JsValue::from_str(self.kind));
+        if let Some(cause) = &self.cause {
+            let _ = js_sys::Reflect::set(&error, &"cause".into(), cause);
+        }
+        error.into()
+    }
+}
+
+impl From<RealtimeError> for JsValue {
+    fn from(error: RealtimeError) -> JsValue {
+        error.to_js()
+    }
+}
+
+impl std::fmt::Display for RealtimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}, code {})", self.message, self.kind, self.code)
+    }
+}
+
+impl std::error::Error for RealtimeError {}

@@ -1,0 +1,142 @@
+//! `Query`: the realtime query builders of the official SDK, returning the same strings.
+
+use appwrite_realtime_core::query::{self as core, BigInteger, QueryValue};
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+
+use crate::error::RealtimeError;
+use crate::realtime::js_to_string;
+
+/// Largest integer a JS number holds exactly; larger integral numbers stay floats, as
+/// `JSON.stringify` would print them.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// A scalar or a list of scalars (string, number, boolean, bigint, null), as the official SDK takes.
+fn values(value: &JsValue) -> Result<Vec<QueryValue>, RealtimeError> {
+    if Array::is_array(value) {
+        Array::from(value)
+            .iter()
+            .map(|item| scalar(&item))
+            .collect()
+    } else {
+        Ok(vec![scalar(value)?])
+    }
+}
+
+fn scalar(value: &JsValue) -> Result<QueryValue, RealtimeError> {
+    if value.is_null() {
+        return Ok(QueryValue::Null);
+    }
+    if let Some(text) = value.as_string() {
+        return Ok(QueryValue::String(text));
+    }
+    if let Some(flag) = value.as_bool() {
+        return Ok(QueryValue::Bool(flag));
+    }
+    if let Some(number) = value.as_f64() {
+        let integral = number.fract() == 0.0 && number.abs() <= MAX_SAFE_INTEGER;
+        return Ok(if integral {
+            QueryValue::Integer(number as i64)
+        } else {
+            QueryValue::Float(number)
+        });
+    }
+    if value.is_bigint() {
+        let text = String::from(
+            js_sys::BigInt::unchecked_from_js_ref(value)
+                .to_string(10)
+                .unwrap_or_default(),
+        );
+        if let Some(big) = BigInteger::parse(&text) {
+            return Ok(QueryValue::BigInteger(big));
+        }
+    }
+    Err(RealtimeError::invalid(
+        "Query values must be strings, numbers, booleans, bigints or null",
+    ))
+}
+
+fn strings(list: &JsValue) -> Vec<String> {
+    Array::from(list)
+        .iter()
+        .map(|item| js_to_string(&item))
+        .collect()
+}
+
+/// Builders for realtime queries; each returns the query string `subscribe` takes.
+#[wasm_bindgen]
+pub struct Query;
+
+#[wasm_bindgen]
+impl Query {
+    pub fn equal(
+        attribute: &str,
+        #[wasm_bindgen(unchecked_param_type = "QueryScalar | QueryScalar[]")] value: JsValue,
+    ) -> Result<String, RealtimeError> {
+        Ok(core::equal(attribute, &values(&value)?))
+    }
+    #[wasm_bindgen(js_name = notEqual)]
+    pub fn not_equal(
+        attribute: &str,
+        #[wasm_bindgen(unchecked_param_type = "QueryScalar | QueryScalar[]")] value: JsValue,
+    ) -> Result<String, RealtimeError> {
+        Ok(core::not_equal(attribute, &values(&value)?))
+    }
+    #[wasm_bindgen(js_name = lessThan)]
+    pub fn less_than(
+        attribute: &str,
+        #[wasm_bindgen(unchecked_param_type = "QueryScalar | QueryScalar[]")] value: JsValue,
+    ) -> Result<String, RealtimeError> {
+        Ok(core::less_than(attribute, &values(&value)?))
+    }
+    #[wasm_bindgen(js_name = lessThanEqual)]
+    pub fn less_than_equal(
+        attribute: &str,
+        #[wasm_bindgen(unchecked_param_type = "QueryScalar | QueryScalar[]")] value: JsValue,
+    ) -> Result<String, RealtimeError> {
+        Ok(core::less_than_equal(attribute, &values(&value)?))
+    }
+    #[wasm_bindgen(js_name = greaterThan)]
+    pub fn greater_than(
+        attribute: &str,
+        #[wasm_bindgen(unchecked_param_type = "QueryScalar | QueryScalar[]")] value: JsValue,
+    ) -> Result<String, RealtimeError> {
+        Ok(core::greater_than(attribute, &values(&value)?))
+    }
+    #[wasm_bindgen(js_name = greaterThanEqual)]
+    pub fn greater_than_equal(
+        attribute: &str,
+        #[wasm_bindgen(unchecked_param_type = "QueryScalar | QueryScalar[]")] value: JsValue,
+    ) -> Result<String, RealtimeError> {
+        Ok(core::greater_than_equal(attribute, &values(&value)?))
+    }
+    #[wasm_bindgen(js_name = isNull)]
+    pub fn is_null(attribute: &str) -> String {
+        core::is_null(attribute)
+    }
+    #[wasm_bindgen(js_name = isNotNull)]
+    pub fn is_not_null(attribute: &str) -> String {
+        core::is_not_null(attribute)
+    }
+    /// Realtime accepts only `select(["*"])`: every event of the channels.
+    pub fn select(
+        #[wasm_bindgen(unchecked_param_type = "string[]")] attributes: JsValue,
+    ) -> String {
+        let attributes = strings(&attributes);
+        core::select(&attributes.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+    pub fn and(
+        #[wasm_bindgen(unchecked_param_type = "string[]")] queries: JsValue,
+    ) -> Result<String, RealtimeError> {
+        let queries = strings(&queries);
+        core::and(&queries.iter().map(String::as_str).collect::<Vec<_>>())
+            .map_err(|err| RealtimeError::invalid(&format!("Query.and: {err}")))
+    }
+    pub fn or(
+        #[wasm_bindgen(unchecked_param_type = "string[]")] queries: JsValue,
+    ) -> Result<String, RealtimeError> {
+        let queries = strings(&queries);
+        core::or(&queries.iter().map(String::as_str).collect::<Vec<_>>())
+            .map_err(|err| RealtimeError::invalid(&format!("Query.or: {err}")))
+    }
+}

@@ -1,0 +1,114 @@
+//! The browser WebSocket, owned RAII-style: dropping a [`Socket`] detaches its handlers, closes it
+//! and only then frees the closures, so a late browser event can never call freed Rust code.
+
+use std::rc::Weak;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
+
+/// What the socket reports to its owner. Held weakly: a socket never keeps its driver alive.
+pub(crate) trait SocketListener {
+    fn socket_opened(&self);
+    /// `data` is the frame's text as a JS string (kept in JS: decoding starts with `JSON.parse`).
+    fn socket_message(&self, data: JsValue);
+    fn socket_closed(&self, code: u16);
+}
+
+pub(crate) struct Socket {
+    ws: WebSocket,
+    _on_open: Closure<dyn FnMut(Event)>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_close: Closure<dyn FnMut(CloseEvent)>,
+    _on_error: Closure<dyn FnMut(Event)>,
+}
+
+impl Socket {
+    /// Opens a socket to `url`. Fails where the environment has no WebSocket (SSR, old workers)
+    /// or the URL is rejected by the browser.
+    pub(crate) fn open<L: SocketListener + 'static>(
+        url: &str,
+        listener: Weak<L>,
+    ) -> Result<Socket, String> {
+        if !has_websocket() {
+            return Err("WebSocket is not available in this environment".into());
+        }
+        let ws = WebSocket::new(url).map_err(|err| {
+            format!(
+                "could not open a WebSocket to {url}: {}",
+                describe_js_error(&err)
+            )
+        })?;
+
+        let opened = listener.clone();
+        let on_open = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+            if let Some(listener) = opened.upgrade() {
+                listener.socket_opened();
+            }
+        });
+        let received = listener.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Some(listener) = received.upgrade() {
+                listener.socket_message(event.data());
+            }
+        });
+        let closed = listener.clone();
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
+            if let Some(listener) = closed.upgrade() {
+                listener.socket_closed(event.code());
+            }
+        });
+        // An `error` event is always followed by `close`, which carries what the core needs.
+        let on_error = Closure::<dyn FnMut(Event)>::new(|_: Event| {});
+
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Socket {
+            ws,
+            _on_open: on_open,
+            _on_message: on_message,
+            _on_close: on_close,
+            _on_error: on_error,
+        })
+    }
+
+    pub(crate) fn send(&self, text: &str) -> Result<(), String> {
+        self.ws
+            .send_with_str(text)
+            .map_err(|err| describe_js_error(&err))
+    }
+
+    /// Closes with `code`; page code may only use 1000 or 3000–4999.
+    pub(crate) fn close(&self, code: u16) {
+        let code = if code == 1000 || (3000..=4999).contains(&code) {
+            code
+        } else {
+            1000
+        };
+        // Closing an already closing socket is a no-op, never an error worth reporting.
+        let _ = self.ws.close_with_code(code);
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        self.ws.set_onerror(None);
+        self.close(1000);
+    }
+}
+
+fn has_websocket() -> bool {
+    js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("WebSocket")).unwrap_or(false)
+}
+
+pub(crate) fn describe_js_error(err: &JsValue) -> String {
+    if let Some(error) = err.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    err.as_string().unwrap_or_else(|| "unknown error".into())
+}

@@ -1,0 +1,540 @@
+//! Browser tests: the JS-facing API in headless Chromium against the emulator, whose URL
+//! `scripts/test` passes at build time in `APPWRITE_EMULATOR_URL`.
+#![cfg(target_arch = "wasm32")]
+
+use appwrite_realtime_wasm::{Channel, Client, Realtime};
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const EMULATOR: &str = match option_env!("APPWRITE_EMULATOR_URL") {
+    Some(url) => url,
+    None => "http://127.0.0.1:8787",
+};
+const WAIT_MS: u32 = 5000;
+
+#[wasm_bindgen(module = "/tests/support.js")]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    async fn request(
+        base: &str,
+        method: &str,
+        path: &str,
+        body: JsValue,
+        headers: JsValue,
+    ) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_name = requestRaw, catch)]
+    async fn request_raw(
+        base: &str,
+        method: &str,
+        path: &str,
+        text: &str,
+    ) -> Result<JsValue, JsValue>;
+
+    type Queue;
+    fn queue() -> Queue;
+    #[wasm_bindgen(method)]
+    fn push(this: &Queue, item: JsValue);
+    #[wasm_bindgen(method, catch)]
+    async fn next(this: &Queue, timeout_ms: u32) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn length(this: &Queue) -> u32;
+
+    #[wasm_bindgen(js_name = throwingCallback)]
+    fn throwing_callback(target: &Queue) -> Function;
+    #[wasm_bindgen(js_name = selfUnsubscribingCallback)]
+    fn self_unsubscribing_callback(target: &Queue) -> Object;
+
+    #[wasm_bindgen(js_name = waitForSubscription, catch)]
+    async fn wait_for_subscription(
+        base: &str,
+        channel: &str,
+        exclude_connection_id: JsValue,
+        timeout_ms: u32,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = waitForNoSubscription, catch)]
+    async fn wait_for_no_subscription(
+        base: &str,
+        channel: &str,
+        timeout_ms: u32,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = uniqueEmail)]
+    fn unique_email() -> String;
+    #[wasm_bindgen(js_name = sessionToken)]
+    fn session_token(session: &JsValue) -> String;
+
+    fn field(object: &JsValue, name: &str) -> JsValue;
+    #[wasm_bindgen(js_name = typeOf)]
+    fn type_of(value: &JsValue) -> String;
+}
+
+fn v1() -> String {
+    format!("{EMULATOR}/v1")
+}
+
+fn client(project: &str) -> Client {
+    Client::new()
+        .set_endpoint(&v1())
+        .expect("the emulator URL is valid")
+        .set_project(project)
+}
+
+/// Each test uses its own collection so events of other tests never reach it.
+fn collection_channel(collection: &str) -> String {
+    Channel::database("tests")
+        .and_then(|db| db.collection(collection))
+        .and_then(|col| col.document(None))
+        .map(|doc| doc.to_js_string())
+        .expect("valid ids")
+}
+
+async fn create_document(collection: &str, data: JsValue) -> JsValue {
+    let body = Object::new();
+    set(&body, "documentId", &"unique()".into());
+    set(&body, "data", &data);
+    set(&body, "permissions", &Array::of1(&"read(\"any\")".into()));
+    request(
+        &v1(),
+        "POST",
+        &format!("/databases/tests/collections/{collection}/documents"),
+        body.into(),
+        JsValue::UNDEFINED,
+    )
+    .await
+    .expect("the emulator creates the document")
+}
+
+async fn control(method: &str, path: &str, body: JsValue) -> JsValue {
+    request(
+        EMULATOR,
+        method,
+        &format!("/_emulator{path}"),
+        body,
+        JsValue::UNDEFINED,
+    )
+    .await
+    .expect("the control call succeeds")
+}
+
+fn set(object: &Object, key: &str, value: &JsValue) {
+    Reflect::set(object, &key.into(), value).expect("plain objects accept properties");
+}
+
+fn title(text: &str) -> JsValue {
+    let data = Object::new();
+    set(&data, "title", &text.into());
+    data.into()
+}
+
+fn payload_field(event: &JsValue, name: &str) -> JsValue {
+    field(&field(event, "payload"), name)
+}
+
+fn push_into(target: &Queue) -> Function {
+    let push = Reflect::get(target, &"push".into()).expect("queue has push");
+    push.unchecked_into::<Function>().bind0(target)
+}
+
+async fn subscribe(realtime: &Realtime, channel: &str, callback: &Function) -> JsValue {
+    let promise = realtime
+        .subscribe(channel.into(), callback.clone(), None)
+        .expect("subscribe accepts the channel");
+    JsFuture::from(promise)
+        .await
+        .expect("the server acknowledges the subscription")
+}
+
+async fn call_method(object: &JsValue, name: &str, arg: &JsValue) -> JsValue {
+    let method: Function = field(object, name).unchecked_into();
+    let result = method
+        .call1(&JsValue::UNDEFINED, arg)
+        .expect("method does not throw");
+    JsFuture::from(Promise::from(result))
+        .await
+        .expect("the promise resolves")
+}
+
+async fn live_connections(project: &str) -> u32 {
+    let list = control("GET", "/connections", JsValue::UNDEFINED).await;
+    let list = field(&list, "connections");
+    Array::from(&list)
+        .iter()
+        .filter(|connection| field(connection, "project").as_string().as_deref() == Some(project))
+        .count() as u32
+}
+
+#[wasm_bindgen_test]
+async fn subscribe_then_receive_a_created_document() {
+    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let events = queue();
+    subscribe(
+        &realtime,
+        &collection_channel("receive"),
+        &push_into(&events),
+    )
+    .await;
+
+    create_document("receive", title("hello")).await;
+    let event = events
+        .next(WAIT_MS)
+        .await
+        .expect("the create event arrives");
+
+    assert_eq!(
+        payload_field(&event, "title").as_string().as_deref(),
+        Some("hello")
+    );
+    let first_event = Array::from(&field(&event, "events"))
+        .get(0)
+        .as_string()
+        .unwrap();
+    assert!(first_event.starts_with("databases.tests.collections.receive.documents."));
+    assert!(first_event.ends_with(".create"), "{first_event}");
+    assert_eq!(type_of(&field(&event, "timestamp")), "string");
+    let _ = realtime.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn update_switches_channels_on_the_same_socket_without_stale_events() {
+    let project = "demo";
+    let realtime = Realtime::new(&client(project), JsValue::UNDEFINED).unwrap();
+    let events = queue();
+    let subscription = subscribe(
+        &realtime,
+        &collection_channel("switch-a"),
+        &push_into(&events),
+    )
+    .await;
+    let sockets_before = live_connections(project).await;
+
+    let changes = Object::new();
+    set(
+        &changes,
+        "channels",
+        &Array::of1(&collection_channel("switch-b").into()),
+    );
+    call_method(&subscription, "update", &changes.into()).await;
+    assert_eq!(
+        live_connections(project).await,
+        sockets_before,
+        "update opened no new socket"
+    );
+
+    // Published in this order on one socket: a stale event would arrive first.
+    create_document("switch-a", title("old channel")).await;
+    create_document("switch-b", title("new channel")).await;
+    let event = events
+        .next(WAIT_MS)
+        .await
+        .expect("the new channel's event arrives");
+    assert_eq!(
+        payload_field(&event, "title").as_string().as_deref(),
+        Some("new channel")
+    );
+    let _ = realtime.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn unsubscribe_from_inside_a_callback_stops_delivery() {
+    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let once = queue();
+    let others = queue();
+    let harness = self_unsubscribing_callback(&once);
+    let callback: Function = field(&harness, "callback").unchecked_into();
+    let subscription = subscribe(&realtime, &collection_channel("inside"), &callback).await;
+    set(
+        &field(&harness, "state").unchecked_into(),
+        "subscription",
+        &subscription,
+    );
+    subscribe(
+        &realtime,
+        &collection_channel("inside"),
+        &push_into(&others),
+    )
+    .await;
+
+    create_document("inside", title("first")).await;
+    create_document("inside", title("second")).await;
+    // The second subscription sees both; by then the first has unsubscribed itself.
+    others.next(WAIT_MS).await.expect("first event");
+    others.next(WAIT_MS).await.expect("second event");
+    assert_eq!(
+        once.length(),
+        1,
+        "the self-unsubscribed callback ran exactly once"
+    );
+    let _ = realtime.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn a_throwing_callback_is_isolated_and_reported() {
+    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let thrown = queue();
+    let errors = queue();
+    let healthy = queue();
+    realtime.on_error(push_into(&errors));
+    subscribe(
+        &realtime,
+        &collection_channel("throws"),
+        &throwing_callback(&thrown),
+    )
+    .await;
+    subscribe(
+        &realtime,
+        &collection_channel("throws"),
+        &push_into(&healthy),
+    )
+    .await;
+
+    create_document("throws", title("boom")).await;
+    thrown
+        .next(WAIT_MS)
+        .await
+        .expect("the throwing callback ran");
+    healthy
+        .next(WAIT_MS)
+        .await
+        .expect("the other callback still ran");
+    let error = errors.next(WAIT_MS).await.expect("the throw was reported");
+    assert_eq!(
+        field(&error, "kind").as_string().as_deref(),
+        Some("callback")
+    );
+    let _ = realtime.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn terminal_error_at_connect_rejects_and_does_not_retry() {
+    let realtime = Realtime::new(&client("no-such-project"), JsValue::UNDEFINED).unwrap();
+    let promise = realtime
+        .subscribe(
+            collection_channel("terminal").into(),
+            Function::new_no_args(""),
+            None,
+        )
+        .unwrap();
+    let error = JsFuture::from(promise)
+        .await
+        .expect_err("an unknown project is refused");
+    assert_eq!(field(&error, "code").as_f64(), Some(1008.0));
+    assert_eq!(
+        field(&error, "kind").as_string().as_deref(),
+        Some("terminal")
+    );
+    assert_eq!(live_connections("no-such-project").await, 0);
+}
+
+#[wasm_bindgen_test]
+async fn integers_beyond_2_pow_53_arrive_as_bigint() {
+    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let events = queue();
+    subscribe(
+        &realtime,
+        &collection_channel("bigint"),
+        &push_into(&events),
+    )
+    .await;
+
+    let frame = format!(
+        r#"{{"project":"demo","events":["test.bigint"],"channels":["{}"],"roles":["any"],"payload":{{"big":9223372036854775807,"above":9007199254740993,"small":42}}}}"#,
+        collection_channel("bigint")
+    );
+    request_raw(EMULATOR, "POST", "/_emulator/publish", &frame)
+        .await
+        .expect("the emulator publishes");
+
+    let event = events.next(WAIT_MS).await.expect("the event arrives");
+    let big = payload_field(&event, "big");
+    assert!(big.is_bigint(), "got {}", type_of(&big));
+    assert_eq!(
+        String::from(js_sys::BigInt::from(big).to_string(10).unwrap()),
+        "9223372036854775807"
+    );
+    let above = payload_field(&event, "above");
+    assert_eq!(
+        String::from(js_sys::BigInt::from(above).to_string(10).unwrap()),
+        "9007199254740993"
+    );
+    assert_eq!(payload_field(&event, "small").as_f64(), Some(42.0));
+    let _ = realtime.disconnect();
+}
+
+async fn connection_holding(channel: &str, other_than: JsValue) -> JsValue {
+    wait_for_subscription(EMULATOR, channel, other_than, WAIT_MS)
+        .await
+        .expect("the server holds the subscription")
+}
+
+fn options(heartbeat_ms: u32, pong_timeout_ms: u32) -> JsValue {
+    let options = Object::new();
+    set(&options, "heartbeatInterval", &heartbeat_ms.into());
+    set(&options, "pongTimeout", &pong_timeout_ms.into());
+    options.into()
+}
+
+fn connection_id_body(connection: &JsValue) -> JsValue {
+    let body = Object::new();
+    set(&body, "connectionId", &field(connection, "id"));
+    body.into()
+}
+
+#[wasm_bindgen_test]
+async fn reconnects_after_the_server_drops_the_socket_and_restores_subscriptions() {
+    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let (events, opens, closes) = (queue(), queue(), queue());
+    realtime.on_open(push_into(&opens));
+    realtime.on_close(push_into(&closes));
+    let channel = collection_channel("reconnect");
+    subscribe(&realtime, &channel, &push_into(&events)).await;
+    opens.next(WAIT_MS).await.expect("connected");
+    let first = connection_holding(&channel, JsValue::UNDEFINED).await;
+
+    control("POST", "/drop", connection_id_body(&first)).await;
+    closes.next(WAIT_MS).await.expect("the drop is noticed");
+    opens.next(WAIT_MS).await.expect("connected again");
+    let second = connection_holding(&channel, field(&first, "id")).await;
+    assert_ne!(field(&second, "id").as_f64(), field(&first, "id").as_f64());
+
+    create_document("reconnect", title("after the drop")).await;
+    let event = events
+        .next(WAIT_MS)
+        .await
+        .expect("events flow on the new socket");
+    assert_eq!(
+        payload_field(&event, "title").as_string().as_deref(),
+        Some("after the drop")
+    );
+    let _ = realtime.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn a_silent_server_is_detected_by_the_pong_deadline() {
+    let realtime = Realtime::new(&client("demo"), options(150, 150)).unwrap();
+    let (events, errors) = (queue(), queue());
+    realtime.on_error(push_into(&errors));
+    let channel = collection_channel("silent");
+    subscribe(&realtime, &channel, &push_into(&events)).await;
+    let silent = connection_holding(&channel, JsValue::UNDEFINED).await;
+
+    // The server keeps TCP open but answers nothing, as a half-open socket would.
+    control("POST", "/silence", connection_id_body(&silent)).await;
+    let error = errors
+        .next(WAIT_MS)
+        .await
+        .expect("the missing pong is reported");
+    assert_eq!(
+        field(&error, "kind").as_string().as_deref(),
+        Some("pong-timeout")
+    );
+    connection_holding(&channel, field(&silent, "id")).await;
+
+    create_document("silent", title("after the silence")).await;
+    let event = events
+        .next(WAIT_MS)
+        .await
+        .expect("events flow on the replacement socket");
+    assert_eq!(
+        payload_field(&event, "title").as_string().as_deref(),
+        Some("after the silence")
+    );
+    let _ = realtime.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn a_session_set_on_the_client_receives_its_account_events() {
+    let email = unique_email();
+    let account = Object::new();
+    set(&account, "userId", &"unique()".into());
+    set(&account, "email", &email.clone().into());
+    set(&account, "password", &"password123".into());
+    request(
+        &v1(),
+        "POST",
+        "/account",
+        account.clone().into(),
+        JsValue::UNDEFINED,
+    )
+    .await
+    .expect("sign-up");
+    let session = request(
+        &v1(),
+        "POST",
+        "/account/sessions/email",
+        account.into(),
+        JsValue::UNDEFINED,
+    )
+    .await
+    .expect("login");
+    let token = session_token(&session);
+
+    let client = client("demo").set_session(&token);
+    let realtime = Realtime::new(&client, JsValue::UNDEFINED).unwrap();
+    let events = queue();
+    // Resolves only once the in-band authentication settled, so the user's events arrive.
+    subscribe(&realtime, "account", &push_into(&events)).await;
+
+    let headers = Object::new();
+    set(&headers, "X-Appwrite-Session", &token.into());
+    let name = Object::new();
+    set(&name, "name", &"Renamed".into());
+    request(&v1(), "PATCH", "/account/name", name.into(), headers.into())
+        .await
+        .expect("rename");
+    let event = events
+        .next(WAIT_MS)
+        .await
+        .expect("the account event arrives");
+    assert_eq!(
+        payload_field(&event, "name").as_string().as_deref(),
+        Some("Renamed")
+    );
+    assert_eq!(payload_field(&event, "email").as_string(), Some(email));
+    let channels = Array::from(&field(&event, "channels"));
+    assert!(channels.includes(&"account".into(), 0));
+    let _ = realtime.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn legacy_client_subscribe_returns_a_working_unsubscribe_function() {
+    let client = client("demo");
+    let channel = collection_channel("legacy");
+    let legacy = queue();
+    let unsubscribe = client
+        .subscribe(channel.clone().into(), push_into(&legacy), None)
+        .unwrap();
+    connection_holding(&channel, JsValue::UNDEFINED).await;
+
+    create_document("legacy", title("while subscribed")).await;
+    let event = legacy
+        .next(WAIT_MS)
+        .await
+        .expect("the legacy callback receives the event");
+    assert_eq!(
+        payload_field(&event, "title").as_string().as_deref(),
+        Some("while subscribed")
+    );
+
+    unsubscribe.call0(&JsValue::UNDEFINED).unwrap();
+    wait_for_no_subscription(EMULATOR, &channel, WAIT_MS)
+        .await
+        .expect("the unsubscribe reached the server");
+    let witness = Realtime::new(&client, JsValue::UNDEFINED).unwrap();
+    let seen = queue();
+    subscribe(&witness, &channel, &push_into(&seen)).await;
+    create_document("legacy", title("after unsubscribe")).await;
+    seen.next(WAIT_MS)
+        .await
+        .expect("the witness sees the event");
+    assert_eq!(
+        legacy.length(),
+        0,
+        "the unsubscribed callback got nothing more"
+    );
+    let _ = witness.disconnect();
+}
