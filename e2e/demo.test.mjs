@@ -1,7 +1,10 @@
-// The demo page served by the emulator: loads the wasm package, connects, and shows live events.
+// The live board in www/, served by the emulator: two windows see each other's changes, the
+// controls switch and pause the subscription, and a network drop shows the reconnect.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser } from './harness.mjs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startEmulator, launchBrowser, root } from './harness.mjs';
 
 let emulator;
 let browser;
@@ -14,20 +17,167 @@ after(async () => {
   await emulator?.stop();
 });
 
-test('the demo loads the wasm module and connects to the emulator', async () => {
+async function openBoard(viewport = { width: 1280, height: 800 }) {
   const page = await browser.newPage();
+  await page.setViewportSize(viewport);
   await page.goto(`${emulator.url}/www/`);
   await page.locator('#state[data-state="connected"]').waitFor({ timeout: 10_000 });
+  return page;
+}
+
+async function addCard(page, title, { draft = false } = {}) {
+  await page.fill('#title', title);
+  await page.setChecked('#draft', draft);
+  await page.click('#new-post button[type="submit"]');
+}
+
+const card = (page, title) => page.locator('#posts .card', { hasText: title });
+
+test('the board loads the wasm module, connects and shows the seeded cards', async () => {
+  const page = await openBoard();
   assert.equal(await page.locator('#state').textContent(), 'connected');
+  await card(page, 'Welcome to the emulator').waitFor();
+  assert.equal(await page.locator('#posts .card[data-status="draft"]', { hasText: 'A draft post' }).count(), 1);
+  await page.close();
 });
 
-test('a post created on the page arrives through the realtime subscription', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${emulator.url}/www/`);
-  await page.locator('#state[data-state="connected"]').waitFor({ timeout: 10_000 });
-  await page.fill('#title', 'written in the e2e test');
-  await page.click('button[type="submit"]');
-  await page.locator('#posts li', { hasText: 'written in the e2e test' }).waitFor({ timeout: 5_000 });
-  const logged = await page.locator('#log li').first().textContent();
-  assert.match(logged, /databases\.main\.collections\.posts\.documents\.[^.]+\.create$/);
+test('a card created in one window appears in the other in under a second', async () => {
+  const writer = await openBoard();
+  const reader = await openBoard();
+  const title = `latency probe ${Date.now()}`;
+  // Both timestamps come from the same browser clock: the submit in one page, the DOM insert in the other.
+  await reader.evaluate((title) => {
+    window.cardShownAt = new Promise((resolve) => {
+      const observer = new MutationObserver(() => {
+        if ([...document.querySelectorAll('#posts .card-title')].some((node) => node.textContent === title)) {
+          observer.disconnect();
+          resolve(Date.now());
+        }
+      });
+      observer.observe(document.getElementById('posts'), { childList: true, subtree: true });
+    });
+  }, title);
+  await writer.fill('#title', title);
+  const sentAt = await writer.evaluate(() => {
+    document.getElementById('new-post').requestSubmit();
+    return Date.now();
+  });
+  const shownAt = await reader.evaluate(() => window.cardShownAt);
+  const latency = shownAt - sentAt;
+  console.log(`cross-window latency (REST create to card shown in the other window): ${latency} ms`);
+  assert.ok(latency < 1000, `the card took ${latency} ms to appear`);
+
+  const logged = await reader.locator('#log li[data-kind="event"]').first().textContent();
+  assert.match(logged, /databases\.main\.collections\.posts\.documents\.[^.]+\.create/);
+  await writer.close();
+  await reader.close();
+});
+
+test('likes and deletes in one window show in the other', async () => {
+  const first = await openBoard();
+  const second = await openBoard();
+  const title = `shared card ${Date.now()}`;
+  await addCard(first, title);
+  await card(second, title).waitFor();
+
+  await card(second, title).locator('button[data-action="like"]').click();
+  await card(first, title).locator('.likes', { hasText: '1' }).waitFor();
+  const update = await first.locator('#log li[data-kind="event"][data-action="update"]').first().textContent();
+  assert.match(update, /documents\.[^.]+\.update/);
+
+  await card(first, title).locator('button[data-action="remove"]').click();
+  await card(second, title).waitFor({ state: 'detached' });
+  assert.equal(await second.locator('#log li[data-kind="event"][data-action="delete"]').count(), 1);
+  await first.close();
+  await second.close();
+});
+
+test('the query view receives published cards only, and another collection is its own board', async () => {
+  const viewer = await openBoard();
+  const writer = await openBoard();
+  await viewer.selectOption('#channel', 'published');
+  await viewer.locator('#subscription-code', { hasText: 'equal' }).waitFor();
+  assert.equal(await card(viewer, 'A draft post').count(), 0);
+
+  const stamp = Date.now();
+  await addCard(writer, `draft ${stamp}`, { draft: true });
+  await card(writer, `draft ${stamp}`).waitFor();
+  await addCard(writer, `published ${stamp}`);
+  // Events arrive in order, so once the later card is shown the draft's event would have come first.
+  await card(viewer, `published ${stamp}`).waitFor();
+  assert.equal(await card(viewer, `draft ${stamp}`).count(), 0);
+
+  await viewer.selectOption('#channel', 'ideas');
+  await viewer.locator('#board-collection', { hasText: 'ideas' }).waitFor();
+  assert.equal(await card(viewer, `published ${stamp}`).count(), 0);
+  await writer.selectOption('#channel', 'ideas');
+  await writer.locator('#board-collection', { hasText: 'ideas' }).waitFor();
+  await addCard(writer, `idea ${stamp}`);
+  await card(viewer, `idea ${stamp}`).waitFor();
+  await viewer.close();
+  await writer.close();
+});
+
+test('unsubscribing closes the socket and subscribing again reconnects', async () => {
+  const page = await openBoard();
+  await page.click('#subscription-toggle[data-subscribed="true"]');
+  await page.locator('#state[data-state="closed"]').waitFor();
+  assert.equal(await page.locator('#subscription-toggle').textContent(), 'Subscribe');
+  await page.click('#subscription-toggle[data-subscribed="false"]');
+  await page.locator('#state[data-state="connected"]').waitFor();
+  assert.equal(await page.locator('#subscription-toggle').textContent(), 'Unsubscribe');
+  await page.close();
+});
+
+test('a simulated network drop shows reconnecting, then connected, and events flow again', async () => {
+  const page = await openBoard();
+  // The reconnect can be quick (full-jitter backoff may pick ~0 ms), so record every badge state.
+  await page.evaluate(() => {
+    window.badgeStates = [];
+    new MutationObserver(() => window.badgeStates.push(document.getElementById('state').dataset.state))
+      .observe(document.getElementById('state'), { attributes: true, attributeFilter: ['data-state'] });
+  });
+  await page.click('#drop');
+  await page.waitForFunction(() => window.badgeStates.includes('reconnecting')
+    && window.badgeStates.at(-1) === 'connected', null, { timeout: 10_000 });
+  const states = await page.evaluate(() => window.badgeStates);
+  assert.deepEqual(states.slice(states.indexOf('reconnecting')), ['reconnecting', 'connected']);
+  await page.locator('#log li[data-kind="warning"]', { hasText: 'without a close frame' }).waitFor();
+
+  const title = `after the drop ${Date.now()}`;
+  await addCard(page, title);
+  await page.locator('#log li[data-kind="event"]', { hasText: '.create' }).first().waitFor();
+  await card(page, title).waitFor();
+  await page.close();
+});
+
+test('the board fits a 390×844 phone screen without sideways scrolling', async () => {
+  const page = await openBoard({ width: 390, height: 844 });
+  await card(page, 'Welcome to the emulator').waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.equal(overflow, 0);
+  const box = await page.locator('#drop').boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= 390, `the drop button lies at x=${box.x}..${box.x + box.width}`);
+  await page.close();
+});
+
+test('writes the README screenshot docs/demo.png from a board with live events', async () => {
+  // Back to the seeded cards, so that the picture shows no leftovers of the tests above.
+  const reset = await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
+  assert.equal(reset.status, 200);
+  const page = await openBoard({ width: 1200, height: 760 });
+  const other = await openBoard();
+  await addCard(other, 'Cards sync across windows');
+  await card(page, 'Cards sync across windows').locator('button[data-action="like"]').click();
+  await addCard(page, 'Try the network drop button');
+  await page.locator('#log li[data-kind="event"]').nth(2).waitFor();
+  await card(page, 'Cards sync across windows').locator('.likes', { hasText: '1' }).waitFor();
+
+  const path = join(root, 'docs/demo.png');
+  await mkdir(join(root, 'docs'), { recursive: true });
+  await page.screenshot({ path, animations: 'disabled' });
+  const png = await readFile(path);
+  assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
+  await other.close();
+  await page.close();
 });

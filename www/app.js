@@ -1,65 +1,153 @@
-import init, { Client, Realtime, Channel } from '../pkg/appwrite_realtime_wasm.js';
-
-const endpoint = `${location.origin}/v1`;
-const project = 'demo';
-
-const stateBadge = document.getElementById('state');
-const setState = (state) => { stateBadge.textContent = state; stateBadge.dataset.state = state; };
-
-function log(text) {
-  const item = document.createElement('li');
-  item.textContent = text;
-  document.getElementById('log').prepend(item);
-}
-
-function renderPost(post) {
-  let item = document.getElementById(`post-${post.$id}`);
-  if (!item) {
-    item = document.createElement('li');
-    item.id = `post-${post.$id}`;
-    document.getElementById('posts').prepend(item);
-  }
-  item.textContent = post.title;
-}
-
-async function rest(method, path, body) {
-  const response = await fetch(`${endpoint}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Appwrite-Project': project },
-    body: body && JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status}`);
-  return response.json();
-}
+// The live board: cards are documents written over REST; every change reaches every open window
+// through one realtime subscription, which the controls switch, pause and disturb.
+import init, { Client, Realtime, Channel, Query } from '../pkg/appwrite_realtime_wasm.js';
+import { createBoard } from './board.js';
+import { createLog } from './log.js';
+import { createApi } from './api.js';
 
 await init();
-const posts = Channel.database('main').collection('posts').document();
-const client = new Client().setEndpoint(endpoint).setProject(project);
+
+const api = createApi(`${location.origin}/v1`, 'demo');
+const client = new Client().setEndpoint(`${location.origin}/v1`).setProject('demo');
 const realtime = new Realtime(client);
-realtime.onOpen(() => setState('connected'));
-realtime.onClose(() => setState('closed'));
-realtime.onError((error) => log(`error ${error.code}: ${error.message}`));
 
-const existing = await rest('GET', '/databases/main/collections/posts/documents');
-existing.documents.forEach(renderPost);
+// What the channel selector offers; `accepts` mirrors the queries for the cards the REST list returns.
+const views = {
+  posts: { collection: 'posts', queries: [], accepts: () => true },
+  published: {
+    collection: 'posts',
+    queries: [Query.equal('status', ['published'])],
+    accepts: (card) => card.status === 'published',
+  },
+  ideas: { collection: 'ideas', queries: [], accepts: () => true },
+};
+const channelOf = (view) => String(Channel.database('main').collection(view.collection).document());
 
-setState('connecting');
-await realtime.subscribe(posts, (event) => {
-  log(`${event.timestamp} ${event.events[0]}`);
-  if (event.events.some((name) => name.endsWith('.delete'))) {
-    document.getElementById(`post-${event.payload.$id}`)?.remove();
-  } else {
-    renderPost(event.payload);
-  }
+const element = (id) => document.getElementById(id);
+const stateBadge = element('state');
+const channelSelect = element('channel');
+const toggle = element('subscription-toggle');
+
+const me = sessionStorage.getItem('board-name') ?? randomName();
+sessionStorage.setItem('board-name', me);
+element('identity').textContent = `you are ${me}`;
+
+const log = createLog(element('log'));
+const board = createBoard(element('posts'), {
+  me,
+  like: (card) => run(() => api.updateDocument(view.collection, card.$id, { likes: (card.likes ?? 0) + 1 })),
+  remove: (card) => run(() => api.deleteDocument(view.collection, card.$id)),
 });
 
-document.getElementById('new-post').addEventListener('submit', async (submit) => {
+let view = views[channelSelect.value];
+let subscription = null;
+
+function setState(state) {
+  stateBadge.dataset.state = state;
+  stateBadge.textContent = state;
+}
+
+realtime.onOpen(() => {
+  setState('connected');
+  log.note('connected');
+});
+// Without a subscription the socket was closed on purpose; with one, the SDK is already retrying.
+realtime.onClose(() => {
+  setState(subscription ? 'reconnecting' : 'closed');
+  log.note(subscription ? 'connection lost, reconnecting with backoff…' : 'socket closed');
+});
+realtime.onError((error, code) => log.note(`${error.kind} error ${code}: ${error.message}`, 'error'));
+
+function onEvent(event) {
+  log.event(event, channelOf(view));
+  const card = event.payload;
+  if (event.events.some((name) => name.endsWith('.delete'))) board.remove(card.$id);
+  else board.upsert(card, { changed: true });
+}
+
+async function subscribe() {
+  if (stateBadge.dataset.state !== 'connected') setState('connecting');
+  try {
+    subscription = await realtime.subscribe(channelOf(view), onEvent, view.queries);
+    log.note(`subscribed to ${channelOf(view)}`);
+  } catch (error) {
+    setState('closed');
+    log.note(`subscribe failed: ${error.message}`, 'error');
+  }
+}
+
+async function unsubscribe() {
+  const closing = subscription;
+  subscription = null;
+  // close() rather than unsubscribe(): it also closes the socket, as this is the only subscription.
+  await closing.close();
+  setState('closed');
+  log.note('unsubscribed');
+}
+
+async function switchView(next) {
+  view = next;
+  // update() swaps channels and queries on the same socket; no event of the old view follows it.
+  if (subscription) {
+    await subscription.update({ channels: [channelOf(view)], queries: view.queries });
+    log.note(`switched to ${channelOf(view)}`);
+  }
+  await loadBoard();
+}
+
+async function loadBoard() {
+  const { documents } = await api.listDocuments(view.collection);
+  element('board-collection').textContent = view.collection;
+  board.reset(documents.filter(view.accepts));
+}
+
+function renderControls() {
+  const subscribed = subscription !== null;
+  toggle.dataset.subscribed = String(subscribed);
+  toggle.textContent = subscribed ? 'Unsubscribe' : 'Subscribe';
+  const queries = view.queries.length ? `,\n  [${view.queries.map((q) => `'${q}'`).join(', ')}]` : '';
+  element('subscription-code').textContent = subscribed
+    ? `realtime.subscribe(\n  '${channelOf(view)}',\n  onEvent${queries})`
+    : '// not subscribed: the board is not live';
+}
+
+/** Runs a user action with the controls disabled meanwhile, logging instead of throwing. */
+async function run(action) {
+  toggle.disabled = channelSelect.disabled = true;
+  try {
+    await action();
+  } catch (error) {
+    log.note(error.message, 'error');
+  } finally {
+    toggle.disabled = channelSelect.disabled = false;
+    renderControls();
+  }
+}
+
+toggle.addEventListener('click', () => run(subscription ? unsubscribe : subscribe));
+channelSelect.addEventListener('change', () => run(() => switchView(views[channelSelect.value])));
+element('drop').addEventListener('click', () => run(async () => {
+  const { affected } = await api.dropConnections();
+  log.note(`the emulator cut ${affected} socket(s) without a close frame`, 'warning');
+}));
+element('clear-log').addEventListener('click', () => log.clear());
+element('new-post').addEventListener('submit', (submit) => {
   submit.preventDefault();
-  const title = document.getElementById('title');
-  await rest('POST', '/databases/main/collections/posts/documents', {
-    documentId: 'unique()',
-    data: { title: title.value },
-    permissions: ['read("any")'],
-  });
+  const title = element('title');
+  const draft = element('draft');
+  const data = { title: title.value.trim(), status: draft.checked ? 'draft' : 'published', likes: 0, author: me };
   title.value = '';
+  run(() => api.createDocument(view.collection, data));
+});
+
+function randomName() {
+  const colours = ['Amber', 'Coral', 'Indigo', 'Jade', 'Lilac', 'Olive', 'Ruby', 'Teal'];
+  const animals = ['Otter', 'Falcon', 'Lynx', 'Heron', 'Panda', 'Fox', 'Koala', 'Orca'];
+  const pick = (list) => list[Math.floor(Math.random() * list.length)];
+  return `${pick(colours)} ${pick(animals)}`;
+}
+
+await run(async () => {
+  await loadBoard();
+  await subscribe();
 });
