@@ -5,6 +5,7 @@ pub mod config;
 mod control;
 pub mod events;
 pub mod ids;
+mod multipart;
 pub mod permissions;
 mod php_query;
 pub mod protocol;

@@ -3,13 +3,14 @@
 
 use crate::events::{DatabaseType, EventNames};
 use crate::ids;
+use crate::multipart;
 use crate::permissions;
 use crate::state::{
     Bucket, Collection, Database, Document, Membership, Project, Publication, State, Team, User,
 };
 use crate::Emulator;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as AxumState};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State as AxumState};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
@@ -19,6 +20,10 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
 const VERSION: &str = "1.9.6";
+
+/// The SDK uploads files up to 5 MiB in one request (bigger ones in 5 MiB chunks, which the
+/// emulator does not assemble); room for that plus the form fields.
+const UPLOAD_LIMIT: usize = 5 * 1024 * 1024 + 64 * 1024;
 
 type AppState = Arc<Emulator>;
 
@@ -40,7 +45,11 @@ impl ApiError {
     }
 
     fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "general_argument_invalid", message)
+        ApiError::bad_request_of_kind("general_argument_invalid", message)
+    }
+
+    fn bad_request_of_kind(kind: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, kind, message)
     }
 
     fn not_found(kind: &'static str, message: &str) -> ApiError {
@@ -347,7 +356,9 @@ pub fn routes(emulator: &AppState) -> Router<AppState> {
         )
         .route(
             "/v1/storage/buckets/{bucket}/files",
-            post(create_file).get(list_files),
+            post(create_file)
+                .get(list_files)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route(
             "/v1/storage/buckets/{bucket}/files/{file}",
@@ -1203,6 +1214,46 @@ fn file_not_found() -> ApiError {
     )
 }
 
+/// The form fields of an upload (`permissions[]` parts gathered into a `permissions` list)
+/// and its `file` part. A JSON body (metadata only, no content) is accepted too.
+fn file_upload(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Map<String, Value>, Option<multipart::Part>), ApiError> {
+    let Some(boundary) = header_text(headers, "content-type").and_then(multipart::boundary) else {
+        return Ok((parse_body(body)?, None));
+    };
+    let parts = multipart::parse(body, &boundary)
+        .ok_or_else(|| ApiError::bad_request("Request body is not valid multipart/form-data."))?;
+    let mut fields = Map::new();
+    let mut file = None;
+    for part in parts {
+        if part.name == "file" {
+            file = Some(part);
+            continue;
+        }
+        let text = Value::String(String::from_utf8_lossy(&part.data).into_owned());
+        match part.name.strip_suffix("[]") {
+            Some(list_name) => match fields.get_mut(list_name) {
+                Some(Value::Array(items)) => items.push(text),
+                _ => {
+                    fields.insert(list_name.to_string(), Value::Array(vec![text]));
+                }
+            },
+            None => {
+                fields.insert(part.name, text);
+            }
+        }
+    }
+    if file.is_none() {
+        return Err(ApiError::bad_request_of_kind(
+            "storage_file_empty",
+            "Empty file passed to the endpoint.",
+        ));
+    }
+    Ok((fields, file))
+}
+
 async fn create_file(
     AxumState(emulator): AxumState<AppState>,
     Path(bucket_id): Path<String>,
@@ -1210,12 +1261,20 @@ async fn create_file(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> ApiResult {
-    let body = parse_body(&body)?;
+    let (body, upload) = file_upload(&headers, &body)?;
     let file_id = new_id(&body, "fileId")?;
-    let name = string_field(&body, "name")?.unwrap_or_else(|| file_id.clone());
-    let mime_type =
-        string_field(&body, "mimeType")?.unwrap_or_else(|| "application/octet-stream".to_string());
-    let size = body.get("size").and_then(Value::as_u64).unwrap_or(0);
+    let uploaded_name = upload.as_ref().and_then(|file| file.filename.clone());
+    let name = string_field(&body, "name")?
+        .or(uploaded_name)
+        .unwrap_or_else(|| file_id.clone());
+    let uploaded_type = upload.as_ref().and_then(|file| file.content_type.clone());
+    let mime_type = string_field(&body, "mimeType")?
+        .or(uploaded_type)
+        .unwrap_or_else(|| "application/octet-stream".to_string());
+    let size = match &upload {
+        Some(file) => file.data.len() as u64,
+        None => body.get("size").and_then(Value::as_u64).unwrap_or(0),
+    };
     let file_permissions = permissions_field(&body)?.unwrap_or_default();
     write(&emulator, &headers, query.as_deref(), |project, caller| {
         let bucket = bucket_mut(project, &bucket_id);

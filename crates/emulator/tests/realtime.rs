@@ -945,3 +945,61 @@ async fn origin_check_when_enabled() {
         .is_some_and(|text| text.starts_with("Invalid Origin.")));
     refused.expect_tcp_drop().await;
 }
+
+/// The official web SDK uploads with `multipart/form-data` (`fileId`, `file`, `permissions[]`).
+#[tokio::test]
+async fn multipart_file_upload_as_the_web_sdk_sends_it() {
+    let server = start_default().await;
+    let (mut client, _) = connect(&server, "project=demo", &[]).await;
+    client
+        .subscribe(json!([{"subscriptionId": "s", "channels": ["buckets.b1.files"]}]))
+        .await;
+    let form = "------WebKitFormBoundaryQ\r\n\
+        Content-Disposition: form-data; name=\"fileId\"\r\n\r\n\
+        f1\r\n\
+        ------WebKitFormBoundaryQ\r\n\
+        Content-Disposition: form-data; name=\"file\"; filename=\"hello.txt\"\r\n\
+        Content-Type: text/plain\r\n\r\n\
+        hello\r\n\
+        ------WebKitFormBoundaryQ\r\n\
+        Content-Disposition: form-data; name=\"permissions[]\"\r\n\r\n\
+        read(\"any\")\r\n\
+        ------WebKitFormBoundaryQ--\r\n";
+    let content_type = "multipart/form-data; boundary=----WebKitFormBoundaryQ";
+    let path = "/v1/storage/buckets/b1/files";
+    let created = http_with_body(&server, "POST", path, &[PROJECT], Some(content_type), form).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["$id"], "f1");
+    assert_eq!(created.body["name"], "hello.txt");
+    assert_eq!(created.body["mimeType"], "text/plain");
+    assert_eq!(created.body["sizeOriginal"], 5);
+    assert_eq!(created.body["$permissions"], json!(["read(\"any\")"]));
+    let event = client.next().await;
+    assert_eq!(event["data"]["events"][0], "buckets.b1.files.f1.create");
+    assert_eq!(event["data"]["payload"], created.body);
+
+    let without_file =
+        "------B\r\nContent-Disposition: form-data; name=\"fileId\"\r\n\r\nf2\r\n------B--\r\n";
+    let empty = http_with_body(
+        &server,
+        "POST",
+        path,
+        &[PROJECT],
+        Some("multipart/form-data; boundary=----B"),
+        without_file,
+    )
+    .await;
+    assert_eq!(empty.status, 400);
+    assert_eq!(empty.body["type"], "storage_file_empty");
+    let malformed = http_with_body(
+        &server,
+        "POST",
+        path,
+        &[PROJECT],
+        Some("multipart/form-data; boundary=----B"),
+        "not multipart",
+    )
+    .await;
+    assert_eq!(malformed.status, 400);
+    assert_eq!(malformed.body["type"], "general_argument_invalid");
+}

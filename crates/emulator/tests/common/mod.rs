@@ -156,23 +156,36 @@ pub async fn http(
     headers: &[(&str, &str)],
     body: Option<Value>,
 ) -> HttpResponse {
+    let body_text = body.map(|body| body.to_string()).unwrap_or_default();
+    let content_type = (!body_text.is_empty()).then_some("application/json");
+    http_with_body(server, method, path, headers, content_type, &body_text).await
+}
+
+/// One HTTP/1.1 request with `Connection: close` and a body of any type.
+pub async fn http_with_body(
+    server: &Server,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    content_type: Option<&str>,
+    body_text: &str,
+) -> HttpResponse {
     let mut stream = TcpStream::connect(server.address)
         .await
         .expect("tcp connect");
-    let body_text = body.map(|body| body.to_string()).unwrap_or_default();
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
         server.address,
         body_text.len()
     );
-    if !body_text.is_empty() {
-        request.push_str("Content-Type: application/json\r\n");
+    if let Some(content_type) = content_type {
+        request.push_str(&format!("Content-Type: {content_type}\r\n"));
     }
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
     request.push_str("\r\n");
-    request.push_str(&body_text);
+    request.push_str(body_text);
     stream
         .write_all(request.as_bytes())
         .await
