@@ -223,3 +223,244 @@ test('update() and unsubscribe(): new channels, new queries, then no more delive
   assert.deepEqual(received.witnessTotal,
     ['onSecond', 'onFirst', 'draftOnSecond', 'publishedOnSecond', 'afterUnsubscribe']);
 });
+
+/** Signs a new user up and in through the official SDK on `page`; resolves with ids and storage. */
+function signUpAndIn(page, name) {
+  return page.evaluate(async (name) => {
+    const { Account, ID } = window.appwrite;
+    const account = new Account(window.conformance.newClient());
+    const email = `${name}-${Date.now()}@example.com`;
+    const password = 'password123';
+    const user = await account.create({ userId: ID.unique(), email, password, name });
+    const session = await account.createEmailPasswordSession({ email, password });
+    const me = await account.get();
+    return { userId: user.$id, sessionUserId: session.userId, meId: me.$id,
+      cookieFallback: localStorage.getItem('cookieFallback') };
+  }, name);
+}
+
+test('account: a signed-in user receives its own account events', async () => {
+  const page = await sdkPage();
+  const login = await signUpAndIn(page, 'alice');
+  assert.equal(login.sessionUserId, login.userId);
+  assert.equal(login.meId, login.userId, 'the session authenticates later REST calls');
+
+  const received = await page.evaluate(async (userId) => {
+    const { Realtime, Channel, Account } = window.appwrite;
+    const { inbox, newClient, serverSubscription } = window.conformance;
+    const client = newClient();
+    const events = inbox('account');
+    await new Realtime(client).subscribe(Channel.account(), events.callback);
+    const subscription = await serverSubscription('the account channel', (s, connection) =>
+      connection.user === userId && s.channels.includes('account'));
+    await new Account(client).updateName({ name: 'Alice Renamed' });
+    const [event] = await events.until(1);
+    return { subscription, event };
+  }, login.userId);
+  await page.close();
+
+  // The server rewrites `account` for a signed-in connection: it adds `account.<id>`.
+  assert.deepEqual(received.subscription.channels, ['account', `account.${login.userId}`]);
+  const expected = expectedVector({ kind: 'account' }, { u1: login.userId });
+  assertMatchesVector(received.event, expected, received.subscription.id);
+  assert.equal(received.event.events[0], `users.${login.userId}.update`, 'the attribute comes second');
+  assert.equal(received.event.payload.$id, login.userId);
+  assert.equal(received.event.payload.name, 'Alice Renamed');
+  assert.equal(received.event.payload.password, undefined, 'no secrets in the account payload');
+});
+
+test('account: without cookies the SDK authenticates in-band from its localStorage fallback', async () => {
+  const page = await sdkPage(otherBrowser);
+  const login = await signUpAndIn(page, 'carol');
+  assert.ok(login.cookieFallback, 'the session response carried X-Fallback-Cookies');
+  // What a browser that refuses third-party cookies is left with: only the localStorage copy.
+  await otherBrowser.context.clearCookies();
+
+  const received = await page.evaluate(async (userId) => {
+    const { Realtime, Channel, Account } = window.appwrite;
+    const { inbox, newClient, serverSubscription } = window.conformance;
+    const client = newClient();
+    const account = new Account(client);
+    const me = await account.get(); // authenticated by the X-Fallback-Cookies request header
+    const events = inbox('account');
+    await new Realtime(client).subscribe(Channel.account(), events.callback);
+    const subscription = await serverSubscription('the in-band authenticated account channel',
+      (s, connection) => connection.user === userId && s.channels.includes(`account.${userId}`));
+    await account.updateName({ name: 'Carol Renamed' });
+    const [event] = await events.until(1);
+    return { me: me.$id, subscription, event };
+  }, login.userId);
+  await page.close();
+
+  assert.equal(received.me, login.userId);
+  assertMatchesVector(received.event, expectedVector({ kind: 'account' }, { u1: login.userId }),
+    received.subscription.id);
+  assert.equal(received.event.payload.name, 'Carol Renamed');
+});
+
+test('presence: a user upserts presence, another user on the presences channel sees it come and go', async () => {
+  const watcherPage = await sdkPage(otherBrowser);
+  const watcher = await signUpAndIn(watcherPage, 'watcher');
+  await watcherPage.evaluate(async (userId) => {
+    const { Realtime, Channel } = window.appwrite;
+    const { inbox, newClient, serverSubscription } = window.conformance;
+    window.presenceEvents = inbox('presences');
+    await new Realtime(newClient()).subscribe(Channel.presences(), window.presenceEvents.callback);
+    await serverSubscription('the presences channel', (s, connection) =>
+      connection.user === userId && s.channels.includes('presences'));
+  }, watcher.userId);
+
+  const presentPage = await sdkPage();
+  const present = await signUpAndIn(presentPage, 'present');
+  const presenceId = await presentPage.evaluate(async () => {
+    const { Realtime, ID, Permission, Role } = window.appwrite;
+    const presenceId = ID.unique();
+    await new Realtime(window.conformance.newClient()).upsertPresence({
+      status: 'online', presenceId, permissions: [Permission.read(Role.users())], metadata: { page: 'conformance' },
+    });
+    return presenceId;
+  });
+  const [upserted] = await watcherPage.evaluate(() => window.presenceEvents.until(1));
+  // Closing the page closes its socket; the server deletes the connection's presences.
+  await presentPage.close();
+  const [, deleted] = await watcherPage.evaluate(() => window.presenceEvents.until(2));
+  await watcherPage.close();
+
+  assert.deepEqual(upserted.events.slice(0, 3),
+    [`presences.${presenceId}.upsert`, 'presences.*.upsert', `presences.${presenceId}`]);
+  assert.deepEqual([...upserted.channels].sort(),
+    ['presences', `presences.${presenceId}`, 'presences.upsert', `presences.${presenceId}.upsert`].sort());
+  assert.match(upserted.timestamp, TIMESTAMP);
+  assert.equal(upserted.payload.$id, presenceId);
+  assert.equal(upserted.payload.userId, present.userId);
+  assert.equal(upserted.payload.status, 'online');
+  assert.deepEqual(upserted.payload.metadata, { page: 'conformance' });
+  assert.deepEqual(upserted.payload.$permissions, ['read("users")']);
+  assert.equal(deleted.events[0], `presences.${presenceId}.delete`);
+  assert.equal(deleted.payload.$id, presenceId);
+});
+
+test('rows: TablesDB row channel gets create, update and delete with the 64-event mirror', async () => {
+  const page = await sdkPage();
+  const received = await page.evaluate(async () => {
+    const { Realtime, Channel, TablesDB, Permission, Role } = window.appwrite;
+    const { inbox, newClient, serverSubscription } = window.conformance;
+    const client = newClient();
+    const rows = inbox('rows');
+    const channel = Channel.tablesdb('tdb').table('t').row();
+    await new Realtime(client).subscribe(channel, rows.callback);
+    const subscription = await serverSubscription('the row channel', (s) => s.channels.includes(channel.toString()));
+    const tables = new TablesDB(client);
+    const created = await tables.createRow({
+      databaseId: 'tdb', tableId: 't', rowId: 'row1', data: { title: 'first' }, permissions: [Permission.read(Role.any())],
+    });
+    await tables.updateRow({ databaseId: 'tdb', tableId: 't', rowId: 'row1', data: { title: 'second' } });
+    await tables.deleteRow({ databaseId: 'tdb', tableId: 't', rowId: 'row1' });
+    return { channel: channel.toString(), subscriptionId: subscription.id, created, events: await rows.until(3) };
+  });
+  await page.close();
+
+  assert.equal(received.channel, 'tablesdb.tdb.tables.t.rows');
+  const rename = { db1: 'tdb', col1: 't', doc1: 'row1' };
+  const shape = { kind: 'row', databaseType: 'tablesdb' };
+  const [created, updated, deleted] = received.events;
+  for (const [event, action] of [[created, 'create'], [updated, 'update'], [deleted, 'delete']]) {
+    assertMatchesVector(event, expectedVector(shape, rename, action), received.subscriptionId);
+    assert.equal(event.events.length, 64);
+  }
+  assert.deepEqual(created.payload, received.created);
+  assert.equal(created.payload.$tableId, 't');
+  assert.equal(created.payload.$databaseId, 'tdb');
+  assert.equal(updated.payload.title, 'second');
+  assert.equal(deleted.payload.$id, 'row1');
+});
+
+test('files: a bucket file channel gets the upload, the rename and the delete', async () => {
+  const page = await sdkPage();
+  const received = await page.evaluate(async () => {
+    const { Realtime, Channel, Storage, Permission, Role } = window.appwrite;
+    const { inbox, newClient, serverSubscription } = window.conformance;
+    const client = newClient();
+    const files = inbox('files');
+    const channel = Channel.bucket('b').file();
+    await new Realtime(client).subscribe(channel, files.callback);
+    const subscription = await serverSubscription('the file channel', (s) => s.channels.includes(channel.toString()));
+    const storage = new Storage(client);
+    const file = new File(['hello, conformance'], 'hello.txt', { type: 'text/plain' });
+    const created = await storage.createFile({
+      bucketId: 'b', fileId: 'f1', file, permissions: [Permission.read(Role.any())],
+    });
+    await storage.updateFile({ bucketId: 'b', fileId: 'f1', name: 'renamed.txt' });
+    await storage.deleteFile({ bucketId: 'b', fileId: 'f1' });
+    return { channel: channel.toString(), subscriptionId: subscription.id, created, events: await files.until(3) };
+  });
+  await page.close();
+
+  assert.equal(received.channel, 'buckets.b.files');
+  const rename = { b1: 'b', f1: 'f1' };
+  const [created, updated, deleted] = received.events;
+  for (const [event, action] of [[created, 'create'], [updated, 'update'], [deleted, 'delete']]) {
+    assertMatchesVector(event, expectedVector({ kind: 'file' }, rename, action), received.subscriptionId);
+  }
+  assert.deepEqual(created.payload, received.created);
+  assert.equal(created.payload.bucketId, 'b');
+  assert.equal(created.payload.name, 'hello.txt');
+  assert.equal(created.payload.mimeType, 'text/plain');
+  assert.equal(created.payload.sizeOriginal, 'hello, conformance'.length);
+  assert.deepEqual(created.payload.$permissions, ['read("any")']);
+  assert.equal(updated.payload.name, 'renamed.txt');
+  assert.equal(deleted.payload.$id, 'f1');
+});
+
+test('teams and memberships: the team owner receives team and membership events', async () => {
+  const page = await sdkPage();
+  const owner = await signUpAndIn(page, 'owner');
+  const received = await page.evaluate(async (ownerId) => {
+    const { Realtime, Channel, Teams, Account, ID } = window.appwrite;
+    const { inbox, newClient, serverSubscription } = window.conformance;
+    const client = newClient();
+    const teamEvents = inbox('teams');
+    const membershipEvents = inbox('memberships');
+    const realtime = new Realtime(client);
+    await realtime.subscribe(Channel.teams(), teamEvents.callback);
+    await realtime.subscribe(Channel.memberships(), membershipEvents.callback);
+    const teamsSubscription = await serverSubscription('the teams channel', (s, connection) =>
+      connection.user === ownerId && s.channels.includes('teams'));
+    const membershipsSubscription = await serverSubscription('the memberships channel', (s, connection) =>
+      connection.user === ownerId && s.channels.includes('memberships'));
+
+    const teams = new Teams(client);
+    const team = await teams.create({ teamId: ID.unique(), name: 'Conformance' });
+    await teams.updateName({ teamId: team.$id, name: 'Conformance Renamed' });
+    const member = await new Account(client).create({
+      userId: ID.unique(), email: `member-${Date.now()}@example.com`, password: 'password123', name: 'member',
+    });
+    const membership = await teams.createMembership({ teamId: team.$id, roles: ['editor'], userId: member.$id });
+    await teams.updateMembershipStatus({
+      teamId: team.$id, membershipId: membership.$id, userId: member.$id, secret: 'unused-by-the-emulator',
+    });
+    return {
+      team, membership, teamsSubscription, membershipsSubscription,
+      teamEvents: await teamEvents.until(2),
+      membershipEvents: await membershipEvents.until(2),
+    };
+  }, owner.userId);
+  await page.close();
+
+  const { team, membership } = received;
+  const [teamCreated, teamUpdated] = received.teamEvents;
+  assert.equal(teamCreated.events[0], `teams.${team.$id}.create`);
+  assert.deepEqual([...teamCreated.channels].sort(),
+    ['teams', `teams.${team.$id}`, 'teams.create', `teams.${team.$id}.create`].sort());
+  assert.ok(teamCreated.subscriptions.includes(received.teamsSubscription.id));
+  assert.equal(teamCreated.payload.$id, team.$id);
+  assert.equal(teamUpdated.events[0], `teams.${team.$id}.update`);
+  assert.equal(teamUpdated.payload.name, 'Conformance Renamed');
+
+  const [membershipCreated, statusUpdated] = received.membershipEvents;
+  assert.equal(membershipCreated.events[0], `teams.${team.$id}.memberships.${membership.$id}.create`);
+  assert.deepEqual(membershipCreated.payload.roles, ['editor']);
+  const expected = expectedVector({ kind: 'membership' }, { t1: team.$id, m1: membership.$id });
+  assertMatchesVector(statusUpdated, expected, received.membershipsSubscription.id);
+  assert.equal(statusUpdated.payload.teamId, team.$id);
+});
