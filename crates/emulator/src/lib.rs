@@ -14,7 +14,7 @@ mod realtime;
 mod rest;
 pub mod state;
 
-use axum::http::{header, HeaderName, Method};
+use axum::http::{HeaderName, Method};
 use axum::response::Redirect;
 use axum::routing::get;
 use axum::Router;
@@ -90,6 +90,48 @@ impl Emulator {
     }
 }
 
+/// Request headers Appwrite allows cross-origin (its `app/config/cors.php`). The web SDK sends
+/// several of them only after a setter (`setLocale`, `setSession`, `setImpersonateUserId`, …)
+/// or for chunked uploads (`X-Appwrite-ID`, `Content-Range`); a shorter list fails preflights.
+const CORS_ALLOWED_HEADERS: [&str; 36] = [
+    "accept",
+    "origin",
+    "cookie",
+    "set-cookie",
+    "content-type",
+    "content-range",
+    "x-appwrite-project",
+    "x-appwrite-key",
+    "x-appwrite-dev-key",
+    "x-appwrite-locale",
+    "x-appwrite-mode",
+    "x-appwrite-jwt",
+    "x-appwrite-organization",
+    "x-appwrite-response-format",
+    "x-appwrite-timeout",
+    "x-appwrite-id",
+    "x-appwrite-timestamp",
+    "x-appwrite-session",
+    "x-appwrite-platform",
+    "x-appwrite-impersonate-user-id",
+    "x-appwrite-impersonate-user-email",
+    "x-appwrite-impersonate-user-phone",
+    "x-sdk-version",
+    "x-sdk-name",
+    "x-sdk-language",
+    "x-sdk-platform",
+    "x-sdk-graphql",
+    "x-sdk-profile",
+    "range",
+    "cache-control",
+    "expires",
+    "pragma",
+    "x-fallback-cookies",
+    "x-requested-with",
+    "x-forwarded-for",
+    "x-forwarded-user-agent",
+];
+
 fn cors_layer() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
@@ -102,19 +144,11 @@ fn cors_layer() -> CorsLayer {
             Method::DELETE,
             Method::OPTIONS,
         ])
-        .allow_headers([
-            header::CONTENT_TYPE,
-            HeaderName::from_static("x-appwrite-project"),
+        .allow_headers(CORS_ALLOWED_HEADERS.map(HeaderName::from_static))
+        .expose_headers([
             HeaderName::from_static("x-appwrite-session"),
-            HeaderName::from_static("x-appwrite-jwt"),
-            HeaderName::from_static("x-appwrite-response-format"),
             HeaderName::from_static("x-fallback-cookies"),
-            HeaderName::from_static("x-sdk-name"),
-            HeaderName::from_static("x-sdk-platform"),
-            HeaderName::from_static("x-sdk-language"),
-            HeaderName::from_static("x-sdk-version"),
         ])
-        .expose_headers([HeaderName::from_static("x-fallback-cookies")])
         .max_age(Duration::from_secs(3600))
 }
 

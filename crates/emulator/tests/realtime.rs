@@ -1003,3 +1003,48 @@ async fn multipart_file_upload_as_the_web_sdk_sends_it() {
     assert_eq!(malformed.status, 400);
     assert_eq!(malformed.body["type"], "general_argument_invalid");
 }
+
+/// Headers the web SDK adds after `setLocale`, `setImpersonateUserId` and for chunked uploads
+/// must pass a cross-origin preflight, and both session headers must be readable.
+#[tokio::test]
+async fn preflight_allows_every_header_the_web_sdk_sends() {
+    let server = start_default().await;
+    let requested = "content-type,x-appwrite-project,x-appwrite-locale,x-appwrite-response-format,\
+        x-sdk-name,x-sdk-platform,x-sdk-language,x-sdk-version,x-fallback-cookies,x-appwrite-jwt,\
+        x-appwrite-session,x-appwrite-impersonate-user-id,x-appwrite-id,content-range";
+    let preflight = http(
+        &server,
+        "OPTIONS",
+        "/v1/storage/buckets/b/files",
+        &[
+            ("Origin", "http://localhost:5173"),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", requested),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(preflight.status, 200);
+    let allowed = preflight
+        .header("access-control-allow-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for header in requested.split(',') {
+        assert!(
+            allowed.split(',').any(|item| item.trim() == header),
+            "{header} is not allowed: {allowed}"
+        );
+    }
+    let login = http(
+        &server,
+        "POST",
+        "/v1/account/sessions/email",
+        &[PROJECT, ("Origin", "http://localhost:5173")],
+        Some(json!({"email": "nobody@example.com", "password": "wrong"})),
+    )
+    .await;
+    assert_eq!(
+        login.header("access-control-expose-headers"),
+        Some("x-appwrite-session,x-fallback-cookies")
+    );
+}
