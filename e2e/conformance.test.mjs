@@ -41,13 +41,16 @@ after(async () => {
   await emulator?.stop();
 });
 
-/** A page on the emulator's origin with the official SDK loaded as `window.appwrite`. */
-async function sdkPage(from = browser) {
+/**
+ * A page with the official SDK loaded as `window.appwrite`, on the emulator's origin unless
+ * `origin` names another one (that still reaches the emulator).
+ */
+async function sdkPage(from = browser, origin = emulator.url) {
   const page = await from.newPage();
   page.on('console', (message) => {
     if (message.type() === 'error') console.error(`page console: ${message.text()}`);
   });
-  await page.goto(`${emulator.url}/e2e/conformance/blank.html`);
+  await page.goto(`${origin}/e2e/conformance/blank.html`);
   await page.addScriptTag({ content: sdkBundle });
   return page;
 }
@@ -463,4 +466,81 @@ test('teams and memberships: the team owner receives team and membership events'
   const expected = expectedVector({ kind: 'membership' }, { t1: team.$id, m1: membership.$id });
   assertMatchesVector(statusUpdated, expected, received.membershipsSubscription.id);
   assert.equal(statusUpdated.payload.teamId, team.$id);
+});
+
+test('cross-origin app: CORS, sign-in through the fallback and realtime from another origin', async () => {
+  // The app is served from localhost, the API is addressed as 127.0.0.1: two sites, so the
+  // SameSite session cookie is not usable and the SDK must use its localStorage fallback.
+  const apiOrigin = emulator.url;
+  await otherBrowser.context.clearCookies(); // earlier tests signed in on the API's origin
+  const page = await sdkPage(otherBrowser, apiOrigin.replace('127.0.0.1', 'localhost'));
+  const received = await page.evaluate(async (apiOrigin) => {
+    const { Realtime, Channel, Account, Databases, ID, Permission, Role } = window.appwrite;
+    const { inbox, newClient, serverSubscription } = window.conformance;
+    const client = newClient({ apiOrigin });
+    const account = new Account(client);
+    const email = `cross-${Date.now()}@example.com`;
+    const user = await account.create({ userId: ID.unique(), email, password: 'password123', name: 'cross' });
+    await account.createEmailPasswordSession({ email, password: 'password123' });
+    // setLocale adds X-Appwrite-Locale: the preflight must allow every header the SDK can send.
+    const me = await new Account(newClient({ apiOrigin }).setLocale('de')).get();
+
+    const realtime = new Realtime(client);
+    const accountEvents = inbox('account');
+    const documentEvents = inbox('documents');
+    const documentChannel = Channel.database('db').collection('cross').document();
+    await realtime.subscribe(Channel.account(), accountEvents.callback);
+    await realtime.subscribe(documentChannel, documentEvents.callback);
+    await serverSubscription('the authenticated account channel', (s, connection) =>
+      connection.user === user.$id && s.channels.includes(`account.${user.$id}`));
+    await serverSubscription('the document channel', (s, connection) =>
+      connection.user === user.$id && s.channels.includes(documentChannel.toString()));
+
+    await new Databases(client).createDocument({
+      databaseId: 'db', collectionId: 'cross', documentId: 'mine', data: { owner: user.$id },
+      permissions: [Permission.read(Role.user(user.$id))],
+    });
+    await account.updateName({ name: 'cross renamed' });
+    const [documentEvent] = await documentEvents.until(1);
+    const [accountEvent] = await accountEvents.until(1);
+    return { userId: user.$id, me: me.$id, origin: location.origin, documentEvent, accountEvent };
+  }, apiOrigin);
+  await page.close();
+
+  assert.notEqual(received.origin, apiOrigin);
+  assert.deepEqual(await otherBrowser.context.cookies(apiOrigin), [], 'the browser kept no session cookie');
+  assert.equal(received.me, received.userId);
+  assert.equal(received.documentEvent.events[0], 'databases.db.collections.cross.documents.mine.create');
+  assert.deepEqual(received.documentEvent.payload.$permissions, [`read("user:${received.userId}")`]);
+  assert.equal(received.accountEvent.payload.name, 'cross renamed');
+});
+
+test('executions: the caller of a function receives its execution event', async () => {
+  const page = await sdkPage();
+  const caller = await signUpAndIn(page, 'caller');
+  const received = await page.evaluate(async (callerId) => {
+    const { Realtime, Channel, Functions } = window.appwrite;
+    const { inbox, newClient, serverSubscription } = window.conformance;
+    const client = newClient();
+    const executions = inbox('executions');
+    const channel = Channel.function('fn');
+    await new Realtime(client).subscribe([channel, Channel.executions()], executions.callback);
+    const subscription = await serverSubscription('the function channel', (s, connection) =>
+      connection.user === callerId && s.channels.includes('functions.fn'));
+    const execution = await new Functions(client).createExecution({ functionId: 'fn', body: 'ping' });
+    const [event] = await executions.until(1);
+    return { channel: channel.toString(), subscription, execution, event };
+  }, caller.userId);
+  await page.close();
+
+  const { execution, event } = received;
+  assert.equal(received.channel, 'functions.fn');
+  assert.equal(event.events[0], `functions.fn.executions.${execution.$id}.create`);
+  assert.deepEqual([...event.channels].sort(), [
+    'console', 'projects.demo', 'executions', `executions.${execution.$id}`, 'functions.fn',
+    'executions.create', `executions.${execution.$id}.create`, 'functions.fn.create',
+  ].sort());
+  assert.deepEqual(event.subscriptions, [received.subscription.id]);
+  assert.deepEqual(event.payload, execution);
+  assert.deepEqual(event.payload.$permissions, [`read("user:${caller.userId}")`]);
 });

@@ -73,9 +73,9 @@ function serverForgot(subscriptionId) {
   });
 }
 
-/** A client configured exactly as an app served from this origin would configure it. */
-function newClient(project = 'demo') {
-  return new appwrite.Client().setEndpoint(`${location.origin}/v1`).setProject(project);
+/** A client configured as an app would; the API is on this page's origin unless told otherwise. */
+function newClient({ project = 'demo', apiOrigin = location.origin } = {}) {
+  return new appwrite.Client().setEndpoint(`${apiOrigin}/v1`).setProject(project);
 }
 
 window.appwrite = appwrite;
