@@ -544,3 +544,32 @@ test('executions: the caller of a function receives its execution event', async 
   assert.deepEqual(event.payload, execution);
   assert.deepEqual(event.payload.$permissions, [`read("user:${caller.userId}")`]);
 });
+
+test('errors: a query realtime cannot evaluate reaches onError; the socket keeps serving', async () => {
+  const page = await sdkPage();
+  const received = await page.evaluate(async () => {
+    const { Realtime, Channel, Query, Databases, Permission, Role } = window.appwrite;
+    const { inbox, newClient, serverSubscription } = window.conformance;
+    const client = newClient();
+    const realtime = new Realtime(client);
+    const errors = inbox('onError');
+    realtime.onError((error, code) => errors.callback({ message: error.message, code }));
+    const channel = Channel.database('db').collection('errors').document();
+    await realtime.subscribe(channel, () => {}, [Query.contains('tags', ['x'])]);
+    const [error] = await errors.until(1);
+
+    const documents = inbox('documents');
+    await realtime.subscribe(channel, documents.callback);
+    await serverSubscription('the valid subscription', (s) => s.channels.includes(channel.toString()));
+    await new Databases(client).createDocument({
+      databaseId: 'db', collectionId: 'errors', documentId: 'after', data: {}, permissions: [Permission.read(Role.any())],
+    });
+    const [event] = await documents.until(1);
+    return { error, eventId: event.payload.$id };
+  });
+  await page.close();
+
+  assert.equal(received.error.code, 1003);
+  assert.match(received.error.message, /^Invalid query: .*'contains' is not supported in Realtime queries/);
+  assert.equal(received.eventId, 'after');
+});
