@@ -23,7 +23,8 @@ const manifest = {
     './package.json': './package.json',
   },
   files: readdirSync('pkg').filter((name) => name !== 'package.json' && name !== '.gitignore'),
-  sideEffects: false,
+  // Only inline_js snippets could run code on import; the generated modules themselves do not.
+  sideEffects: ['./snippets/*'],
   keywords: ['appwrite', 'realtime', 'websocket', 'wasm'],
 };
 writeFileSync('pkg/package.json', JSON.stringify(manifest, null, 2) + '\n');

@@ -1,0 +1,20 @@
+import { defineConfig } from 'vite';
+
+const emulator = process.env.APPWRITE_EMULATOR_URL ?? 'http://127.0.0.1:8787';
+
+export default defineConfig({
+  // Relative asset URLs, so the built app works from any folder (the e2e test serves it from
+  // /examples/vite/dist/ on the emulator).
+  base: './',
+  optimizeDeps: {
+    // Pre-bundling would move the package's JS into node_modules/.vite/deps, away from the .wasm
+    // that its `new URL('…_bg.wasm', import.meta.url)` points at.
+    exclude: ['appwrite-realtime-wasm'],
+  },
+  server: {
+    // `file:../../pkg` links the package from outside this folder; let the dev server read it.
+    fs: { allow: ['.', '../../pkg'] },
+    // In development the app talks to its own origin; REST calls and the socket go to the emulator.
+    proxy: { '/v1': { target: emulator, ws: true } },
+  },
+});
