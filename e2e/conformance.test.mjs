@@ -1,7 +1,7 @@
 // Conformance: the official `appwrite` web SDK (npm 28.0.0) is the referee. It runs unmodified in
 // headless Chromium (on the emulator's origin unless a test needs another), and every assertion
 // is on what its callbacks got. Expected event and channel lists come from
-// shared/fixtures/event-vectors.json (a real 1.9.6 server's output, order included). Nothing
+// the vendored copy of shared/fixtures/event-vectors.json (a 1.9.6 server's output, in order). Nothing
 // sleeps for a fixed time: callbacks resolve promises raced with a deadline, and "the server has
 // applied my subscribe" is read from the emulator's control surface.
 import { test, before, after } from 'node:test';
@@ -29,7 +29,7 @@ before(async () => {
       target: 'chrome120',
       logLevel: 'silent',
     }),
-    readFile(join(root, '../shared/fixtures/event-vectors.json'), 'utf8'),
+    readFile(join(root, 'crates/emulator/tests/fixtures/event-vectors.json'), 'utf8'),
   ]);
   sdkBundle = built.outputFiles[0].text;
   vectors = JSON.parse(fixture);
