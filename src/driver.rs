@@ -16,6 +16,7 @@ use appwrite_realtime_core::{
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::client::{ClientConfig, ClientShared};
 use crate::decode::parse_json;
@@ -35,8 +36,26 @@ struct Waiter {
     value: JsValue,
 }
 
+/// Who receives a subscription's events: page code, or a Rust closure (which gets the decoded
+/// envelope directly, with no JS event object built for it).
+pub(crate) enum Callback {
+    Js(Function),
+    Rust(RustCallback),
+}
+
+pub(crate) type RustCallback = Rc<RefCell<dyn FnMut(&Event<JsPayload>)>>;
+
+impl Clone for Callback {
+    fn clone(&self) -> Self {
+        match self {
+            Callback::Js(function) => Callback::Js(function.clone()),
+            Callback::Rust(closure) => Callback::Rust(closure.clone()),
+        }
+    }
+}
+
 struct Subscriber {
-    callback: Function,
+    callback: Callback,
     waiters: Vec<Waiter>,
 }
 
@@ -85,7 +104,7 @@ impl Driver {
         &self,
         channels: Vec<String>,
         queries: Vec<String>,
-        callback: Function,
+        callback: Callback,
         resolve_with: impl FnOnce(u64) -> JsValue,
     ) -> Result<Promise, RealtimeError> {
         let key = self.subscribe_key(channels, queries, callback)?;
@@ -101,7 +120,7 @@ impl Driver {
         queries: Vec<String>,
         callback: Function,
     ) -> Result<SubscriptionRef, RealtimeError> {
-        let key = self.subscribe_key(channels, queries, callback)?;
+        let key = self.subscribe_key(channels, queries, Callback::Js(callback))?;
         self.drain();
         Ok(SubscriptionRef {
             driver: self.me.clone(),
@@ -113,8 +132,9 @@ impl Driver {
         &self,
         channels: Vec<String>,
         queries: Vec<String>,
-        callback: Function,
+        callback: Callback,
     ) -> Result<u64, RealtimeError> {
+        crate::socket::ensure_websocket()?;
         self.sync_config();
         let key = self
             .session
@@ -191,6 +211,7 @@ impl Driver {
     }
 
     pub(crate) fn upsert_presence(&self, presence: Presence) -> Result<(), RealtimeError> {
+        crate::socket::ensure_websocket()?;
         self.sync_config();
         let accepted = self.session.borrow_mut().upsert_presence(now(), presence);
         self.drain();
@@ -215,7 +236,10 @@ impl Driver {
     }
 
     fn sync_config(&self) {
-        let config = self.client.config.borrow().clone();
+        let mut config = self.client.config.borrow().clone();
+        if config.session.is_none() {
+            config.session = fallback_session(&config.project);
+        }
         let previous = self.applied.borrow_mut().replace(config.clone());
         let mut session = self.session.borrow_mut();
         let endpoint_changed = previous.as_ref().is_none_or(|previous| {
@@ -337,6 +361,8 @@ impl Driver {
 
     fn connect(&self, url: &str) {
         *self.socket.borrow_mut() = None;
+        // A login since the last command may have stored a fallback session.
+        self.sync_config();
         match Socket::open(url, self.me.clone()) {
             Ok(socket) => *self.socket.borrow_mut() = Some(socket),
             Err(message) => {
@@ -348,25 +374,32 @@ impl Driver {
     }
 
     fn deliver(&self, targets: &[SubscriptionKey], event: Event<JsPayload>) {
-        let event = event_object(event);
+        let mut js_event: Option<JsValue> = None;
         for key in targets {
             let callback = self
                 .subscribers
                 .borrow()
                 .get(&key.0)
                 .map(|s| s.callback.clone());
-            let Some(callback) = callback else { continue }; // unsubscribed by an earlier callback
-            if let Err(thrown) = callback.call1(&JsValue::UNDEFINED, &event) {
-                let mut error = RealtimeError::new(
-                    kind::CALLBACK,
-                    0,
-                    format!(
-                        "A subscription callback threw: {}",
-                        crate::socket::describe_js_error(&thrown)
-                    ),
-                );
-                error.cause = Some(thrown);
-                self.report(&error);
+            // None: unsubscribed by an earlier callback of this very event.
+            match callback {
+                None => {}
+                Some(Callback::Js(function)) => {
+                    let js_event = js_event.get_or_insert_with(|| event_object(&event));
+                    if let Err(thrown) = function.call1(&JsValue::UNDEFINED, js_event) {
+                        let mut error = RealtimeError::new(
+                            kind::CALLBACK,
+                            0,
+                            format!(
+                                "A subscription callback threw: {}",
+                                crate::socket::describe_js_error(&thrown)
+                            ),
+                        );
+                        error.cause = Some(thrown);
+                        self.report(&error);
+                    }
+                }
+                Some(Callback::Rust(closure)) => (closure.borrow_mut())(&event),
             }
         }
     }
@@ -452,7 +485,7 @@ fn decode_frame(data: &JsValue) -> Result<ServerFrame<JsPayload>, FrameError> {
     raw.into_frame()
 }
 
-fn event_object(event: Event<JsPayload>) -> JsValue {
+fn event_object(event: &Event<JsPayload>) -> JsValue {
     let object = Object::new();
     let set = |key: &str, value: &JsValue| {
         // Defining a data property on a fresh plain object cannot fail.
@@ -472,6 +505,26 @@ fn string_array(items: &[String]) -> JsValue {
         .map(|item| JsValue::from_str(item))
         .collect::<Array>()
         .into()
+}
+
+/// The session the official SDK keeps in `localStorage.cookieFallback` when third-party cookies
+/// are blocked; absent storage (workers, sandboxed frames) simply means none.
+fn fallback_session(project: &str) -> Option<String> {
+    let storage = Reflect::get(&js_sys::global(), &"localStorage".into()).ok()?;
+    if storage.is_undefined() || storage.is_null() {
+        return None;
+    }
+    let get_item: Function = Reflect::get(&storage, &"getItem".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let stored = get_item
+        .call1(&storage, &"cookieFallback".into())
+        .ok()?
+        .as_string()?;
+    let sessions = js_sys::JSON::parse(&stored).ok()?;
+    let session = Reflect::get(&sessions, &format!("a_session_{project}").into()).ok()?;
+    session.as_string().filter(|session| !session.is_empty())
 }
 
 fn reject_all(waiters: Vec<Waiter>, error: &RealtimeError) {

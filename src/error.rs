@@ -1,7 +1,13 @@
-//! The one error type JS code sees: a real `Error` (with a stack) named `RealtimeError`, carrying
-//! the server's `code` and a `kind` string union.
+//! The one error type JS code sees: the JS class `RealtimeError` (js/realtime-error.js, exported
+//! by the package), a real `Error` carrying the server's `code` and a `kind` string union.
 
 use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/js/realtime-error.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = createRealtimeError)]
+    fn create_realtime_error(message: &str, code: f64, kind: &str, cause: &JsValue) -> JsValue;
+}
 
 /// Error kinds as JS sees them; the TypeScript union `RealtimeErrorKind` lists the same strings.
 pub(crate) mod kind {
@@ -61,16 +67,36 @@ impl RealtimeError {
         RealtimeError::new(kind, error.code, error.message.clone())
     }
 
+    /// Reads back an error this crate rejected a promise with (anything else becomes `closed`).
+    pub(crate) fn from_js(value: &JsValue) -> Self {
+        let get =
+            |name: &str| js_sys::Reflect::get(value, &name.into()).unwrap_or(JsValue::UNDEFINED);
+        let known = [
+            kind::INVALID,
+            kind::SERVER,
+            kind::TERMINAL,
+            kind::PROTOCOL,
+            kind::CLOSED,
+            kind::PONG_TIMEOUT,
+            kind::RATE_LIMITED,
+            kind::CALLBACK,
+            kind::ENVIRONMENT,
+        ];
+        let kind_name = get("kind").as_string().unwrap_or_default();
+        let kind = known
+            .into_iter()
+            .find(|known| *known == kind_name)
+            .unwrap_or(kind::CLOSED);
+        let code = get("code").as_f64().unwrap_or(0.0) as i64;
+        let message = get("message")
+            .as_string()
+            .unwrap_or_else(|| "unknown error".into());
+        RealtimeError::new(kind, code, message)
+    }
+
     pub(crate) fn to_js(&self) -> JsValue {
-        let error = js_sys::Error::new(&self.message);
-        error.set_name("RealtimeError");
-        // Setting a plain data property on a fresh Error object cannot fail.
-        let _ = js_sys::Reflect::set(&error, &"code".into(), &JsValue::from_f64(self.code as f64));
-        let _ = js_sys::Reflect::set(&error, &"kind".into(), &JsValue::from_str(self.kind));
-        if let Some(cause) = &self.cause {
-            let _ = js_sys::Reflect::set(&error, &"cause".into(), cause);
-        }
-        error.into()
+        let cause = self.cause.clone().unwrap_or(JsValue::UNDEFINED);
+        create_realtime_error(&self.message, self.code as f64, self.kind, &cause)
     }
 }
 

@@ -13,6 +13,7 @@ mod query;
 mod realtime;
 mod socket;
 mod timer;
+pub mod typed;
 mod typings;
 
 pub use channel::Channel;

@@ -8,7 +8,7 @@ use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::client::Client;
-use crate::driver::{Driver, SubscriptionRef};
+use crate::driver::{Callback, Driver, SubscriptionRef};
 use crate::error::RealtimeError;
 
 #[wasm_bindgen(inline_js = r#"
@@ -111,15 +111,18 @@ impl Realtime {
         channels: JsValue,
         callback: Function,
         queries: Option<Array>,
-    ) -> Result<Promise, RealtimeError> {
-        let channels = channel_list(&channels)?;
-        let queries = query_list(queries.as_ref())?;
-        let weak = Rc::downgrade(&self.driver);
-        self.driver.subscribe(channels, queries, callback, |key| {
-            subscription_object(SubscriptionHandle {
-                inner: SubscriptionRef { driver: weak, key },
-            })
-        })
+    ) -> Promise {
+        settle((|| {
+            let channels = channel_list(&channels)?;
+            let queries = query_list(queries.as_ref())?;
+            let weak = Rc::downgrade(&self.driver);
+            self.driver
+                .subscribe(channels, queries, Callback::Js(callback), |key| {
+                    subscription_object(SubscriptionHandle {
+                        inner: SubscriptionRef { driver: weak, key },
+                    })
+                })
+        })())
     }
 
     /// Closes the connection and drops every subscription.
@@ -130,9 +133,12 @@ impl Realtime {
 
     /// Upserts this connection's presence; the latest payload is re-sent after every reconnect.
     #[wasm_bindgen(js_name = upsertPresence)]
-    pub fn upsert_presence(&self, params: JsValue) -> Result<Promise, RealtimeError> {
-        self.driver.upsert_presence(presence_from_js(&params)?)?;
-        Ok(Promise::resolve(&JsValue::UNDEFINED))
+    pub fn upsert_presence(&self, params: JsValue) -> Promise {
+        settle(
+            presence_from_js(&params)
+                .and_then(|presence| self.driver.upsert_presence(presence))
+                .map(|()| Promise::resolve(&JsValue::UNDEFINED)),
+        )
     }
 
     #[wasm_bindgen(js_name = onOpen)]
@@ -166,25 +172,8 @@ impl SubscriptionHandle {
         Promise::resolve(&JsValue::UNDEFINED)
     }
 
-    pub fn update(&self, changes: JsValue) -> Result<Promise, RealtimeError> {
-        let Some(driver) = self.inner.driver.upgrade() else {
-            return Err(RealtimeError::invalid(
-                "The connection of this subscription is gone",
-            ));
-        };
-        let field = |name: &str| {
-            Reflect::get(&changes, &JsValue::from_str(name))
-                .ok()
-                .filter(|v| !v.is_undefined())
-        };
-        let channels = field("channels")
-            .map(|channels| channel_list(&channels))
-            .transpose()?;
-        let queries = match field("queries") {
-            Some(queries) => Some(query_list(Some(&Array::from(&queries)))?),
-            None => None,
-        };
-        driver.update(self.inner.key, channels, queries)
+    pub fn update(&self, changes: JsValue) -> Promise {
+        settle(self.try_update(&changes))
     }
 
     /// `unsubscribe()`, and closes the connection when this was its last subscription.
@@ -197,6 +186,34 @@ impl SubscriptionHandle {
         }
         Promise::resolve(&JsValue::UNDEFINED)
     }
+}
+
+impl SubscriptionHandle {
+    fn try_update(&self, changes: &JsValue) -> Result<Promise, RealtimeError> {
+        let Some(driver) = self.inner.driver.upgrade() else {
+            return Err(RealtimeError::invalid(
+                "The connection of this subscription is gone",
+            ));
+        };
+        let field = |name: &str| {
+            Reflect::get(changes, &JsValue::from_str(name))
+                .ok()
+                .filter(|v| !v.is_undefined())
+        };
+        let channels = field("channels")
+            .map(|channels| channel_list(&channels))
+            .transpose()?;
+        let queries = match field("queries") {
+            Some(queries) => Some(query_list(Some(&Array::from(&queries)))?),
+            None => None,
+        };
+        driver.update(self.inner.key, channels, queries)
+    }
+}
+
+/// Async-looking methods report every failure as a rejection, as the official SDK's do.
+fn settle(result: Result<Promise, RealtimeError>) -> Promise {
+    result.unwrap_or_else(|error| Promise::reject(&error.into()))
 }
 
 pub(crate) fn unsubscribe_function(handle: SubscriptionRef) -> Function {

@@ -7,6 +7,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
 
+use crate::error::{kind, RealtimeError};
+
 /// What the socket reports to its owner. Held weakly: a socket never keeps its driver alive.
 pub(crate) trait SocketListener {
     fn socket_opened(&self);
@@ -30,9 +32,6 @@ impl Socket {
         url: &str,
         listener: Weak<L>,
     ) -> Result<Socket, String> {
-        if !has_websocket() {
-            return Err("WebSocket is not available in this environment".into());
-        }
         let ws = WebSocket::new(url).map_err(|err| {
             format!(
                 "could not open a WebSocket to {url}: {}",
@@ -102,8 +101,20 @@ impl Drop for Socket {
     }
 }
 
-fn has_websocket() -> bool {
-    js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("WebSocket")).unwrap_or(false)
+/// Fails where there is no `WebSocket` global (server-side rendering, Node before 22), so a
+/// subscription fails at once rather than retrying a socket that can never open.
+pub(crate) fn ensure_websocket() -> Result<(), RealtimeError> {
+    let available =
+        js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("WebSocket")).unwrap_or(false);
+    if available {
+        Ok(())
+    } else {
+        Err(RealtimeError::new(
+            kind::ENVIRONMENT,
+            0,
+            "WebSocket is not available in this environment (a browser, a worker or Node 22+ is needed)",
+        ))
+    }
 }
 
 pub(crate) fn describe_js_error(err: &JsValue) -> String {

@@ -65,11 +65,12 @@ export type RealtimeErrorKind =
   | 'pong-timeout' | 'rate-limited' | 'callback' | 'environment';
 
 /** Every error this package throws, rejects with or reports: an `Error` with the server's code. */
-export interface RealtimeError extends Error {
-  name: 'RealtimeError';
+export class RealtimeError extends Error {
+  private constructor();
+  readonly name: 'RealtimeError';
   /** The server's error code (e.g. 1003, 1008, 401), or 0 when the error did not come from it. */
-  code: number;
-  kind: RealtimeErrorKind;
+  readonly code: number;
+  readonly kind: RealtimeErrorKind;
 }
 
 /** One multiplexed connection; the socket opens on the first subscription. */

@@ -11,6 +11,22 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[wasm_bindgen]
+extern "C" {
+    #[derive(Clone)]
+    type Storage;
+    #[wasm_bindgen(js_name = localStorage, thread_local_v2)]
+    static LOCAL_STORAGE: Storage;
+    #[wasm_bindgen(method, js_name = setItem)]
+    fn set_item(this: &Storage, key: &str, value: &str);
+    #[wasm_bindgen(method, js_name = removeItem)]
+    fn remove_item(this: &Storage, key: &str);
+}
+
+fn local_storage() -> Storage {
+    LOCAL_STORAGE.with(Storage::clone)
+}
+
 const EMULATOR: &str = match option_env!("APPWRITE_EMULATOR_URL") {
     Some(url) => url,
     None => "http://127.0.0.1:8787",
@@ -67,6 +83,9 @@ extern "C" {
     fn unique_email() -> String;
     #[wasm_bindgen(js_name = sessionToken)]
     fn session_token(session: &JsValue) -> String;
+
+    #[wasm_bindgen(js_name = waitForUser, catch)]
+    async fn wait_for_user(base: &str, channel: &str, timeout_ms: u32) -> Result<JsValue, JsValue>;
 
     fn field(object: &JsValue, name: &str) -> JsValue;
     #[wasm_bindgen(js_name = typeOf)]
@@ -141,9 +160,7 @@ fn push_into(target: &Queue) -> Function {
 }
 
 async fn subscribe(realtime: &Realtime, channel: &str, callback: &Function) -> JsValue {
-    let promise = realtime
-        .subscribe(channel.into(), callback.clone(), None)
-        .expect("subscribe accepts the channel");
+    let promise = realtime.subscribe(channel.into(), callback.clone(), None);
     JsFuture::from(promise)
         .await
         .expect("the server acknowledges the subscription")
@@ -312,13 +329,11 @@ async fn a_throwing_callback_is_isolated_and_reported() {
 #[wasm_bindgen_test]
 async fn terminal_error_at_connect_rejects_and_does_not_retry() {
     let realtime = Realtime::new(&client("no-such-project"), JsValue::UNDEFINED).unwrap();
-    let promise = realtime
-        .subscribe(
-            collection_channel("terminal").into(),
-            Function::new_no_args(""),
-            None,
-        )
-        .unwrap();
+    let promise = realtime.subscribe(
+        collection_channel("terminal").into(),
+        Function::new_no_args(""),
+        None,
+    );
     let error = JsFuture::from(promise)
         .await
         .expect_err("an unknown project is refused");
@@ -446,12 +461,11 @@ async fn a_silent_server_is_detected_by_the_pong_deadline() {
     let _ = realtime.disconnect();
 }
 
-#[wasm_bindgen_test]
-async fn a_session_set_on_the_client_receives_its_account_events() {
-    let email = unique_email();
+/// Signs up a fresh user and logs in; returns the session value `setSession` takes.
+async fn new_user_session() -> String {
     let account = Object::new();
     set(&account, "userId", &"unique()".into());
-    set(&account, "email", &email.clone().into());
+    set(&account, "email", &unique_email().into());
     set(&account, "password", &"password123".into());
     request(
         &v1(),
@@ -471,32 +485,87 @@ async fn a_session_set_on_the_client_receives_its_account_events() {
     )
     .await
     .expect("login");
-    let token = session_token(&session);
+    session_token(&session)
+}
 
-    let client = client("demo").set_session(&token);
-    let realtime = Realtime::new(&client, JsValue::UNDEFINED).unwrap();
-    let events = queue();
-    // Resolves only once the in-band authentication settled, so the user's events arrive.
-    subscribe(&realtime, "account", &push_into(&events)).await;
-
+async fn rename_account(token: &str, name: &str) {
     let headers = Object::new();
     set(&headers, "X-Appwrite-Session", &token.into());
-    let name = Object::new();
-    set(&name, "name", &"Renamed".into());
-    request(&v1(), "PATCH", "/account/name", name.into(), headers.into())
+    let body = Object::new();
+    set(&body, "name", &name.into());
+    request(&v1(), "PATCH", "/account/name", body.into(), headers.into())
         .await
         .expect("rename");
+}
+
+async fn expect_renamed(events: &Queue, name: &str) {
     let event = events
         .next(WAIT_MS)
         .await
         .expect("the account event arrives");
     assert_eq!(
         payload_field(&event, "name").as_string().as_deref(),
-        Some("Renamed")
+        Some(name)
     );
-    assert_eq!(payload_field(&event, "email").as_string(), Some(email));
     let channels = Array::from(&field(&event, "channels"));
     assert!(channels.includes(&"account".into(), 0));
+}
+
+#[wasm_bindgen_test]
+async fn a_session_set_on_the_client_receives_its_account_events() {
+    let token = new_user_session().await;
+    let realtime = Realtime::new(&client("demo").set_session(&token), JsValue::UNDEFINED).unwrap();
+    let events = queue();
+    // Resolves only once the in-band authentication settled, so the user's events arrive.
+    subscribe(&realtime, "account", &push_into(&events)).await;
+    rename_account(&token, "Renamed").await;
+    expect_renamed(&events, "Renamed").await;
+    let _ = realtime.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn the_cookie_fallback_session_in_local_storage_is_used() {
+    let token = new_user_session().await;
+    let storage = local_storage();
+    let fallback = format!(r#"{{"a_session_demo":"{token}"}}"#);
+    storage.set_item("cookieFallback", &fallback);
+    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let events = queue();
+    subscribe(&realtime, "account", &push_into(&events)).await;
+    storage.remove_item("cookieFallback");
+
+    rename_account(&token, "From fallback").await;
+    expect_renamed(&events, "From fallback").await;
+    let _ = realtime.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn set_session_while_connected_authenticates_on_the_same_socket() {
+    let token = new_user_session().await;
+    let client = client("demo");
+    let realtime = Realtime::new(&client, JsValue::UNDEFINED).unwrap();
+    let events = queue();
+    let channel = collection_channel("reauth");
+    subscribe(&realtime, &channel, &push_into(&events)).await;
+    subscribe(&realtime, "account", &push_into(&events)).await;
+    let guest = connection_holding(&channel, JsValue::UNDEFINED).await;
+    assert!(
+        field(&guest, "user").is_null(),
+        "connected as a guest first"
+    );
+
+    client.set_session(&token);
+    let user = wait_for_user(EMULATOR, &channel, WAIT_MS)
+        .await
+        .expect("the connection authenticates");
+    assert_eq!(
+        field(&user, "id").as_f64(),
+        field(&guest, "id").as_f64(),
+        "no new socket"
+    );
+
+    rename_account(&token, "Signed in later").await;
+    expect_renamed(&events, "Signed in later").await;
     let _ = realtime.disconnect();
 }
 
@@ -537,4 +606,69 @@ async fn legacy_client_subscribe_returns_a_working_unsubscribe_function() {
         "the unsubscribed callback got nothing more"
     );
     let _ = witness.disconnect();
+}
+
+#[derive(serde::Deserialize, Debug, PartialEq)]
+struct Post {
+    title: String,
+}
+
+/// Resolves after `ms`, to bound how long a Rust future may take.
+async fn deadline(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        let global: JsValue = js_sys::global().into();
+        let set_timeout: Function = field(&global, "setTimeout").unchecked_into();
+        set_timeout
+            .call2(&global, &resolve, &ms.into())
+            .expect("setTimeout");
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+async fn within<F: std::future::Future>(future: F) -> F::Output {
+    use futures_util::future::{select, Either};
+    match select(Box::pin(future), Box::pin(deadline(WAIT_MS as i32))).await {
+        Either::Left((output, _)) => output,
+        Either::Right(_) => panic!("nothing arrived within {WAIT_MS} ms"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_rust_api_streams_typed_payloads_and_ends_when_dropped() {
+    use appwrite_realtime_wasm::typed::Connection;
+    use futures_util::StreamExt;
+
+    let connection = Connection::new(&client("demo"));
+    let channel = collection_channel("typed");
+    let (subscription, mut events) = connection
+        .stream::<Post>(channel.as_str(), Vec::<String>::new())
+        .await
+        .expect("acknowledged");
+
+    create_document("typed", title("typed payload")).await;
+    let event = within(events.next())
+        .await
+        .expect("stream open")
+        .expect("decodes");
+    assert_eq!(
+        event.payload,
+        Post {
+            title: "typed payload".into()
+        }
+    );
+    assert!(event.channels.contains(&channel));
+
+    // A payload of another shape is an error item; the stream goes on.
+    let untitled = Object::new();
+    set(&untitled, "body", &"no title".into());
+    create_document("typed", untitled.into()).await;
+    let mismatch = within(events.next()).await.expect("stream open");
+    assert_eq!(mismatch.expect_err("no title field").kind, "protocol");
+
+    drop(subscription);
+    assert!(
+        within(events.next()).await.is_none(),
+        "dropping the subscription ends the stream"
+    );
+    connection.disconnect();
 }

@@ -78,6 +78,13 @@ export async function waitForNoSubscription(base, channel, timeoutMs) {
       connection.subscriptions.some((subscription) => subscription.channels.includes(channel))));
 }
 
+/** Resolves with the connection holding `channel` once it is authenticated as a user. */
+export async function waitForUser(base, channel, timeoutMs) {
+  return pollConnections(base, timeoutMs, `an authenticated connection on ${channel}`, (connections) =>
+    connections.find((connection) => connection.user
+      && connection.subscriptions.some((subscription) => subscription.channels.includes(channel))));
+}
+
 async function pollConnections(base, timeoutMs, what, found) {
   const deadline = performance.now() + timeoutMs;
   for (;;) {

@@ -1,0 +1,300 @@
+//! The Rust API, for Rust front ends (Leptos, Yew, Dioxus): the same connection as the JS
+//! `Realtime`, with payloads decoded into your own types.
+//!
+//! ```no_run
+//! use appwrite_realtime_wasm::typed::{Connection, Event};
+//! use appwrite_realtime_wasm::{Client, RealtimeError};
+//! use futures_util::StreamExt;
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize)]
+//! struct Post {
+//!     #[serde(rename = "$id")]
+//!     id: String,
+//!     title: String,
+//! }
+//!
+//! async fn watch_posts() -> Result<(), RealtimeError> {
+//!     let client = Client::new().set_endpoint("http://127.0.0.1:8787/v1")?.set_project("demo");
+//!     let connection = Connection::new(&client);
+//!
+//!     // With a closure:
+//!     let _posts = connection
+//!         .subscribe("databases.main.collections.posts.documents", Vec::<String>::new(),
+//!             |event: Result<Event<Post>, RealtimeError>| {
+//!                 if let Ok(event) = event {
+//!                     println!("{} is now {:?}", event.payload.id, event.payload.title);
+//!                 }
+//!             })
+//!         .await?;
+//!
+//!     // Or as a stream; dropping the subscription ends the stream.
+//!     let (_files, mut events) = connection.stream::<serde_json::Value>("files", Vec::<String>::new()).await?;
+//!     while let Some(event) = events.next().await {
+//!         println!("{:?}", event?.events);
+//!     }
+//!     Ok(())
+//! }
+//! ```
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use futures_core::Stream;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::client::Client;
+use crate::driver::{Callback, Driver, JsPayload, SubscriptionRef};
+use crate::error::{kind, RealtimeError};
+use crate::realtime::RealtimeOptions;
+use appwrite_realtime_core::Event as Envelope;
+
+/// One event, with its payload decoded into `T`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event<T> {
+    pub events: Vec<String>,
+    pub channels: Vec<String>,
+    pub timestamp: String,
+    pub payload: T,
+    /// The server's ids of this connection's subscriptions that matched.
+    pub subscriptions: Vec<String>,
+}
+
+/// Timing of a connection's liveness checks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Options {
+    /// Time between pings once connected (default 20 s).
+    pub heartbeat_interval: Duration,
+    /// Time to wait for a pong before the socket is replaced (default 10 s).
+    pub pong_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let defaults = RealtimeOptions::default();
+        Options {
+            heartbeat_interval: defaults.heartbeat_interval,
+            pong_timeout: defaults.pong_timeout,
+        }
+    }
+}
+
+/// One multiplexed connection; the socket opens on the first subscription.
+pub struct Connection {
+    driver: Rc<Driver>,
+}
+
+impl Connection {
+    pub fn new(client: &Client) -> Connection {
+        Connection::with_options(client, Options::default())
+    }
+
+    pub fn with_options(client: &Client, options: Options) -> Connection {
+        let options = RealtimeOptions {
+            heartbeat_interval: options.heartbeat_interval,
+            pong_timeout: options.pong_timeout,
+        };
+        Connection {
+            driver: Driver::new(client.shared.clone(), options),
+        }
+    }
+
+    /// Subscribes `callback` to `channels`; resolves once the server acknowledged it. A payload
+    /// that does not decode into `T` reaches the callback as an error, and delivery goes on.
+    pub async fn subscribe<T, F>(
+        &self,
+        channels: impl Channels,
+        queries: impl IntoIterator<Item = impl Into<String>>,
+        mut callback: F,
+    ) -> Result<Subscription, RealtimeError>
+    where
+        T: DeserializeOwned + 'static,
+        F: FnMut(Result<Event<T>, RealtimeError>) + 'static,
+    {
+        let callback = Callback::Rust(Rc::new(RefCell::new(move |event: &Envelope<JsPayload>| {
+            callback(decode(event));
+        })));
+        let queries = queries.into_iter().map(Into::into).collect();
+        let mut key = None;
+        let promise =
+            self.driver
+                .subscribe(channels.into_channels(), queries, callback, |subscribed| {
+                    key = Some(subscribed);
+                    JsValue::UNDEFINED
+                })?;
+        // The driver calls `resolve_with` synchronously with the new key.
+        let key =
+            key.ok_or_else(|| RealtimeError::new(kind::PROTOCOL, 0, "no subscription key"))?;
+        let subscription = Subscription {
+            inner: SubscriptionRef {
+                driver: Rc::downgrade(&self.driver),
+                key,
+            },
+        };
+        JsFuture::from(promise)
+            .await
+            .map_err(|err| RealtimeError::from_js(&err))?;
+        Ok(subscription)
+    }
+
+    /// Subscribes and returns the events as a [`Stream`], which ends when the subscription is
+    /// dropped or fails.
+    pub async fn stream<T: DeserializeOwned + 'static>(
+        &self,
+        channels: impl Channels,
+        queries: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<(Subscription, EventStream<T>), RealtimeError> {
+        let shared = Rc::new(RefCell::new(StreamState {
+            queue: VecDeque::new(),
+            waker: None,
+            ended: false,
+        }));
+        let sender = StreamSender(shared.clone());
+        let subscription = self
+            .subscribe(channels, queries, move |event| sender.send(event))
+            .await?;
+        Ok((subscription, EventStream(shared)))
+    }
+
+    /// Closes the socket and drops every subscription.
+    pub fn disconnect(&self) {
+        self.driver.disconnect();
+    }
+}
+
+/// A live subscription; dropping it unsubscribes.
+#[must_use = "dropping a Subscription unsubscribes it"]
+pub struct Subscription {
+    inner: SubscriptionRef,
+}
+
+impl Subscription {
+    /// Replaces the channels and/or queries on the same socket; resolves once acknowledged.
+    pub async fn update(
+        &self,
+        channels: Option<Vec<String>>,
+        queries: Option<Vec<String>>,
+    ) -> Result<(), RealtimeError> {
+        let driver = self
+            .inner
+            .driver
+            .upgrade()
+            .ok_or_else(|| RealtimeError::new(kind::CLOSED, 0, "The connection is gone"))?;
+        let promise = driver.update(self.inner.key, channels, queries)?;
+        JsFuture::from(promise)
+            .await
+            .map_err(|err| RealtimeError::from_js(&err))?;
+        Ok(())
+    }
+
+    /// Unsubscribes now (the same as dropping it).
+    pub fn unsubscribe(self) {}
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Some(driver) = self.inner.driver.upgrade() {
+            driver.unsubscribe(self.inner.key);
+        }
+    }
+}
+
+/// One channel or several.
+pub trait Channels {
+    fn into_channels(self) -> Vec<String>;
+}
+
+impl Channels for &str {
+    fn into_channels(self) -> Vec<String> {
+        vec![self.to_string()]
+    }
+}
+
+impl Channels for String {
+    fn into_channels(self) -> Vec<String> {
+        vec![self]
+    }
+}
+
+impl<S: Into<String>> Channels for Vec<S> {
+    fn into_channels(self) -> Vec<String> {
+        self.into_iter().map(Into::into).collect()
+    }
+}
+
+impl<S: Into<String> + Clone> Channels for &[S] {
+    fn into_channels(self) -> Vec<String> {
+        self.iter().cloned().map(Into::into).collect()
+    }
+}
+
+fn decode<T: DeserializeOwned>(event: &Envelope<JsPayload>) -> Result<Event<T>, RealtimeError> {
+    let payload = serde_wasm_bindgen::from_value(event.payload.0.clone()).map_err(|err| {
+        RealtimeError::new(
+            kind::PROTOCOL,
+            0,
+            format!("The payload does not match the expected type: {err}"),
+        )
+    })?;
+    Ok(Event {
+        events: event.events.clone(),
+        channels: event.channels.clone(),
+        timestamp: event.timestamp.clone(),
+        payload,
+        subscriptions: event.subscriptions.clone(),
+    })
+}
+
+struct StreamState<T> {
+    queue: VecDeque<Result<Event<T>, RealtimeError>>,
+    waker: Option<Waker>,
+    ended: bool,
+}
+
+/// The subscription's end of a stream; its drop (when the subscription goes) ends the stream.
+struct StreamSender<T>(Rc<RefCell<StreamState<T>>>);
+
+impl<T> StreamSender<T> {
+    fn send(&self, event: Result<Event<T>, RealtimeError>) {
+        let mut state = self.0.borrow_mut();
+        state.queue.push_back(event);
+        if let Some(waker) = state.waker.take() {
+            waker.wake();
+        }
+    }
+}
+
+impl<T> Drop for StreamSender<T> {
+    fn drop(&mut self) {
+        let mut state = self.0.borrow_mut();
+        state.ended = true;
+        if let Some(waker) = state.waker.take() {
+            waker.wake();
+        }
+    }
+}
+
+/// Events of one subscription, in arrival order.
+pub struct EventStream<T>(Rc<RefCell<StreamState<T>>>);
+
+impl<T> Stream for EventStream<T> {
+    type Item = Result<Event<T>, RealtimeError>;
+
+    fn poll_next(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut state = self.0.borrow_mut();
+        if let Some(event) = state.queue.pop_front() {
+            return Poll::Ready(Some(event));
+        }
+        if state.ended {
+            return Poll::Ready(None);
+        }
+        state.waker = Some(context.waker().clone());
+        Poll::Pending
+    }
+}
