@@ -1,0 +1,84 @@
+// Compiled with `tsc --noEmit --strict` by npm test: the valid uses must type-check, and every
+// `@ts-expect-error` line must be an error (tsc fails if one of them compiles).
+import init, {
+  Channel,
+  Client,
+  Query,
+  Realtime,
+  type ChannelLike,
+  type RealtimeError,
+  type RealtimeResponseEvent,
+  type RealtimeSubscription,
+} from '../../pkg/appwrite_realtime_wasm.js';
+
+interface Post {
+  title: string;
+  views: bigint;
+}
+
+export async function validUses(): Promise<void> {
+  await init();
+  const client = new Client().setEndpoint('http://127.0.0.1:8787/v1').setProject('demo');
+  const realtime = new Realtime(client, { heartbeatInterval: 1000, pongTimeout: 500 });
+
+  const subscription: RealtimeSubscription = await realtime.subscribe<Post>(
+    Channel.database('main').collection('posts').document(),
+    (event: RealtimeResponseEvent<Post>) => {
+      const title: string = event.payload.title;
+      const views: bigint = event.payload.views;
+      const names: string[] = event.events;
+      void [title, views, names];
+    },
+    [Query.equal('status', ['published']), Query.greaterThan('views', 5n), Query.isNull('deletedAt')],
+  );
+  const { unsubscribe, update, close } = subscription;
+  await update({ channels: [Channel.files(), Channel.bucket('b').file().create()] });
+  await update({ queries: [Query.or([Query.lessThan('views', 1), Query.equal('pinned', true)])] });
+  await unsubscribe();
+  await close();
+
+  const channels: ChannelLike[] = [
+    'account',
+    Channel.tablesdb('db').table('t').row('r').upsert(),
+    Channel.presence('p').update(),
+    Channel.team('t').delete(),
+    Channel.function('f'),
+    Channel.execution('e'),
+  ];
+  await realtime.subscribe(channels, (event) => {
+    const payload: Record<string, unknown> = event.payload;
+    void payload;
+  });
+  await realtime.upsertPresence({ status: 'online', metadata: { page: 'home' } });
+  realtime.onError((error: RealtimeError, code: number) => {
+    const kind: 'server' | 'terminal' | string = error.kind;
+    void [kind, code, error.message];
+  });
+  realtime.onOpen(() => {});
+  realtime.onClose(() => {});
+  const stop: () => void = client.subscribe(['files', 'account'], (event) => void event.channels);
+  stop();
+  await realtime.disconnect();
+}
+
+export function misuses(client: Client, realtime: Realtime): void {
+  // @ts-expect-error a database has collections before documents
+  Channel.database('db').document();
+  // @ts-expect-error executions take no action suffix
+  Channel.execution('e').create();
+  // @ts-expect-error upsert exists only on documents, rows and presences
+  Channel.bucket('b').file().upsert();
+  // @ts-expect-error nothing follows an action
+  Channel.team('t').create().update();
+  // @ts-expect-error the payload type is checked
+  void realtime.subscribe<Post>('documents', (event) => { const views: string = event.payload.views; void views; });
+  // @ts-expect-error options are named
+  void new Realtime(client, { heartbeat: 5 });
+  // @ts-expect-error query values are scalars or lists of scalars
+  Query.equal('a', { nested: true });
+  // @ts-expect-error presence needs a status
+  void realtime.upsertPresence({ presenceId: 'p' });
+  // @ts-expect-error error kinds are a closed union
+  const kind: RealtimeError['kind'] = 'oops';
+  void kind;
+}
