@@ -1,0 +1,93 @@
+// `npm run bench`: size and speed of this SDK against the official `appwrite` SDK, both measured
+// in this run. Prints a table and writes target/bench.json. Figures never fail the run; only a
+// broken correctness check (missing callbacks, wrong payload, no BigInt) exits non-zero.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measureSizes } from './size.mjs';
+import { measureSpeed, measuredFrames, repeats, warmupFrames } from './speed.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function ensurePackageBuilt() {
+  const files = ['pkg/appwrite_realtime_wasm.js', 'pkg/appwrite_realtime_wasm_bg.wasm'];
+  if (files.every((file) => existsSync(join(root, file)))) return;
+  console.log('pkg/ is missing: running scripts/build');
+  const build = spawnSync('bash', ['scripts/build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+const ratio = (ours, official) => `${(ours / official).toFixed(2)}x`;
+const pad = (text, width) => String(text).padStart(width);
+
+function printSizes(sizes) {
+  const { ours, official } = sizes;
+  console.log('\nSize (esbuild --minify; gzip -9 and brotli q11 per file; KB = 1024 bytes)');
+  console.log(`${''.padEnd(8)}${pad('ours .js', 12)}${pad('ours .wasm', 12)}${pad('ours total', 12)}${pad('official .js', 14)}${pad('ratio', 8)}`);
+  for (const encoding of ['raw', 'gzip', 'brotli']) {
+    console.log(
+      `${encoding.padEnd(8)}${pad(ours.parts.js[encoding], 12)}${pad(ours.parts.wasm[encoding], 12)}` +
+      `${pad(ours.total[encoding], 12)}${pad(official.total[encoding], 14)}${pad(ratio(ours.total[encoding], official.total[encoding]), 8)}`,
+    );
+  }
+  for (const encoding of ['raw', 'gzip', 'brotli']) {
+    console.log(`size ${encoding}: ours ${kb(ours.total[encoding])} vs official ${kb(official.total[encoding])} (${ratio(ours.total[encoding], official.total[encoding])})`);
+  }
+}
+
+function describeSdk(result) {
+  return result.error ? `FAILED (${result.error})` : `${result.usPerFrame.toFixed(2)} µs`;
+}
+
+function printSpeed(speed, frameLabel) {
+  console.log(`\nDecode+dispatch in headless Chromium (median of ${repeats} runs of ${measuredFrames} frames after ${warmupFrames} warm-up)`);
+  for (const { frame, ours, official } of speed) {
+    const label = `decode+dispatch ${frameLabel} ${frame}`;
+    const comparison = ours.error || official.error ? '' : ` (${ratio(ours.usPerFrame, official.usPerFrame)})`;
+    console.log(`${label}: ours ${describeSdk(ours)} vs official ${describeSdk(official)}${comparison}`);
+    for (const [sdk, result] of [['ours', ours], ['official', official]]) {
+      if (result.error) continue;
+      const runs = result.runsUs.map((us) => (us / measuredFrames).toFixed(2)).join(' ');
+      console.log(`  ${sdk.padEnd(8)} ${pad(Math.round(result.framesPerSecond).toLocaleString('en-US'), 10)} frames/s   ${result.frameBytes} B frame   runs µs/frame: ${runs}`);
+    }
+  }
+}
+
+ensurePackageBuilt();
+const sizes = await measureSizes(root);
+const { userAgent, frames: speed } = await measureSpeed(root);
+const fixtureBytes = (await readFile(join(root, 'bench/fixtures/document-update-frame.json'))).length;
+const frameLabel = `${(fixtureBytes / 1024).toFixed(1)} KB`;
+const appwriteVersion = JSON.parse(await readFile(join(root, 'node_modules/appwrite/package.json'), 'utf8')).version;
+
+printSizes(sizes);
+printSpeed(speed, frameLabel);
+
+const report = {
+  measuredAt: new Date().toISOString(),
+  environment: { node: process.version, userAgent, appwrite: appwriteVersion },
+  sizes: {
+    ...sizes,
+    ratio: Object.fromEntries(['raw', 'gzip', 'brotli'].map((key) => [key, sizes.ours.total[key] / sizes.official.total[key]])),
+  },
+  speed: {
+    warmupFrames, measuredFrames, repeats,
+    frames: speed.map(({ frame, ours, official }) => ({
+      frame, ours, official,
+      ratio: ours.error || official.error ? null : ours.usPerFrame / official.usPerFrame,
+    })),
+  },
+};
+await mkdir(join(root, 'target'), { recursive: true });
+await writeFile(join(root, 'target/bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+console.log('\nwritten to target/bench.json');
+
+const failures = speed.flatMap(({ frame, ours, official }) =>
+  [['ours', ours], ['official', official]].filter(([, result]) => result.error).map(([sdk, result]) => `${sdk}, ${frame}: ${result.error}`));
+if (failures.length > 0) {
+  console.error(`\ncorrectness checks failed:\n  ${failures.join('\n  ')}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,45 @@
+// Transfer size of each SDK as a realtime-only app ships it: minified by esbuild, then raw,
+// gzip -9 and brotli q11 bytes per file, as a server would compress each file.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+/** The imports a realtime-only app takes from the official SDK. */
+export const officialEntry = "export { Client, Realtime, Channel, Query } from 'appwrite';";
+
+function measureBytes(bytes) {
+  return {
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+}
+
+function sumOf(parts) {
+  const total = { raw: 0, gzip: 0, brotli: 0 };
+  for (const part of Object.values(parts)) {
+    for (const key of Object.keys(total)) total[key] += part[key];
+  }
+  return total;
+}
+
+async function minifiedBundle(options) {
+  const result = await build({ bundle: true, write: false, minify: true, format: 'esm', logLevel: 'silent', ...options });
+  return result.outputFiles[0].contents;
+}
+
+export async function measureSizes(root) {
+  const oursParts = {
+    js: measureBytes(await minifiedBundle({ entryPoints: [join(root, 'pkg/appwrite_realtime_wasm.js')] })),
+    wasm: measureBytes(await readFile(join(root, 'pkg/appwrite_realtime_wasm_bg.wasm'))),
+  };
+  // stdin with resolveDir at the repository root, so `appwrite` resolves from its node_modules.
+  const officialParts = {
+    js: measureBytes(await minifiedBundle({ stdin: { contents: officialEntry, resolveDir: root, loader: 'js' } })),
+  };
+  return {
+    ours: { parts: oursParts, total: sumOf(oursParts) },
+    official: { parts: officialParts, total: sumOf(officialParts) },
+  };
+}

@@ -1,0 +1,94 @@
+// Decode+dispatch speed of both SDKs in headless Chromium: each SDK in its own fresh page, fed
+// by the in-page fake socket of fake-websocket.js, timed by in-page.js.
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { launchBrowser } from '../e2e/harness.mjs';
+import { officialEntry } from './size.mjs';
+import { startStaticServer } from './static-server.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export const warmupFrames = 2000;
+export const measuredFrames = 20000;
+export const repeats = 5;
+
+export const frameKinds = [
+  { name: 'document update', withBigInt: false },
+  { name: 'document update + integer > 2^53', withBigInt: true },
+];
+
+/** The official SDK as a classic script defining `window.Appwrite`, minified as an app ships it. */
+async function officialScript(root) {
+  const result = await build({
+    stdin: { contents: officialEntry, resolveDir: root, loader: 'js' },
+    bundle: true, write: false, minify: true, format: 'iife', globalName: 'Appwrite', logLevel: 'silent',
+  });
+  return result.outputFiles[0].text;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Subscribes with `sdk` in a fresh page, warms up, then times `repeats` runs of the frame. */
+async function measureInFreshPage(browser, baseUrl, { sdk, officialBundle, fixtureText, withBigInt }) {
+  const page = await browser.newPage();
+  try {
+    await page.addInitScript({ path: join(here, 'fake-websocket.js') });
+    await page.goto(`${baseUrl}/bench/page.html`);
+    if (sdk === 'official') await page.addScriptTag({ content: officialBundle });
+    const expectedId = JSON.parse(fixtureText).data.payload.$id;
+    const args = { sdk, fixtureText, withBigInt, expectedId, warmupFrames, measuredFrames, repeats };
+    const { frameBytes, runsUs, userAgent } = await page.evaluate(async (args) => {
+      const bench = await import('/bench/in-page.js');
+      const subscriptionId = args.sdk === 'ours' ? await bench.subscribeOurs() : await bench.subscribeOfficial();
+      const text = bench.frameFor(args.fixtureText, subscriptionId, args.withBigInt);
+      await bench.measure(text, args.warmupFrames, args.expectedId, args.withBigInt);
+      const runsUs = [];
+      for (let run = 0; run < args.repeats; run += 1) {
+        runsUs.push(await bench.measure(text, args.measuredFrames, args.expectedId, args.withBigInt));
+      }
+      return { frameBytes: new TextEncoder().encode(text).length, runsUs, userAgent: navigator.userAgent };
+    }, args);
+    const usPerFrame = median(runsUs) / measuredFrames;
+    return { frameBytes, runsUs: runsUs.map((us) => Math.round(us)), usPerFrame, framesPerSecond: 1e6 / usPerFrame, userAgent };
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * The browser's user agent and the results per frame kind; a failed correctness check is recorded
+ * as `error` instead of figures.
+ */
+export async function measureSpeed(root) {
+  const fixtureText = await readFile(join(here, 'fixtures/document-update-frame.json'), 'utf8');
+  const officialBundle = await officialScript(root);
+  const server = await startStaticServer(root);
+  const browser = await launchBrowser();
+  const results = [];
+  let userAgent = null;
+  try {
+    for (const kind of frameKinds) {
+      const result = { frame: kind.name };
+      for (const sdk of ['ours', 'official']) {
+        try {
+          const { userAgent: pageUserAgent, ...figures } = await measureInFreshPage(browser, server.url, { sdk, officialBundle, fixtureText, withBigInt: kind.withBigInt });
+          userAgent = pageUserAgent;
+          result[sdk] = figures;
+        } catch (error) {
+          result[sdk] = { error: error.message.split('\n')[0] };
+        }
+      }
+      results.push(result);
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return { userAgent, frames: results };
+}
