@@ -1,15 +1,11 @@
 //! `Query`: the realtime query builders of the official SDK, returning the same strings.
 
-use appwrite_realtime_core::query::{self as core, BigInteger, QueryValue};
+use appwrite_realtime_core::query::{self as core, JsonNumber, QueryValue};
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use crate::error::RealtimeError;
 use crate::realtime::js_to_string;
-
-/// Largest integer a JS number holds exactly; larger integral numbers stay floats, as
-/// `JSON.stringify` would print them.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// A scalar or a list of scalars (string, number, boolean, bigint, null), as the official SDK takes.
 fn values(value: &JsValue) -> Result<Vec<QueryValue>, RealtimeError> {
@@ -23,6 +19,8 @@ fn values(value: &JsValue) -> Result<Vec<QueryValue>, RealtimeError> {
     }
 }
 
+/// Numbers keep JavaScript's own spelling (`String(n)` prints what `JSON.stringify` does), so
+/// the shipped wasm needs no float formatting of its own.
 fn scalar(value: &JsValue) -> Result<QueryValue, RealtimeError> {
     if value.is_null() {
         return Ok(QueryValue::Null);
@@ -33,22 +31,13 @@ fn scalar(value: &JsValue) -> Result<QueryValue, RealtimeError> {
     if let Some(flag) = value.as_bool() {
         return Ok(QueryValue::Bool(flag));
     }
-    if let Some(number) = value.as_f64() {
-        let integral = number.fract() == 0.0 && number.abs() <= MAX_SAFE_INTEGER;
-        return Ok(if integral {
-            QueryValue::Integer(number as i64)
-        } else {
-            QueryValue::Float(number)
-        });
+    let finite_number = value.as_f64().map(f64::is_finite);
+    if finite_number == Some(false) {
+        return Ok(QueryValue::Null); // as JSON.stringify writes NaN and Infinity
     }
-    if value.is_bigint() {
-        let text = String::from(
-            js_sys::BigInt::unchecked_from_js_ref(value)
-                .to_string(10)
-                .unwrap_or_default(),
-        );
-        if let Some(big) = BigInteger::parse(&text) {
-            return Ok(QueryValue::BigInteger(big));
+    if finite_number == Some(true) || value.is_bigint() {
+        if let Some(number) = JsonNumber::parse(&js_to_string(value)) {
+            return Ok(QueryValue::Number(number));
         }
     }
     Err(RealtimeError::invalid(

@@ -5,18 +5,44 @@
 use crate::json::{self, JsonValue};
 use core::fmt;
 
-/// An integer too large for `i64`, kept as exact decimal text (the official SDK's `BigInt`).
+/// A number as JSON spells it, kept exactly: integers of any size (the official SDK's `BigInt`)
+/// and floats as JavaScript prints them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BigInteger(String);
+pub struct JsonNumber(String);
 
-impl BigInteger {
-    /// Accepts an optional `-` followed by decimal digits without leading zeros.
-    pub fn parse(text: &str) -> Option<BigInteger> {
-        let digits = text.strip_prefix('-').unwrap_or(text);
-        let well_formed = !digits.is_empty()
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && (digits == "0" || !digits.starts_with('0'));
-        well_formed.then(|| BigInteger(text.to_string()))
+impl JsonNumber {
+    /// Accepts JSON's number syntax: `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    pub fn parse(text: &str) -> Option<JsonNumber> {
+        let bytes = text.as_bytes();
+        let mut at = usize::from(bytes.first() == Some(&b'-'));
+        let digits = |at: &mut usize| {
+            let start = *at;
+            while bytes.get(*at).is_some_and(u8::is_ascii_digit) {
+                *at += 1;
+            }
+            *at - start
+        };
+        let integer_start = at;
+        let integer_digits = digits(&mut at);
+        if integer_digits == 0 || (integer_digits > 1 && bytes[integer_start] == b'0') {
+            return None;
+        }
+        if bytes.get(at) == Some(&b'.') {
+            at += 1;
+            if digits(&mut at) == 0 {
+                return None;
+            }
+        }
+        if matches!(bytes.get(at), Some(b'e' | b'E')) {
+            at += 1;
+            if matches!(bytes.get(at), Some(b'+' | b'-')) {
+                at += 1;
+            }
+            if digits(&mut at) == 0 {
+                return None;
+            }
+        }
+        (at == bytes.len()).then(|| JsonNumber(text.to_string()))
     }
 }
 
@@ -27,12 +53,8 @@ pub enum QueryValue {
     Null,
     /// `true` / `false`.
     Bool(bool),
-    /// An integer.
-    Integer(i64),
-    /// An integer beyond `i64`, written bare like a `BigInt`.
-    BigInteger(BigInteger),
-    /// A JavaScript number; non-finite values become `null`, as `JSON.stringify` does.
-    Float(f64),
+    /// A number, written as spelled.
+    Number(JsonNumber),
     /// A string.
     String(String),
 }
@@ -57,13 +79,20 @@ impl From<bool> for QueryValue {
 
 impl From<i64> for QueryValue {
     fn from(value: i64) -> Self {
-        QueryValue::Integer(value)
+        QueryValue::Number(JsonNumber(value.to_string()))
     }
 }
 
+/// Spelled as JavaScript's `JSON.stringify` would; non-finite values become `null`, as there.
 impl From<f64> for QueryValue {
     fn from(value: f64) -> Self {
-        QueryValue::Float(value)
+        if value.is_finite() {
+            let mut text = String::new();
+            write_js_number(&mut text, value);
+            QueryValue::Number(JsonNumber(text))
+        } else {
+            QueryValue::Null
+        }
     }
 }
 
@@ -72,9 +101,7 @@ impl QueryValue {
         match self {
             QueryValue::Null => out.push_str("null"),
             QueryValue::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
-            QueryValue::Integer(value) => out.push_str(&value.to_string()),
-            QueryValue::BigInteger(value) => out.push_str(&value.0),
-            QueryValue::Float(value) => write_js_number(out, *value),
+            QueryValue::Number(value) => out.push_str(&value.0),
             QueryValue::String(value) => json::write_string(out, value),
         }
     }
@@ -420,7 +447,7 @@ mod tests {
             ),
             r#"{"method":"notEqual","attribute":"n","values":[null,true,5,2.5]}"#
         );
-        let big = QueryValue::BigInteger(BigInteger::parse("-9223372036854775809").unwrap());
+        let big = QueryValue::Number(JsonNumber::parse("-9223372036854775809").unwrap());
         assert_eq!(
             greater_than("n", &[big]),
             r#"{"method":"greaterThan","attribute":"n","values":[-9223372036854775809]}"#
@@ -459,12 +486,34 @@ mod tests {
     }
 
     #[test]
-    fn big_integers_must_be_decimal_integers() {
-        assert!(BigInteger::parse("123").is_some());
-        assert!(BigInteger::parse("0").is_some());
-        for bad in ["", "-", "01", "1.5", "1e3", "+1", "12a"] {
-            assert!(BigInteger::parse(bad).is_none(), "{bad}");
+    fn json_numbers_follow_json_syntax() {
+        for good in [
+            "123",
+            "0",
+            "-0",
+            "1.5",
+            "1e3",
+            "-1.5E-7",
+            "1e+21",
+            "-9223372036854775809",
+        ] {
+            assert!(JsonNumber::parse(good).is_some(), "{good}");
         }
+        for bad in [
+            "", "-", "01", "+1", "12a", "1.", ".5", "1e", "1e+", "NaN", "Infinity", " 1",
+        ] {
+            assert!(JsonNumber::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn non_finite_floats_become_null_as_in_json() {
+        assert_eq!(QueryValue::from(f64::NAN), QueryValue::Null);
+        assert_eq!(QueryValue::from(f64::NEG_INFINITY), QueryValue::Null);
+        assert_eq!(
+            QueryValue::from(2.5),
+            QueryValue::Number(JsonNumber::parse("2.5").unwrap())
+        );
     }
 
     #[test]
