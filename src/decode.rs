@@ -3,16 +3,32 @@
 //!
 //! Every integer of magnitude 2^53 or more has at least 16 digits, so a frame without a run of 16
 //! digits (the usual case) is parsed natively, without copying its text into wasm memory. Otherwise
-//! [`mark_unsafe_integers`] rewrites each unsafe integer token into a marked string that the
-//! reviver turns into a `BigInt`.
+//! a reviver that sees each number's source text makes unsafe integers `BigInt`s; on engines
+//! without that, [`mark_unsafe_integers`] rewrites each unsafe integer token into a marked string
+//! that another reviver turns into a `BigInt`.
 
+use appwrite_realtime_core::{Ack, FrameError, RawData, RawFrame, RawSubscriptions, ServerFrame};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
+
+use crate::driver::JsPayload;
 
 #[wasm_bindgen(inline_js = r#"
 const LONG_DIGIT_RUN = /\d{16}/;
+const INTEGER = /^-?\d+$/;
 const MARK = '\u0000bigint:';
-export function parseUnlessLongDigits(text) {
-  return LONG_DIGIT_RUN.test(text) ? undefined : JSON.parse(text);
+// Current engines show a reviver each number's source text; older ones need the Rust rewrite.
+const REVIVER_SEES_SOURCE = (() => {
+  let seen = false;
+  JSON.parse('1', (_key, value, context) => { seen = context?.source === '1'; return value; });
+  return seen;
+})();
+const reviveFromSource = (_key, value, context) =>
+  typeof value === 'number' && !Number.isSafeInteger(value) && INTEGER.test(context.source)
+    ? BigInt(context.source) : value;
+export function parseExactly(text) {
+  if (!LONG_DIGIT_RUN.test(text)) return JSON.parse(text);
+  return REVIVER_SEES_SOURCE ? JSON.parse(text, reviveFromSource) : undefined;
 }
 export function parseMarkedBigInts(text) {
   return JSON.parse(text, (_key, value) =>
@@ -20,8 +36,9 @@ export function parseMarkedBigInts(text) {
 }
 "#)]
 extern "C" {
-    #[wasm_bindgen(js_name = parseUnlessLongDigits, catch)]
-    fn parse_unless_long_digits(text: &JsValue) -> Result<JsValue, JsValue>;
+    /// `undefined` when the engine cannot keep big integers exact by itself.
+    #[wasm_bindgen(js_name = parseExactly, catch)]
+    fn parse_exactly(text: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = parseMarkedBigInts, catch)]
     fn parse_marked_big_ints(text: &str) -> Result<JsValue, JsValue>;
 }
@@ -32,7 +49,7 @@ const BIGINT_MARK: &str = "\\u0000bigint:";
 
 /// Parses one frame's text, keeping integers beyond ±(2^53 − 1) exact as `BigInt`.
 pub(crate) fn parse_json(text: &JsValue) -> Result<JsValue, JsValue> {
-    let parsed = parse_unless_long_digits(text)?;
+    let parsed = parse_exactly(text)?;
     if !parsed.is_undefined() {
         return Ok(parsed);
     }
@@ -41,6 +58,163 @@ pub(crate) fn parse_json(text: &JsValue) -> Result<JsValue, JsValue> {
         Some(marked) => parse_marked_big_ints(&marked),
         None => parse_marked_big_ints(&text),
     }
+}
+
+/// Decodes one frame's text. The envelope is read field by field from the parsed object into the
+/// core's [`RawFrame`], which validates it; payloads stay JS values.
+pub(crate) fn decode_frame(text: &JsValue) -> Result<ServerFrame<JsPayload>, FrameError> {
+    let value = parse_json(text).map_err(|err| {
+        FrameError::Malformed(format!(
+            "invalid JSON: {}",
+            crate::socket::describe_js_error(&err)
+        ))
+    })?;
+    raw_frame(&value)?.into_frame()
+}
+
+fn raw_frame(value: &JsValue) -> Result<RawFrame<JsPayload>, FrameError> {
+    if !value.is_object() || Array::is_array(value) {
+        return Err(malformed("a frame must be a JSON object"));
+    }
+    let kind = string_field(value, "type")?.ok_or_else(|| malformed("missing field `type`"))?;
+    let is_event = kind == "event";
+    let data = present(value, "data")
+        .map(|data| raw_data(&data, is_event))
+        .transpose()?;
+    Ok(RawFrame { kind, data })
+}
+
+fn raw_data(data: &JsValue, is_event: bool) -> Result<RawData<JsPayload>, FrameError> {
+    if !data.is_object() {
+        return Err(malformed("`data` must be an object"));
+    }
+    let payload = |value| JsPayload {
+        value,
+        event_data: None,
+    };
+    Ok(RawData {
+        channels: strings_field(data, "channels")?,
+        subscriptions: subscriptions_field(data)?,
+        user: present(data, "user").map(payload),
+        // Event names and the timestamp stay in `data`, which callbacks receive as is.
+        events: None,
+        timestamp: None,
+        payload: present(data, "payload").map(|value| JsPayload {
+            value,
+            event_data: is_event.then(|| data.clone()),
+        }),
+        to: string_field(data, "to")?,
+        success: present(data, "success")
+            .map(|value| {
+                value
+                    .as_bool()
+                    .ok_or_else(|| wrong_type("success", "a boolean"))
+            })
+            .transpose()?,
+        presence: present(data, "presence").map(payload),
+        code: present(data, "code")
+            .map(|value| integer(&value).ok_or_else(|| wrong_type("code", "an integer")))
+            .transpose()?,
+        message: string_field(data, "message")?,
+    })
+}
+
+/// `subscriptions`: ids (event), a slot map or list of ids (connected), or ack rows (response).
+fn subscriptions_field(data: &JsValue) -> Result<Option<RawSubscriptions>, FrameError> {
+    let Some(value) = present(data, "subscriptions") else {
+        return Ok(None);
+    };
+    if !Array::is_array(&value) {
+        if !value.is_object() {
+            return Err(wrong_type("subscriptions", "a list or a map"));
+        }
+        // PHP's slot map {"1":"id",…}: only the ids matter to a message-mode client.
+        let slots: &Object = value.unchecked_ref();
+        let ids = strings(&Object::values(slots).into(), "subscriptions")?;
+        return Ok(Some(RawSubscriptions::Ids(ids)));
+    }
+    let items = Array::from(&value);
+    if items.iter().all(|item| item.is_string()) {
+        return Ok(Some(RawSubscriptions::Ids(strings(
+            &value,
+            "subscriptions",
+        )?)));
+    }
+    let acks = items
+        .iter()
+        .map(|item| ack(&item))
+        .collect::<Result<_, _>>()?;
+    Ok(Some(RawSubscriptions::Acks(acks)))
+}
+
+fn ack(row: &JsValue) -> Result<Ack, FrameError> {
+    if !row.is_object() {
+        return Err(malformed("mixed ids and ack rows in `subscriptions`"));
+    }
+    Ok(Ack {
+        subscription_id: string_field(row, "subscriptionId")?
+            .ok_or_else(|| malformed("an ack row has no `subscriptionId`"))?,
+        channels: strings_field(row, "channels")?,
+        queries: strings_field(row, "queries")?,
+        removed: present(row, "removed")
+            .map(|value| {
+                value
+                    .as_bool()
+                    .ok_or_else(|| wrong_type("removed", "a boolean"))
+            })
+            .transpose()?,
+    })
+}
+
+/// A field's value; `null` counts as absent, as it does for serde's `Option`.
+fn present(object: &JsValue, name: &str) -> Option<JsValue> {
+    let value = Reflect::get(object, &JsValue::from_str(name)).ok()?;
+    (!value.is_undefined() && !value.is_null()).then_some(value)
+}
+
+pub(crate) fn string_field(object: &JsValue, name: &str) -> Result<Option<String>, FrameError> {
+    present(object, name)
+        .map(|value| {
+            value
+                .as_string()
+                .ok_or_else(|| wrong_type(name, "a string"))
+        })
+        .transpose()
+}
+
+pub(crate) fn strings_field(
+    object: &JsValue,
+    name: &str,
+) -> Result<Option<Vec<String>>, FrameError> {
+    present(object, name)
+        .map(|value| strings(&value, name))
+        .transpose()
+}
+
+fn strings(value: &JsValue, name: &str) -> Result<Vec<String>, FrameError> {
+    if !Array::is_array(value) {
+        return Err(wrong_type(name, "a list of strings"));
+    }
+    Array::from(value)
+        .iter()
+        .map(|item| {
+            item.as_string()
+                .ok_or_else(|| wrong_type(name, "a list of strings"))
+        })
+        .collect()
+}
+
+fn integer(value: &JsValue) -> Option<i64> {
+    let number = value.as_f64()?;
+    (number.fract() == 0.0 && number.abs() < 9_007_199_254_740_992.0).then_some(number as i64)
+}
+
+fn malformed(message: &str) -> FrameError {
+    FrameError::Malformed(message.to_string())
+}
+
+fn wrong_type(field: &str, expected: &str) -> FrameError {
+    FrameError::Malformed(format!("`{field}` must be {expected}"))
 }
 
 /// Rewrites every integer token outside strings whose magnitude exceeds 2^53 − 1 into a marked
@@ -109,6 +283,54 @@ fn exceeds_safe_integer(digits: &str) -> bool {
     let significant = digits.trim_start_matches('0');
     significant.len() > MAX_SAFE.len()
         || (significant.len() == MAX_SAFE.len() && significant > MAX_SAFE)
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn field(object: &JsValue, name: &str) -> JsValue {
+        Reflect::get(object, &name.into()).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn the_rewrite_fallback_yields_exact_bigints() {
+        let text = r#"{"big":9223372036854775807,"s":"12345678901234567890","f":0.5}"#;
+        let parsed = parse_marked_big_ints(&mark_unsafe_integers(text).unwrap()).unwrap();
+        let big = field(&parsed, "big");
+        assert!(big.is_bigint());
+        assert_eq!(
+            js_sys::BigInt::from(big).to_string(10).unwrap(),
+            "9223372036854775807"
+        );
+        assert_eq!(
+            field(&parsed, "s").as_string().as_deref(),
+            Some("12345678901234567890")
+        );
+        assert_eq!(field(&parsed, "f").as_f64(), Some(0.5));
+    }
+
+    #[wasm_bindgen_test]
+    fn both_paths_agree_on_a_frame_with_big_and_unsafe_looking_numbers() {
+        let text = r#"{"a":[-9007199254740993,9007199254740991,1e21,12345678901234567.5]}"#;
+        let native = parse_json(&JsValue::from_str(text)).unwrap();
+        let fallback = parse_marked_big_ints(&mark_unsafe_integers(text).unwrap()).unwrap();
+        let render = |value: &JsValue| {
+            js_sys::Array::from(&field(value, "a"))
+                .iter()
+                .map(|item| {
+                    let kind = item.js_typeof().as_string().unwrap();
+                    format!("{kind}:{}", crate::realtime::js_to_string(&item))
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(render(&native), render(&fallback));
+        assert_eq!(render(&native)[0], "bigint:-9007199254740993");
+        assert_eq!(render(&native)[1], "number:9007199254740991");
+    }
 }
 
 #[cfg(test)]

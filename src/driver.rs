@@ -6,28 +6,31 @@
 //! may call anything from inside a callback.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
 use appwrite_realtime_core::{
-    ConnectionState, Endpoint, Event, FrameError, Output, Presence, RawFrame, ServerFrame, Session,
-    SubscribeError, SubscriptionKey, UpdateError,
+    ConnectionState, Endpoint, Event, Output, Presence, Session, SubscribeError, SubscriptionKey,
+    UpdateError,
 };
-use js_sys::{Array, Function, Object, Promise, Reflect};
-use serde::Deserialize;
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::client::{ClientConfig, ClientShared};
-use crate::decode::parse_json;
+use crate::decode::decode_frame;
 use crate::error::{kind, RealtimeError};
 use crate::realtime::RealtimeOptions;
 use crate::socket::{Socket, SocketListener};
 use crate::timer::{now, Timer, TimerListener};
 
-/// A payload kept as the JS value `JSON.parse` produced: no conversion through Rust.
-#[derive(Clone, Debug, Deserialize)]
-pub struct JsPayload(#[serde(with = "serde_wasm_bindgen::preserve")] pub JsValue);
+/// A payload kept as the JS value `JSON.parse` produced, never converted through Rust. For an
+/// event it also holds the frame's whole `data` object: JS callbacks receive that object as is, so
+/// its event names and timestamp stay in JS (the core routes on channels and subscriptions).
+#[derive(Clone, Debug)]
+pub struct JsPayload {
+    pub(crate) value: JsValue,
+    pub(crate) event_data: Option<JsValue>,
+}
 
 /// A promise waiting for the server to acknowledge a subscription.
 struct Waiter {
@@ -59,6 +62,39 @@ struct Subscriber {
     waiters: Vec<Waiter>,
 }
 
+/// Subscribers by key. Keys only grow and a page holds few subscriptions, so a vector in key
+/// order serves where a map would add kilobytes to the shipped wasm.
+#[derive(Default)]
+struct Subscribers(Vec<(u64, Subscriber)>);
+
+impl Subscribers {
+    fn insert(&mut self, key: u64, subscriber: Subscriber) {
+        self.0.push((key, subscriber));
+    }
+    fn get(&self, key: &u64) -> Option<&Subscriber> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, subscriber)| subscriber)
+    }
+    fn get_mut(&mut self, key: &u64) -> Option<&mut Subscriber> {
+        self.0
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, subscriber)| subscriber)
+    }
+    fn remove(&mut self, key: &u64) -> Option<Subscriber> {
+        let index = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.remove(index).1)
+    }
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    fn into_values(self) -> impl Iterator<Item = Subscriber> {
+        self.0.into_iter().map(|(_, subscriber)| subscriber)
+    }
+}
+
 #[derive(Default)]
 struct Listeners {
     open: Vec<Function>,
@@ -74,7 +110,7 @@ pub(crate) struct Driver {
     applied: RefCell<Option<ClientConfig>>,
     socket: RefCell<Option<Socket>>,
     timer: RefCell<Option<Timer>>,
-    subscribers: RefCell<BTreeMap<u64, Subscriber>>,
+    subscribers: RefCell<Subscribers>,
     listeners: RefCell<Listeners>,
     draining: Cell<bool>,
     connected: Cell<bool>,
@@ -90,7 +126,7 @@ impl Driver {
             applied: RefCell::new(None),
             socket: RefCell::new(None),
             timer: RefCell::new(None),
-            subscribers: RefCell::new(BTreeMap::new()),
+            subscribers: RefCell::new(Subscribers::default()),
             listeners: RefCell::new(Listeners::default()),
             draining: Cell::new(false),
             connected: Cell::new(false),
@@ -374,7 +410,6 @@ impl Driver {
     }
 
     fn deliver(&self, targets: &[SubscriptionKey], event: Event<JsPayload>) {
-        let mut js_event: Option<JsValue> = None;
         for key in targets {
             let callback = self
                 .subscribers
@@ -385,8 +420,11 @@ impl Driver {
             match callback {
                 None => {}
                 Some(Callback::Js(function)) => {
-                    let js_event = js_event.get_or_insert_with(|| event_object(&event));
-                    if let Err(thrown) = function.call1(&JsValue::UNDEFINED, js_event) {
+                    // decode_frame sets event_data on every event.
+                    let Some(data) = &event.payload.event_data else {
+                        continue;
+                    };
+                    if let Err(thrown) = function.call1(&JsValue::UNDEFINED, data) {
                         let mut error = RealtimeError::new(
                             kind::CALLBACK,
                             0,
@@ -471,40 +509,6 @@ impl TimerListener for Driver {
 pub(crate) struct SubscriptionRef {
     pub(crate) driver: Weak<Driver>,
     pub(crate) key: u64,
-}
-
-fn decode_frame(data: &JsValue) -> Result<ServerFrame<JsPayload>, FrameError> {
-    let value = parse_json(data).map_err(|err| {
-        FrameError::Malformed(format!(
-            "invalid JSON: {}",
-            crate::socket::describe_js_error(&err)
-        ))
-    })?;
-    let raw: RawFrame<JsPayload> = serde_wasm_bindgen::from_value(value)
-        .map_err(|err| FrameError::Malformed(err.to_string()))?;
-    raw.into_frame()
-}
-
-fn event_object(event: &Event<JsPayload>) -> JsValue {
-    let object = Object::new();
-    let set = |key: &str, value: &JsValue| {
-        // Defining a data property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
-    };
-    set("events", &string_array(&event.events));
-    set("channels", &string_array(&event.channels));
-    set("timestamp", &JsValue::from_str(&event.timestamp));
-    set("payload", &event.payload.0);
-    set("subscriptions", &string_array(&event.subscriptions));
-    object.into()
-}
-
-fn string_array(items: &[String]) -> JsValue {
-    items
-        .iter()
-        .map(|item| JsValue::from_str(item))
-        .collect::<Array>()
-        .into()
 }
 
 /// The session the official SDK keeps in `localStorage.cookieFallback` when third-party cookies

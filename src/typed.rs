@@ -50,6 +50,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::client::Client;
+use crate::decode::{string_field, strings_field};
 use crate::driver::{Callback, Driver, JsPayload, SubscriptionRef};
 use crate::error::{kind, RealtimeError};
 use crate::realtime::RealtimeOptions;
@@ -235,17 +236,22 @@ impl<S: Into<String> + Clone> Channels for &[S] {
 }
 
 fn decode<T: DeserializeOwned>(event: &Envelope<JsPayload>) -> Result<Event<T>, RealtimeError> {
-    let payload = serde_wasm_bindgen::from_value(event.payload.0.clone()).map_err(|err| {
+    let payload = serde_wasm_bindgen::from_value(event.payload.value.clone()).map_err(|err| {
         RealtimeError::new(
             kind::PROTOCOL,
             0,
             format!("The payload does not match the expected type: {err}"),
         )
     })?;
+    // The browser driver leaves event names and the timestamp in the frame's `data` object.
+    let data = event.payload.event_data.as_ref();
+    let strings = |name| data.and_then(|data| strings_field(data, name).ok().flatten());
     Ok(Event {
-        events: event.events.clone(),
+        events: strings("events").unwrap_or_else(|| event.events.clone()),
         channels: event.channels.clone(),
-        timestamp: event.timestamp.clone(),
+        timestamp: data
+            .and_then(|data| string_field(data, "timestamp").ok().flatten())
+            .unwrap_or_else(|| event.timestamp.clone()),
         payload,
         subscriptions: event.subscriptions.clone(),
     })
