@@ -11,9 +11,11 @@ fn missing_id(error: core::ChannelError) -> RealtimeError {
     RealtimeError::invalid(&error.to_string())
 }
 
+// Docs come in as plain literals: a `///` comment passed through a macro reaches wasm-bindgen as
+// a raw string, whose `r"` prefix would show in the generated TypeScript.
 macro_rules! step {
-    ($(#[$doc:meta])* $class:ident($core:ty)) => {
-        $(#[$doc])*
+    ($doc:literal, $class:ident($core:ty)) => {
+        #[doc = $doc]
         #[wasm_bindgen]
         #[derive(Clone)]
         pub struct $class($core);
@@ -48,60 +50,30 @@ macro_rules! actions {
     };
 }
 
+step!("`databases.<id>`.", DatabaseChannel(core::Database));
 step!(
-    /// `databases.<id>`.
-    DatabaseChannel(core::Database)
-);
-step!(
-    /// `databases.<db>.collections.<id>`.
+    "`databases.<db>.collections.<id>`.",
     CollectionChannel(core::Collection)
 );
 step!(
-    /// `databases.<db>.collections.<c>.documents[.<id>]`.
+    "`databases.<db>.collections.<c>.documents[.<id>]`.",
     DocumentChannel(core::Document)
 );
+step!("`tablesdb.<id>`.", TablesDbChannel(core::TablesDb));
+step!("`tablesdb.<db>.tables.<id>`.", TableChannel(core::Table));
 step!(
-    /// `tablesdb.<id>`.
-    TablesDbChannel(core::TablesDb)
-);
-step!(
-    /// `tablesdb.<db>.tables.<id>`.
-    TableChannel(core::Table)
-);
-step!(
-    /// `tablesdb.<db>.tables.<t>.rows[.<id>]`.
+    "`tablesdb.<db>.tables.<t>.rows[.<id>]`.",
     RowChannel(core::Row)
 );
+step!("`buckets.<id>`.", BucketChannel(core::Bucket));
+step!("`buckets.<b>.files[.<id>]`.", FileChannel(core::File));
+step!("`functions.<id>`.", FunctionChannel(core::Function));
+step!("`executions.<id>`.", ExecutionChannel(core::Execution));
+step!("`teams.<id>`.", TeamChannel(core::Team));
+step!("`memberships.<id>`.", MembershipChannel(core::Membership));
+step!("`presences.<id>`.", PresenceChannel(core::Presence));
 step!(
-    /// `buckets.<id>`.
-    BucketChannel(core::Bucket)
-);
-step!(
-    /// `buckets.<b>.files[.<id>]`.
-    FileChannel(core::File)
-);
-step!(
-    /// `functions.<id>`.
-    FunctionChannel(core::Function)
-);
-step!(
-    /// `executions.<id>`.
-    ExecutionChannel(core::Execution)
-);
-step!(
-    /// `teams.<id>`.
-    TeamChannel(core::Team)
-);
-step!(
-    /// `memberships.<id>`.
-    MembershipChannel(core::Membership)
-);
-step!(
-    /// `presences.<id>`.
-    PresenceChannel(core::Presence)
-);
-step!(
-    /// A channel with an action suffix; nothing can follow it.
+    "A channel with an action suffix; nothing can follow it.",
     ResolvedChannel(core::Resolved)
 );
 
