@@ -113,6 +113,12 @@ pub(crate) struct Driver {
     subscribers: RefCell<Subscribers>,
     listeners: RefCell<Listeners>,
     draining: Cell<bool>,
+    /// Whether a presence was set (the core re-sends it after every reconnect).
+    has_presence: Cell<bool>,
+    /// The connection itself while it has something to deliver or keep: like the official SDK's
+    /// socket listeners, this keeps subscriptions alive when page code drops its `Realtime`.
+    /// Released on the last unsubscribe and on `disconnect()`, which ends the cycle.
+    keep_alive: RefCell<Option<Rc<Driver>>>,
     connected: Cell<bool>,
 }
 
@@ -129,6 +135,8 @@ impl Driver {
             subscribers: RefCell::new(Subscribers::default()),
             listeners: RefCell::new(Listeners::default()),
             draining: Cell::new(false),
+            has_presence: Cell::new(false),
+            keep_alive: RefCell::new(None),
             connected: Cell::new(false),
         });
         client.register(&driver);
@@ -244,12 +252,16 @@ impl Driver {
             reject_all(subscriber.waiters, &error);
         }
         *self.socket.borrow_mut() = None;
+        self.has_presence.set(false);
+        self.update_keep_alive();
     }
 
     pub(crate) fn upsert_presence(&self, presence: Presence) -> Result<(), RealtimeError> {
         crate::socket::ensure_websocket()?;
         self.sync_config();
         let accepted = self.session.borrow_mut().upsert_presence(now(), presence);
+        self.has_presence
+            .set(self.has_presence.get() || accepted.is_ok());
         self.drain();
         accepted.map_err(|err| RealtimeError::invalid(&err.to_string()))
     }
@@ -335,6 +347,21 @@ impl Driver {
         }
         self.draining.set(false);
         self.arm_timer();
+        self.update_keep_alive();
+    }
+
+    fn update_keep_alive(&self) {
+        let active = !self.subscribers.borrow().is_empty() || self.has_presence.get();
+        let mut keep_alive = self.keep_alive.borrow_mut();
+        if active && keep_alive.is_none() {
+            *keep_alive = self.me.upgrade();
+        } else if !active {
+            // Every entry point holds its own strong reference, so this never frees `self`
+            // mid-call; the borrow ends first all the same.
+            let released = keep_alive.take();
+            drop(keep_alive);
+            drop(released);
+        }
     }
 
     fn arm_timer(&self) {

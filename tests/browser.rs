@@ -672,3 +672,28 @@ async fn the_rust_api_streams_typed_payloads_and_ends_when_dropped() {
     );
     connection.disconnect();
 }
+
+#[wasm_bindgen_test]
+async fn a_connection_with_subscriptions_outlives_its_dropped_realtime_object() {
+    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let events = queue();
+    let channel = collection_channel("orphan");
+    let subscription = subscribe(&realtime, &channel, &push_into(&events)).await;
+    // What the page's garbage collector does to an unreferenced `Realtime`.
+    drop(realtime);
+
+    create_document("orphan", title("still delivered")).await;
+    let event = events
+        .next(WAIT_MS)
+        .await
+        .expect("the live subscription keeps its connection");
+    assert_eq!(
+        payload_field(&event, "title").as_string().as_deref(),
+        Some("still delivered")
+    );
+
+    call_method(&subscription, "unsubscribe", &JsValue::UNDEFINED).await;
+    wait_for_no_subscription(EMULATOR, &channel, WAIT_MS)
+        .await
+        .expect("the last unsubscribe still reaches the server");
+}
