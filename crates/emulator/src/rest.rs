@@ -334,25 +334,25 @@ pub fn routes(emulator: &AppState) -> Router<AppState> {
         .route("/v1/account/jwts", post(create_jwt))
         .route(
             "/v1/databases/{database}/collections/{collection}/documents",
-            post(create_document).get(list_documents),
+            post(create_entry::<DocumentsFace>).get(list_entries::<DocumentsFace>),
         )
         .route(
             "/v1/databases/{database}/collections/{collection}/documents/{document}",
-            get(get_document)
-                .patch(update_document)
-                .put(upsert_document)
-                .delete(delete_document),
+            get(get_entry::<DocumentsFace>)
+                .patch(update_entry::<DocumentsFace>)
+                .put(upsert_entry::<DocumentsFace>)
+                .delete(delete_entry::<DocumentsFace>),
         )
         .route(
             "/v1/tablesdb/{database}/tables/{collection}/rows",
-            post(create_row).get(list_rows),
+            post(create_entry::<RowsFace>).get(list_entries::<RowsFace>),
         )
         .route(
             "/v1/tablesdb/{database}/tables/{collection}/rows/{document}",
-            get(get_row)
-                .patch(update_row)
-                .put(upsert_row)
-                .delete(delete_row),
+            get(get_entry::<RowsFace>)
+                .patch(update_entry::<RowsFace>)
+                .put(upsert_entry::<RowsFace>)
+                .delete(delete_entry::<RowsFace>),
         )
         .route(
             "/v1/storage/buckets/{bucket}/files",
@@ -997,7 +997,22 @@ fn list_in(
     })
 }
 
-async fn create_document(
+/// The REST face a route serves: documents (`/databases`) or rows (`/tablesdb`) of the same data.
+trait Face {
+    const FLAVOUR: Flavour;
+}
+
+struct DocumentsFace;
+impl Face for DocumentsFace {
+    const FLAVOUR: Flavour = Flavour::Documents;
+}
+
+struct RowsFace;
+impl Face for RowsFace {
+    const FLAVOUR: Flavour = Flavour::Rows;
+}
+
+async fn create_entry<F: Face>(
     AxumState(emulator): AxumState<AppState>,
     Path(path): Path<(String, String)>,
     headers: HeaderMap,
@@ -1006,74 +1021,33 @@ async fn create_document(
 ) -> ApiResult {
     create_in(
         &emulator,
-        Flavour::Documents,
+        F::FLAVOUR,
         path,
         &headers,
         query.as_deref(),
         &body,
     )
 }
-async fn create_row(
-    AxumState(emulator): AxumState<AppState>,
-    Path(path): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> ApiResult {
-    create_in(
-        &emulator,
-        Flavour::Rows,
-        path,
-        &headers,
-        query.as_deref(),
-        &body,
-    )
-}
-async fn list_documents(
+
+async fn list_entries<F: Face>(
     AxumState(emulator): AxumState<AppState>,
     Path(path): Path<(String, String)>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
-    list_in(
-        &emulator,
-        Flavour::Documents,
-        path,
-        &headers,
-        query.as_deref(),
-    )
+    list_in(&emulator, F::FLAVOUR, path, &headers, query.as_deref())
 }
-async fn list_rows(
-    AxumState(emulator): AxumState<AppState>,
-    Path(path): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> ApiResult {
-    list_in(&emulator, Flavour::Rows, path, &headers, query.as_deref())
-}
-async fn get_document(
+
+async fn get_entry<F: Face>(
     AxumState(emulator): AxumState<AppState>,
     Path(path): Path<(String, String, String)>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
-    get_in(
-        &emulator,
-        Flavour::Documents,
-        path,
-        &headers,
-        query.as_deref(),
-    )
+    get_in(&emulator, F::FLAVOUR, path, &headers, query.as_deref())
 }
-async fn get_row(
-    AxumState(emulator): AxumState<AppState>,
-    Path(path): Path<(String, String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> ApiResult {
-    get_in(&emulator, Flavour::Rows, path, &headers, query.as_deref())
-}
-async fn update_document(
+
+async fn update_entry<F: Face>(
     AxumState(emulator): AxumState<AppState>,
     Path(path): Path<(String, String, String)>,
     headers: HeaderMap,
@@ -1082,7 +1056,7 @@ async fn update_document(
 ) -> ApiResult {
     change_in(
         &emulator,
-        Flavour::Documents,
+        F::FLAVOUR,
         path,
         &headers,
         query.as_deref(),
@@ -1090,7 +1064,8 @@ async fn update_document(
         false,
     )
 }
-async fn update_row(
+
+async fn upsert_entry<F: Face>(
     AxumState(emulator): AxumState<AppState>,
     Path(path): Path<(String, String, String)>,
     headers: HeaderMap,
@@ -1099,24 +1074,7 @@ async fn update_row(
 ) -> ApiResult {
     change_in(
         &emulator,
-        Flavour::Rows,
-        path,
-        &headers,
-        query.as_deref(),
-        &body,
-        false,
-    )
-}
-async fn upsert_document(
-    AxumState(emulator): AxumState<AppState>,
-    Path(path): Path<(String, String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> ApiResult {
-    change_in(
-        &emulator,
-        Flavour::Documents,
+        F::FLAVOUR,
         path,
         &headers,
         query.as_deref(),
@@ -1124,44 +1082,14 @@ async fn upsert_document(
         true,
     )
 }
-async fn upsert_row(
-    AxumState(emulator): AxumState<AppState>,
-    Path(path): Path<(String, String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> ApiResult {
-    change_in(
-        &emulator,
-        Flavour::Rows,
-        path,
-        &headers,
-        query.as_deref(),
-        &body,
-        true,
-    )
-}
-async fn delete_document(
+
+async fn delete_entry<F: Face>(
     AxumState(emulator): AxumState<AppState>,
     Path(path): Path<(String, String, String)>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
-    delete_in(
-        &emulator,
-        Flavour::Documents,
-        path,
-        &headers,
-        query.as_deref(),
-    )
-}
-async fn delete_row(
-    AxumState(emulator): AxumState<AppState>,
-    Path(path): Path<(String, String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> ApiResult {
-    delete_in(&emulator, Flavour::Rows, path, &headers, query.as_deref())
+    delete_in(&emulator, F::FLAVOUR, path, &headers, query.as_deref())
 }
 
 // ---- storage --------------------------------------------------------------------------
