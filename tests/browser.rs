@@ -697,3 +697,51 @@ async fn a_connection_with_subscriptions_outlives_its_dropped_realtime_object() 
         .await
         .expect("the last unsubscribe still reaches the server");
 }
+
+#[wasm_bindgen_test]
+async fn garbage_frames_are_reported_and_lose_no_subscription() {
+    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let (events, errors) = (queue(), queue());
+    realtime.on_error(push_into(&errors));
+    let channel = collection_channel("garbage");
+    subscribe(&realtime, &channel, &push_into(&events)).await;
+    let connection = connection_holding(&channel, JsValue::UNDEFINED).await;
+
+    let garbage = [
+        "not json at all",
+        "[1,2,3]",
+        r#"{"type":42}"#,
+        r#"{"type":"mystery","data":{}}"#,
+        r#"{"type":"event","data":{"channels":"not a list","payload":{}}}"#,
+        r#"{"type":"event","data":{"channels":["x"]}}"#,
+        r#"{"type":"response","data":{"to":"subscribe","subscriptions":[{"removed":true}]}}"#,
+        r#"{"type":"error","data":{"code":"not a number","message":"x"}}"#,
+    ];
+    for frame in garbage {
+        let body = Object::new();
+        set(&body, "connectionId", &field(&connection, "id"));
+        set(&body, "frame", &frame.into());
+        control("POST", "/send", body.into()).await;
+        let error = errors
+            .next(WAIT_MS)
+            .await
+            .expect("each bad frame is reported");
+        assert_eq!(
+            field(&error, "kind").as_string().as_deref(),
+            Some("protocol"),
+            "{frame}"
+        );
+    }
+
+    create_document("garbage", title("still subscribed")).await;
+    let event = events
+        .next(WAIT_MS)
+        .await
+        .expect("the subscription survived");
+    assert_eq!(
+        payload_field(&event, "title").as_string().as_deref(),
+        Some("still subscribed")
+    );
+    assert_eq!(errors.length(), 0, "nothing else went wrong");
+    let _ = realtime.disconnect();
+}
