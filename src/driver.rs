@@ -100,6 +100,7 @@ struct Listeners {
     open: Vec<Function>,
     close: Vec<Function>,
     error: Vec<Function>,
+    resync: Vec<Function>,
 }
 
 pub(crate) struct Driver {
@@ -275,6 +276,9 @@ impl Driver {
     pub(crate) fn on_error(&self, callback: Function) {
         self.listeners.borrow_mut().error.push(callback);
     }
+    pub(crate) fn on_resync(&self, callback: Function) {
+        self.listeners.borrow_mut().resync.push(callback);
+    }
 
     /// The client's settings changed: pass them on (a live connection re-authenticates in-band
     /// or reconnects to the new endpoint, as the core decides).
@@ -418,6 +422,12 @@ impl Driver {
             }
             Output::Error(error) => self.report(&RealtimeError::from_core(&error)),
             Output::StateChanged(state) => self.state_changed(&state),
+            Output::Resynced => {
+                let listeners = self.listeners.borrow().resync.clone();
+                for listener in listeners {
+                    let _ = listener.call0(&JsValue::UNDEFINED);
+                }
+            }
             Output::Authenticated { .. } => {}
         }
     }

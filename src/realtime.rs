@@ -155,6 +155,13 @@ impl Realtime {
     pub fn on_error(&self, callback: Function) {
         self.driver.on_error(callback);
     }
+
+    /// Called after a reconnect once every subscription is acknowledged again: events published
+    /// while the socket was down are lost (the server has no replay), so re-fetch data here.
+    #[wasm_bindgen(js_name = onResync)]
+    pub fn on_resync(&self, callback: Function) {
+        self.driver.on_resync(callback);
+    }
 }
 
 /// The object behind a subscription's `{ unsubscribe, update, close }`.

@@ -89,6 +89,11 @@ export class Realtime {
   onOpen(callback: () => void): void;
   onClose(callback: () => void): void;
   onError(callback: (error: RealtimeError, code: number) => void): void;
+  /**
+   * Called after a reconnect once every subscription is acknowledged again. Events published
+   * while the socket was down are lost (the server has no replay): re-fetch data here.
+   */
+  onResync(callback: () => void): void;
   free(): void;
 }
 

@@ -402,17 +402,24 @@ fn connection_id_body(connection: &JsValue) -> JsValue {
 #[wasm_bindgen_test]
 async fn reconnects_after_the_server_drops_the_socket_and_restores_subscriptions() {
     let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
-    let (events, opens, closes) = (queue(), queue(), queue());
+    let (events, opens, closes, resyncs) = (queue(), queue(), queue(), queue());
     realtime.on_open(push_into(&opens));
     realtime.on_close(push_into(&closes));
+    realtime.on_resync(push_into(&resyncs));
     let channel = collection_channel("reconnect");
     subscribe(&realtime, &channel, &push_into(&events)).await;
     opens.next(WAIT_MS).await.expect("connected");
     let first = connection_holding(&channel, JsValue::UNDEFINED).await;
+    assert_eq!(resyncs.length(), 0, "the first connection missed nothing");
 
     control("POST", "/drop", connection_id_body(&first)).await;
     closes.next(WAIT_MS).await.expect("the drop is noticed");
     opens.next(WAIT_MS).await.expect("connected again");
+    // Resync: the server acknowledged the subscription on the new socket.
+    resyncs
+        .next(WAIT_MS)
+        .await
+        .expect("the resync is announced");
     let second = connection_holding(&channel, field(&first, "id")).await;
     assert_ne!(field(&second, "id").as_f64(), field(&first, "id").as_f64());
 

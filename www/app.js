@@ -57,6 +57,11 @@ realtime.onClose(() => {
   log.note(subscription ? 'connection lost, reconnecting with backoff…' : 'socket closed');
 });
 realtime.onError((error, code) => log.note(`${error.kind} error ${code}: ${error.message}`, 'error'));
+// The server replays nothing: after a reconnect, reload what may have changed meanwhile.
+realtime.onResync(() => {
+  log.note('resynced: reloading the board');
+  run(loadBoard);
+});
 
 function onEvent(event) {
   log.event(event, channelOf(view));

@@ -56,6 +56,7 @@ export async function validUses(): Promise<void> {
   });
   realtime.onOpen(() => {});
   realtime.onClose(() => {});
+  realtime.onResync(() => {});
   const stop: () => void = client.subscribe(['files', 'account'], (event) => void event.channels);
   stop();
   await realtime.disconnect();

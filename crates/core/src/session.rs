@@ -207,6 +207,9 @@ pub enum Output<P> {
     Error(RealtimeError),
     /// The connection state changed.
     StateChanged(ConnectionState),
+    /// After a reconnect, every subscription is acknowledged again on the new socket: events
+    /// published while it was down are lost (the server has no replay), so re-fetch data now.
+    Resynced,
     /// The connection's user, from `connected` or an `authentication` response.
     Authenticated {
         /// The account model, or `None` when the server sent none.
@@ -335,11 +338,14 @@ struct Subscription {
     on_server: bool,
     /// Send alone, to find which row of a failed batch was bad.
     isolate: bool,
+    /// The server acknowledged the current version on this connection.
+    confirmed_on_link: bool,
 }
 
 impl Subscription {
     fn reset_for_new_connection(&mut self) {
         self.dirty = true;
+        self.confirmed_on_link = false;
         self.in_flight = None;
         self.on_server = false;
         self.isolate = false;
@@ -424,6 +430,8 @@ pub struct Session<P> {
     link: Link,
     /// Retries since the last stable connection.
     attempt: u32,
+    /// A connected socket was lost: report `Resynced` once everything is restored.
+    resync_pending: bool,
     outputs: VecDeque<Output<P>>,
 }
 
@@ -447,6 +455,7 @@ impl<P> Session<P> {
             state: ConnectionState::Idle,
             link: Link::new(),
             attempt: 0,
+            resync_pending: false,
             outputs: VecDeque::new(),
         }
     }
@@ -522,6 +531,7 @@ impl<P> Session<P> {
             in_flight: None,
             on_server: false,
             isolate: false,
+            confirmed_on_link: false,
         });
         self.ensure_connecting();
         self.request_flush(now);
@@ -633,6 +643,7 @@ impl<P> Session<P> {
         self.presence = None;
         self.link = Link::new();
         self.attempt = 0;
+        self.resync_pending = false;
         self.set_state(ConnectionState::Idle);
     }
 
@@ -841,6 +852,7 @@ impl<P> Session<P> {
             .link
             .connected_at
             .is_some_and(|at| now - at >= self.config.stable_after);
+        self.resync_pending |= self.link.connected_at.is_some();
         self.forget_connection();
         if self.subscriptions.is_empty() && self.presence.is_none() {
             self.set_state(ConnectionState::Idle);
@@ -1026,6 +1038,7 @@ impl<P> Session<P> {
                 subscription.isolate = false;
                 if !subscription.dirty && version == subscription.version {
                     subscription.acknowledged_version = Some(version);
+                    subscription.confirmed_on_link = true;
                 }
             } else if let Some(retired) = self.retired.iter_mut().find(|r| &r.wire_id == id) {
                 retired.subscribe_in_flight = false;
@@ -1034,12 +1047,19 @@ impl<P> Session<P> {
         self.request_flush(now);
     }
 
-    /// Emits `Subscribed` for acknowledged versions once any in-band authentication has settled:
-    /// until then the server holds the subscription under guest roles, and a resolved
-    /// `subscribe()` must mean the user's events will arrive.
+    /// Emits `Subscribed` for acknowledged versions, and `Resynced` once a reconnect restored
+    /// everything, but only after any in-band authentication has settled: until then the server
+    /// holds the subscriptions under guest roles, and a resolved `subscribe()` must mean the
+    /// user's events will arrive.
     fn report_acknowledged(&mut self) {
         if matches!(self.link.auth, Auth::Wanted | Auth::InFlight) {
             return;
+        }
+        let restored = self.state == ConnectionState::Connected
+            && self.subscriptions.iter().all(|s| s.confirmed_on_link);
+        if self.resync_pending && restored {
+            self.resync_pending = false;
+            self.outputs.push_back(Output::Resynced);
         }
         for subscription in &mut self.subscriptions {
             let acknowledged = subscription.acknowledged_version;

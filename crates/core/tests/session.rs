@@ -137,6 +137,45 @@ fn every_connected_resends_all_subscriptions_in_one_frame() {
 }
 
 #[test]
+fn resynced_follows_a_reconnect_once_every_subscription_is_acknowledged_again() {
+    let mut d = driver();
+    let a = d.subscribe(&["files"], &[]);
+    let b = d.subscribe(&["rows"], &[]);
+    d.open_and_connect(Value::Null);
+    let first = d.frame(subscribe_ack(&[d.wire(a), d.wire(b)]));
+    assert!(
+        !first.contains(&Output::Resynced),
+        "nothing was missed on the first connection"
+    );
+
+    d.session.handle_close(d.at(), 1006);
+    d.advance_to(1_000);
+    let reconnected = d.open_and_connect(Value::Null);
+    assert!(
+        !reconnected.contains(&Output::Resynced),
+        "not before the server confirmed"
+    );
+    let partly = d.frame(subscribe_ack(&[d.wire(a)]));
+    assert!(
+        !partly.contains(&Output::Resynced),
+        "not while one subscription is unconfirmed"
+    );
+    let restored = d.frame(subscribe_ack(&[d.wire(b)]));
+    assert_eq!(
+        restored.iter().filter(|o| **o == Output::Resynced).count(),
+        1
+    );
+
+    let later = d.frame(subscribe_ack(&[d.wire(a), d.wire(b)]));
+    assert!(!later.contains(&Output::Resynced), "once per reconnect");
+    d.session.disconnect(d.at());
+    assert!(
+        !d.drain().contains(&Output::Resynced),
+        "a chosen disconnect misses nothing"
+    );
+}
+
+#[test]
 fn events_route_by_wire_id_and_channel_in_creation_order() {
     let mut d = driver();
     let files = d.subscribe(&["files"], &[]);
