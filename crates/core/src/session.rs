@@ -40,6 +40,8 @@ pub struct Config {
     pub ping_interval: Duration,
     /// No pong within this after a ping closes the socket with 4000 and reconnects (10 s).
     pub pong_timeout: Duration,
+    /// No server `connected` within this after opening a socket replaces it likewise (10 s).
+    pub connect_timeout: Duration,
     /// Upper bound of the first retry delay; doubles per attempt (1 s).
     pub backoff_initial: Duration,
     /// Cap of the retry delay bound (30 s).
@@ -57,6 +59,7 @@ impl Default for Config {
         Config {
             ping_interval: Duration::from_secs(20),
             pong_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(10),
             backoff_initial: Duration::from_secs(1),
             backoff_max: Duration::from_secs(30),
             stable_after: Duration::from_secs(10),
@@ -388,6 +391,8 @@ enum Auth {
 /// State that lives and dies with one socket.
 #[derive(Debug, Clone)]
 struct Link {
+    /// A socket that has not brought the server's `connected` by then is replaced.
+    connect_deadline: Option<Instant>,
     connected_at: Option<Instant>,
     requests: VecDeque<Request>,
     first_ack_seen: bool,
@@ -401,6 +406,7 @@ struct Link {
 impl Link {
     fn new() -> Self {
         Link {
+            connect_deadline: None,
             connected_at: None,
             requests: VecDeque::new(),
             first_ack_seen: false,
@@ -472,14 +478,14 @@ impl<P> Session<P> {
     }
 
     /// Sets where to connect; an active or retrying connection moves to it at once.
-    pub fn set_endpoint(&mut self, _now: Instant, endpoint: Endpoint) {
+    pub fn set_endpoint(&mut self, now: Instant, endpoint: Endpoint) {
         if self.endpoint.as_ref() == Some(&endpoint) {
             return;
         }
         self.endpoint = Some(endpoint);
         if self.socket_active() || matches!(self.state, ConnectionState::Reconnecting { .. }) {
             self.attempt = 0;
-            self.restart();
+            self.restart(now);
         }
     }
 
@@ -492,7 +498,7 @@ impl<P> Session<P> {
             return;
         }
         if cleared {
-            self.restart();
+            self.restart(now);
         } else {
             self.link.auth = Auth::Wanted;
             self.request_flush(now);
@@ -533,7 +539,7 @@ impl<P> Session<P> {
             isolate: false,
             confirmed_on_link: false,
         });
-        self.ensure_connecting();
+        self.ensure_connecting(now);
         self.request_flush(now);
         Ok(key)
     }
@@ -628,7 +634,7 @@ impl<P> Session<P> {
             dirty: true,
             in_flight: false,
         });
-        self.ensure_connecting();
+        self.ensure_connecting(now);
         self.request_flush(now);
         Ok(())
     }
@@ -710,7 +716,16 @@ impl<P> Session<P> {
     /// The timer armed from [`Session::poll_timeout`] fired (late is fine).
     pub fn handle_timeout(&mut self, now: Instant) {
         match self.state {
-            ConnectionState::Reconnecting { at, .. } if at <= now => self.connect(),
+            ConnectionState::Reconnecting { at, .. } if at <= now => self.connect(now),
+            ConnectionState::Connecting | ConnectionState::Open
+                if self.link.connect_deadline.is_some_and(|at| at <= now) =>
+            {
+                // Accepted TCP but no handshake or no `connected`: a hung server or proxy.
+                self.outputs.push_back(Output::Close { code: 4000 });
+                let message = "No `connected` frame within the connect timeout".to_string();
+                self.report(4000, message, ErrorKind::Closed);
+                self.lose_connection(now, Duration::ZERO);
+            }
             ConnectionState::Connected => {
                 if self
                     .link
@@ -748,6 +763,7 @@ impl<P> Session<P> {
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
             ConnectionState::Reconnecting { at, .. } => Some(at),
+            ConnectionState::Connecting | ConnectionState::Open => self.link.connect_deadline,
             ConnectionState::Connected => [
                 self.link.next_ping,
                 self.link.pong_deadline,
@@ -808,30 +824,31 @@ impl<P> Session<P> {
         });
     }
 
-    fn ensure_connecting(&mut self) {
+    fn ensure_connecting(&mut self, now: Instant) {
         if matches!(self.state, ConnectionState::Idle | ConnectionState::Failed) {
-            self.connect();
+            self.connect(now);
         }
     }
 
     /// Requests a new socket; every per-connection fact starts over.
-    fn connect(&mut self) {
+    fn connect(&mut self, now: Instant) {
         let Some(endpoint) = &self.endpoint else {
             self.set_state(ConnectionState::Idle);
             return;
         };
         let url = endpoint.url();
         self.forget_connection();
+        self.link.connect_deadline = Some(now + self.config.connect_timeout);
         self.outputs.push_back(Output::Connect { url });
         self.set_state(ConnectionState::Connecting);
     }
 
     /// Closes any socket and connects again now.
-    fn restart(&mut self) {
+    fn restart(&mut self, now: Instant) {
         if self.socket_active() {
             self.outputs.push_back(Output::Close { code: 1000 });
         }
-        self.connect();
+        self.connect(now);
     }
 
     fn forget_connection(&mut self) {
@@ -1000,6 +1017,7 @@ impl<P> Session<P> {
             return;
         }
         self.set_state(ConnectionState::Connected);
+        self.link.connect_deadline = None;
         self.link.connected_at = Some(now);
         self.link.next_ping = Some(now + self.config.ping_interval);
         self.link.auth = if self.session.is_some() && user.is_none() {

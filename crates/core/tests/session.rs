@@ -176,6 +176,35 @@ fn resynced_follows_a_reconnect_once_every_subscription_is_acknowledged_again() 
 }
 
 #[test]
+fn a_socket_without_connected_is_replaced_after_the_connect_timeout() {
+    let mut d = driver();
+    d.subscribe(&["files"], &[]);
+    d.drain();
+    d.session.handle_open(d.at());
+    let waiting = d.advance_to(9_999);
+    assert!(
+        !has(&waiting, &Output::Close { code: 4000 }),
+        "not before the deadline"
+    );
+    let timed_out = d.advance_to(10_000);
+    assert!(has(&timed_out, &Output::Close { code: 4000 }));
+    assert_eq!(errors(&timed_out), vec![(4000, ErrorKind::Closed)]);
+    assert!(is_retrying(d.state()));
+    let retry = d.advance_to(11_000);
+    assert!(
+        retry.iter().any(|o| matches!(o, Output::Connect { .. })),
+        "retried within 1 s"
+    );
+    let connected = d.open_and_connect(Value::Null);
+    assert_eq!(
+        sent_types(&connected),
+        vec!["subscribe"],
+        "a timely `connected` clears the deadline"
+    );
+    assert!(!has(&d.advance_to(30_000), &Output::Close { code: 4000 }));
+}
+
+#[test]
 fn events_route_by_wire_id_and_channel_in_creation_order() {
     let mut d = driver();
     let files = d.subscribe(&["files"], &[]);
