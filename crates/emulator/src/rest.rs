@@ -10,13 +10,15 @@ use crate::state::{
 };
 use crate::Emulator;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State as AxumState};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State as AxumState};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
+use std::convert::Infallible;
 use std::sync::Arc;
 
 const VERSION: &str = "1.9.6";
@@ -251,24 +253,40 @@ fn new_id(body: &Map<String, Value>, key: &str) -> Result<String, ApiError> {
     Ok(id)
 }
 
+/// What every REST handler needs: the emulator, and the headers and raw query string that
+/// identify the project and the caller.
+struct ApiRequest {
+    emulator: AppState,
+    headers: HeaderMap,
+    query: Option<String>,
+}
+
+impl FromRequestParts<AppState> for ApiRequest {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        emulator: &AppState,
+    ) -> Result<Self, Infallible> {
+        Ok(ApiRequest {
+            emulator: emulator.clone(),
+            headers: parts.headers.clone(),
+            query: parts.uri.query().map(str::to_string),
+        })
+    }
+}
+
 /// Runs a write against the caller's project, then publishes what it produced.
-fn write<F>(
-    emulator: &Emulator,
-    headers: &HeaderMap,
-    raw_query: Option<&str>,
-    action: F,
-) -> ApiResult
+fn write<F>(request: &ApiRequest, action: F) -> ApiResult
 where
     F: FnOnce(&mut Project, &Caller) -> Result<(Response, Vec<Publication>), ApiError>,
 {
+    let emulator = &request.emulator;
     let (response, publications) = emulator.with_state(|state| {
-        let caller = caller(state, headers, raw_query)?;
-        let project = state.project_mut(&caller.project).ok_or_else(|| {
-            ApiError::not_found(
-                "project_not_found",
-                "Project with the requested ID could not be found.",
-            )
-        })?;
+        let caller = caller(state, &request.headers, request.query.as_deref())?;
+        let project = state
+            .project_mut(&caller.project)
+            .ok_or_else(project_not_found)?;
         action(project, &caller)
     })?;
     emulator.with_state(|state| {
@@ -279,23 +297,22 @@ where
     Ok(response)
 }
 
-fn read<F>(
-    emulator: &Emulator,
-    headers: &HeaderMap,
-    raw_query: Option<&str>,
-    action: F,
-) -> ApiResult
+fn project_not_found() -> ApiError {
+    ApiError::not_found(
+        "project_not_found",
+        "Project with the requested ID could not be found.",
+    )
+}
+
+fn read<F>(request: &ApiRequest, action: F) -> ApiResult
 where
     F: FnOnce(&Project, &Caller) -> ApiResult,
 {
-    emulator.with_state(|state| {
-        let caller = caller(state, headers, raw_query)?;
-        let project = state.project(&caller.project).ok_or_else(|| {
-            ApiError::not_found(
-                "project_not_found",
-                "Project with the requested ID could not be found.",
-            )
-        })?;
+    request.emulator.with_state(|state| {
+        let caller = caller(state, &request.headers, request.query.as_deref())?;
+        let project = state
+            .project(&caller.project)
+            .ok_or_else(project_not_found)?;
         action(project, &caller)
     })
 }
@@ -447,14 +464,9 @@ fn insert_user(project: &mut Project, body: &Map<String, Value>) -> Result<User,
     Ok(user)
 }
 
-async fn create_user(
-    AxumState(emulator): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> ApiResult {
+async fn create_user(request: ApiRequest, body: Bytes) -> ApiResult {
     let body = parse_body(&body)?;
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+    write(&request, |project, caller| {
         let user = insert_user(project, &body)?;
         Ok((
             created(user.account_json())?,
@@ -463,16 +475,11 @@ async fn create_user(
     })
 }
 
-async fn create_account(
-    AxumState(emulator): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> ApiResult {
+async fn create_account(request: ApiRequest, body: Bytes) -> ApiResult {
     let body = parse_body(&body)?;
     required_string(&body, "email")?;
     required_string(&body, "password")?;
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+    write(&request, |project, caller| {
         let user = insert_user(project, &body)?;
         Ok((
             created(user.account_json())?,
@@ -481,12 +488,8 @@ async fn create_account(
     })
 }
 
-async fn get_account(
-    AxumState(emulator): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> ApiResult {
-    read(&emulator, &headers, query.as_deref(), |project, caller| {
+async fn get_account(request: ApiRequest) -> ApiResult {
+    read(&request, |project, caller| {
         let user = caller
             .user_id
             .as_ref()
@@ -507,15 +510,10 @@ fn user_update(caller: &Caller, user: &User, attribute: &str) -> Publication {
     )
 }
 
-async fn update_name(
-    AxumState(emulator): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> ApiResult {
+async fn update_name(request: ApiRequest, body: Bytes) -> ApiResult {
     let body = parse_body(&body)?;
     let name = required_string(&body, "name")?;
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+    write(&request, |project, caller| {
         let user_id = caller.user_id.clone().ok_or_else(ApiError::guest)?;
         let user = project
             .users
@@ -538,17 +536,11 @@ fn user_not_found() -> ApiError {
     )
 }
 
-async fn update_labels(
-    AxumState(emulator): AxumState<AppState>,
-    Path(user_id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> ApiResult {
+async fn update_labels(request: ApiRequest, Path(user_id): Path<String>, body: Bytes) -> ApiResult {
     let body = parse_body(&body)?;
     let labels = string_list(&body, "labels")?
         .ok_or_else(|| ApiError::bad_request("Param \"labels\" is not optional."))?;
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+    write(&request, |project, caller| {
         let user = project.users.get_mut(&user_id).ok_or_else(user_not_found)?;
         user.labels = labels;
         user.updated_at = ids::now_timestamp();
@@ -561,10 +553,8 @@ async fn update_labels(
 }
 
 async fn update_verification(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path(user_id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> ApiResult {
     let body = parse_body(&body)?;
@@ -572,7 +562,7 @@ async fn update_verification(
         .get("emailVerification")
         .and_then(Value::as_bool)
         .ok_or_else(|| ApiError::bad_request("Param \"emailVerification\" is not optional."))?;
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+    write(&request, |project, caller| {
         let user = project.users.get_mut(&user_id).ok_or_else(user_not_found)?;
         user.email_verification = verified;
         user.updated_at = ids::now_timestamp();
@@ -600,16 +590,11 @@ fn session_event(
     publication(caller, names, vec![format!("user:{user_id}")], payload)
 }
 
-async fn create_email_session(
-    AxumState(emulator): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> ApiResult {
+async fn create_email_session(request: ApiRequest, body: Bytes) -> ApiResult {
     let body = parse_body(&body)?;
     let email = required_string(&body, "email")?;
     let password = required_string(&body, "password")?;
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+    write(&request, |project, caller| {
         let user_id = project
             .users
             .values()
@@ -646,12 +631,8 @@ async fn create_email_session(
     })
 }
 
-async fn delete_current_session(
-    AxumState(emulator): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> ApiResult {
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+async fn delete_current_session(request: ApiRequest) -> ApiResult {
+    write(&request, |project, caller| {
         let (Some(user_id), Some(session_id)) = (caller.user_id.clone(), caller.session_id.clone())
         else {
             return Err(ApiError::guest());
@@ -671,12 +652,8 @@ async fn delete_current_session(
     })
 }
 
-async fn create_jwt(
-    AxumState(emulator): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> ApiResult {
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+async fn create_jwt(request: ApiRequest) -> ApiResult {
+    write(&request, |project, caller| {
         let (Some(user_id), Some(session_id)) = (caller.user_id.clone(), caller.session_id.clone())
         else {
             return Err(ApiError::guest());
@@ -817,11 +794,9 @@ fn data_field(body: &Map<String, Value>) -> Result<Map<String, Value>, ApiError>
 }
 
 fn create_in(
-    emulator: &Emulator,
+    request: &ApiRequest,
     flavour: Flavour,
     ids_in_path: (String, String),
-    headers: &HeaderMap,
-    query: Option<&str>,
     body: &Bytes,
 ) -> ApiResult {
     let body = parse_body(body)?;
@@ -829,7 +804,7 @@ fn create_in(
     let data = data_field(&body)?;
     let document_permissions = permissions_field(&body)?.unwrap_or_default();
     let (database_id, collection_id) = ids_in_path;
-    write(emulator, headers, query, |project, caller| {
+    write(request, |project, caller| {
         let sequence = project.next_sequence();
         let (kind, collection) = collection_mut(project, flavour, &database_id, &collection_id);
         if collection.documents.contains_key(&document_id) {
@@ -868,18 +843,16 @@ fn create_in(
 
 /// PATCH (merge, must exist) or PUT (upsert).
 fn change_in(
-    emulator: &Emulator,
+    request: &ApiRequest,
     flavour: Flavour,
     (database_id, collection_id, document_id): (String, String, String),
-    headers: &HeaderMap,
-    query: Option<&str>,
     body: &Bytes,
     upsert: bool,
 ) -> ApiResult {
     let body = parse_body(body)?;
     let data = data_field(&body)?;
     let new_permissions = permissions_field(&body)?;
-    write(emulator, headers, query, |project, caller| {
+    write(request, |project, caller| {
         let sequence = project.next_sequence();
         let (kind, collection) = collection_mut(project, flavour, &database_id, &collection_id);
         let now = ids::now_timestamp();
@@ -930,13 +903,11 @@ fn change_in(
 }
 
 fn delete_in(
-    emulator: &Emulator,
+    request: &ApiRequest,
     flavour: Flavour,
     (database_id, collection_id, document_id): (String, String, String),
-    headers: &HeaderMap,
-    query: Option<&str>,
 ) -> ApiResult {
-    write(emulator, headers, query, |project, caller| {
+    write(request, |project, caller| {
         let (kind, collection) = collection_mut(project, flavour, &database_id, &collection_id);
         let document = collection
             .documents
@@ -956,13 +927,11 @@ fn delete_in(
 }
 
 fn get_in(
-    emulator: &Emulator,
+    request: &ApiRequest,
     flavour: Flavour,
     (database_id, collection_id, document_id): (String, String, String),
-    headers: &HeaderMap,
-    query: Option<&str>,
 ) -> ApiResult {
-    read(emulator, headers, query, |project, _| {
+    read(request, |project, _| {
         let document = project
             .databases
             .get(&database_id)
@@ -974,13 +943,11 @@ fn get_in(
 }
 
 fn list_in(
-    emulator: &Emulator,
+    request: &ApiRequest,
     flavour: Flavour,
     (database_id, collection_id): (String, String),
-    headers: &HeaderMap,
-    query: Option<&str>,
 ) -> ApiResult {
-    read(emulator, headers, query, |project, _| {
+    read(request, |project, _| {
         let models: Vec<Value> = project
             .databases
             .get(&database_id)
@@ -1013,83 +980,48 @@ impl Face for RowsFace {
 }
 
 async fn create_entry<F: Face>(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path(path): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> ApiResult {
-    create_in(
-        &emulator,
-        F::FLAVOUR,
-        path,
-        &headers,
-        query.as_deref(),
-        &body,
-    )
+    create_in(&request, F::FLAVOUR, path, &body)
 }
 
 async fn list_entries<F: Face>(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path(path): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
 ) -> ApiResult {
-    list_in(&emulator, F::FLAVOUR, path, &headers, query.as_deref())
+    list_in(&request, F::FLAVOUR, path)
 }
 
 async fn get_entry<F: Face>(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path(path): Path<(String, String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
 ) -> ApiResult {
-    get_in(&emulator, F::FLAVOUR, path, &headers, query.as_deref())
+    get_in(&request, F::FLAVOUR, path)
 }
 
 async fn update_entry<F: Face>(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path(path): Path<(String, String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> ApiResult {
-    change_in(
-        &emulator,
-        F::FLAVOUR,
-        path,
-        &headers,
-        query.as_deref(),
-        &body,
-        false,
-    )
+    change_in(&request, F::FLAVOUR, path, &body, false)
 }
 
 async fn upsert_entry<F: Face>(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path(path): Path<(String, String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> ApiResult {
-    change_in(
-        &emulator,
-        F::FLAVOUR,
-        path,
-        &headers,
-        query.as_deref(),
-        &body,
-        true,
-    )
+    change_in(&request, F::FLAVOUR, path, &body, true)
 }
 
 async fn delete_entry<F: Face>(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path(path): Path<(String, String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
 ) -> ApiResult {
-    delete_in(&emulator, F::FLAVOUR, path, &headers, query.as_deref())
+    delete_in(&request, F::FLAVOUR, path)
 }
 
 // ---- storage --------------------------------------------------------------------------
@@ -1182,14 +1114,8 @@ fn file_upload(
     Ok((fields, file))
 }
 
-async fn create_file(
-    AxumState(emulator): AxumState<AppState>,
-    Path(bucket_id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> ApiResult {
-    let (body, upload) = file_upload(&headers, &body)?;
+async fn create_file(request: ApiRequest, Path(bucket_id): Path<String>, body: Bytes) -> ApiResult {
+    let (body, upload) = file_upload(&request.headers, &body)?;
     let file_id = new_id(&body, "fileId")?;
     let uploaded_name = upload.as_ref().and_then(|file| file.filename.clone());
     let name = string_field(&body, "name")?
@@ -1204,7 +1130,7 @@ async fn create_file(
         None => body.get("size").and_then(Value::as_u64).unwrap_or(0),
     };
     let file_permissions = permissions_field(&body)?.unwrap_or_default();
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+    write(&request, |project, caller| {
         let bucket = bucket_mut(project, &bucket_id);
         if bucket.files.contains_key(&file_id) {
             return Err(ApiError::conflict(
@@ -1235,13 +1161,8 @@ async fn create_file(
     })
 }
 
-async fn list_files(
-    AxumState(emulator): AxumState<AppState>,
-    Path(bucket_id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> ApiResult {
-    read(&emulator, &headers, query.as_deref(), |project, _| {
+async fn list_files(request: ApiRequest, Path(bucket_id): Path<String>) -> ApiResult {
+    read(&request, |project, _| {
         let files: Vec<Value> = project
             .buckets
             .get(&bucket_id)
@@ -1252,12 +1173,10 @@ async fn list_files(
 }
 
 async fn get_file(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path((bucket_id, file_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
 ) -> ApiResult {
-    read(&emulator, &headers, query.as_deref(), |project, _| {
+    read(&request, |project, _| {
         let file = project
             .buckets
             .get(&bucket_id)
@@ -1268,16 +1187,14 @@ async fn get_file(
 }
 
 async fn update_file(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path((bucket_id, file_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> ApiResult {
     let body = parse_body(&body)?;
     let name = string_field(&body, "name")?;
     let new_permissions = permissions_field(&body)?;
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+    write(&request, |project, caller| {
         let bucket = bucket_mut(project, &bucket_id);
         let file = bucket.files.get_mut(&file_id).ok_or_else(file_not_found)?;
         if let Some(name) = name {
@@ -1294,12 +1211,10 @@ async fn update_file(
 }
 
 async fn delete_file(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path((bucket_id, file_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
 ) -> ApiResult {
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+    write(&request, |project, caller| {
         let bucket = bucket_mut(project, &bucket_id);
         let file = bucket
             .files
@@ -1405,17 +1320,12 @@ fn membership_event(
     event
 }
 
-async fn create_team(
-    AxumState(emulator): AxumState<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> ApiResult {
+async fn create_team(request: ApiRequest, body: Bytes) -> ApiResult {
     let body = parse_body(&body)?;
     let team_id = new_id(&body, "teamId")?;
     let name = required_string(&body, "name")?;
     let owner_roles = string_list(&body, "roles")?.unwrap_or_else(|| vec!["owner".to_string()]);
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+    write(&request, |project, caller| {
         if project.teams.contains_key(&team_id) {
             return Err(ApiError::conflict("team_already_exists", "Team with requested ID already exists. Please choose a different ID and try again."));
         }
@@ -1446,28 +1356,17 @@ async fn create_team(
     })
 }
 
-async fn get_team(
-    AxumState(emulator): AxumState<AppState>,
-    Path(team_id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> ApiResult {
-    read(&emulator, &headers, query.as_deref(), |project, _| {
+async fn get_team(request: ApiRequest, Path(team_id): Path<String>) -> ApiResult {
+    read(&request, |project, _| {
         let team = project.teams.get(&team_id).ok_or_else(team_not_found)?;
         ok(team_model(project, team))
     })
 }
 
-async fn update_team(
-    AxumState(emulator): AxumState<AppState>,
-    Path(team_id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> ApiResult {
+async fn update_team(request: ApiRequest, Path(team_id): Path<String>, body: Bytes) -> ApiResult {
     let body = parse_body(&body)?;
     let name = required_string(&body, "name")?;
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+    write(&request, |project, caller| {
         let team = project.teams.get_mut(&team_id).ok_or_else(team_not_found)?;
         team.name = name;
         team.updated_at = ids::now_timestamp();
@@ -1477,13 +1376,8 @@ async fn update_team(
     })
 }
 
-async fn delete_team(
-    AxumState(emulator): AxumState<AppState>,
-    Path(team_id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> ApiResult {
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+async fn delete_team(request: ApiRequest, Path(team_id): Path<String>) -> ApiResult {
+    write(&request, |project, caller| {
         let team = project
             .teams
             .shift_remove(&team_id)
@@ -1497,17 +1391,15 @@ async fn delete_team(
 }
 
 async fn create_membership(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path(team_id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> ApiResult {
     let body = parse_body(&body)?;
     let requested_user = string_field(&body, "userId")?;
     let email = string_field(&body, "email")?;
     let roles = string_list(&body, "roles")?.unwrap_or_default();
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+    write(&request, |project, caller| {
         if !project.teams.contains_key(&team_id) {
             return Err(team_not_found());
         }
@@ -1557,14 +1449,12 @@ async fn create_membership(
 }
 
 fn change_membership(
-    emulator: &Emulator,
+    request: &ApiRequest,
     (team_id, membership_id): (String, String),
-    headers: &HeaderMap,
-    query: Option<&str>,
     roles: Option<Vec<String>>,
     suffix: &str,
 ) -> ApiResult {
-    write(emulator, headers, query, |project, caller| {
+    write(request, |project, caller| {
         let membership = project
             .memberships
             .get_mut(&membership_id)
@@ -1582,48 +1472,28 @@ fn change_membership(
 }
 
 async fn update_membership(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path(path): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> ApiResult {
     let body = parse_body(&body)?;
     let roles = string_list(&body, "roles")?
         .ok_or_else(|| ApiError::bad_request("Param \"roles\" is not optional."))?;
-    change_membership(
-        &emulator,
-        path,
-        &headers,
-        query.as_deref(),
-        Some(roles),
-        "update",
-    )
+    change_membership(&request, path, Some(roles), "update")
 }
 
 async fn update_membership_status(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path(path): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
 ) -> ApiResult {
-    change_membership(
-        &emulator,
-        path,
-        &headers,
-        query.as_deref(),
-        None,
-        "update.status",
-    )
+    change_membership(&request, path, None, "update.status")
 }
 
 async fn delete_membership(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path((team_id, membership_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
 ) -> ApiResult {
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+    write(&request, |project, caller| {
         let exists = project
             .memberships
             .get(&membership_id)
@@ -1643,10 +1513,8 @@ async fn delete_membership(
 // ---- executions -----------------------------------------------------------------------
 
 async fn create_execution(
-    AxumState(emulator): AxumState<AppState>,
+    request: ApiRequest,
     Path(function_id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> ApiResult {
     let body = parse_body(&body)?;
@@ -1654,7 +1522,7 @@ async fn create_execution(
     let request_body = string_field(&body, "body")?.unwrap_or_default();
     let path = string_field(&body, "path")?.unwrap_or_else(|| "/".to_string());
     let method = string_field(&body, "method")?.unwrap_or_else(|| "POST".to_string());
-    write(&emulator, &headers, query.as_deref(), |project, caller| {
+    write(&request, |project, caller| {
         // Real executions are readable by their caller only; the emulator also takes `permissions`.
         let execution_permissions = requested_permissions.unwrap_or_else(|| {
             caller
