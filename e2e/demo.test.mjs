@@ -1,26 +1,17 @@
 // The live board in www/, served by the emulator: two windows see each other's changes, the
 // controls switch and pause the subscription, and a network drop shows the reconnect.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startEmulator, launchBrowser, root } from './harness.mjs';
+import { useEmulatorAndBrowser, root } from './harness.mjs';
 
-let emulator;
-let browser;
-before(async () => {
-  emulator = await startEmulator();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emulator?.stop();
-});
+const suite = useEmulatorAndBrowser();
 
 async function openBoard(viewport = { width: 1280, height: 800 }) {
-  const page = await browser.newPage();
+  const page = await suite.browser.newPage();
   await page.setViewportSize(viewport);
-  await page.goto(`${emulator.url}/www/`);
+  await page.goto(`${suite.emulator.url}/www/`);
   await page.locator('#state[data-state="connected"]').waitFor({ timeout: 10_000 });
   return page;
 }
@@ -163,7 +154,7 @@ test('the board fits a 390×844 phone screen without sideways scrolling', async 
 
 test('takes the README screenshot of a board with live events', async () => {
   // Back to the seeded cards, so that the picture shows no leftovers of the tests above.
-  const reset = await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
+  const reset = await fetch(`${suite.emulator.url}/_emulator/reset`, { method: 'POST' });
   assert.equal(reset.status, 200);
   const page = await openBoard({ width: 1200, height: 760 });
   const other = await openBoard();

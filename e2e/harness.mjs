@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,4 +58,21 @@ export async function launchBrowser() {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Registers hooks that start an emulator and a browser before the calling suite's tests and stop
+ * them after; the returned object holds both once the hooks ran.
+ */
+export function useEmulatorAndBrowser() {
+  const suite = { emulator: undefined, browser: undefined };
+  before(async () => {
+    suite.emulator = await startEmulator();
+    suite.browser = await launchBrowser();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.emulator?.stop();
+  });
+  return suite;
 }

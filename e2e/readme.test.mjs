@@ -1,10 +1,10 @@
 // The README's JS quick start, run as written in a page served by the emulator, so the README
 // cannot drift from the package. Only the endpoint is pointed at this suite's emulator.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startEmulator, launchBrowser, root } from './harness.mjs';
+import { useEmulatorAndBrowser, root } from './harness.mjs';
 
 const README_ENDPOINT = 'http://127.0.0.1:8787/v1';
 
@@ -20,33 +20,24 @@ function codeBlockUnder(markdown, heading) {
   return block[1];
 }
 
-let emulator;
-let browser;
-before(async () => {
-  emulator = await startEmulator();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emulator?.stop();
-});
+const suite = useEmulatorAndBrowser();
 
 test('the README quick start subscribes and logs an event the emulator sends', async () => {
   const code = codeBlockUnder(await readFile(join(root, 'README.md'), 'utf8'), 'Quick start');
   assert.ok(code.includes(README_ENDPOINT), `the quick start no longer uses ${README_ENDPOINT}`);
   assert.ok(!code.includes('</script'), 'the quick start cannot be inlined in a script element');
 
-  const page = await browser.newPage();
+  const page = await suite.browser.newPage();
   // The same import map the README tells plain-page users to write, with the package under /pkg/.
   const html = `<!doctype html>
 <script type="importmap">{ "imports": { "appwrite-realtime-wasm": "/pkg/appwrite_realtime_wasm.js" } }</script>
 <script type="module">
-${code.replaceAll(README_ENDPOINT, `${emulator.url}/v1`)}
+${code.replaceAll(README_ENDPOINT, `${suite.emulator.url}/v1`)}
 window.quickStartDone = true;
 </script>`;
   // Start from a document the emulator served, so that the page's origin and address space are
   // the emulator's: Chromium blocks a loopback WebSocket from a page that playwright made up.
-  await page.goto(`${emulator.url}/pkg/package.json`);
+  await page.goto(`${suite.emulator.url}/pkg/package.json`);
   await page.setContent(html);
   // The block ends once subscribe() resolved, i.e. after the server's ack.
   await page.waitForFunction(() => window.quickStartDone === true, null, { timeout: 10_000 });
@@ -55,7 +46,7 @@ window.quickStartDone = true;
     predicate: async (message) => /\.create$/.test(String(await message.args()[0]?.jsonValue())),
     timeout: 5_000,
   });
-  const response = await fetch(`${emulator.url}/v1/databases/main/collections/posts/documents`, {
+  const response = await fetch(`${suite.emulator.url}/v1/databases/main/collections/posts/documents`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' },
     body: JSON.stringify({ documentId: 'unique()', data: { title: 'for the README' }, permissions: ['read("any")'] }),

@@ -1,13 +1,13 @@
 // examples/vite consumes the package as a bundler user would (`file:../../pkg`): it must install,
 // build with Vite 7, and receive a real event in the browser, served by the emulator.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startEmulator, launchBrowser, root } from './harness.mjs';
+import { useEmulatorAndBrowser, root } from './harness.mjs';
 
 const run = promisify(execFile);
 const example = join(root, 'examples/vite');
@@ -28,18 +28,12 @@ async function installExample() {
   await writeFile(stamp, hash);
 }
 
-let emulator;
-let browser;
 before(async () => {
   await installExample();
   await run('npx', ['--no-install', 'vite', 'build'], { cwd: example, timeout: 120_000 });
-  emulator = await startEmulator();
-  browser = await launchBrowser();
 });
-after(async () => {
-  await browser?.close();
-  await emulator?.stop();
-});
+
+const suite = useEmulatorAndBrowser();
 
 test('the Vite build emits the .wasm as a hashed asset', async () => {
   const assets = await readdir(join(example, 'dist/assets'));
@@ -47,11 +41,11 @@ test('the Vite build emits the .wasm as a hashed asset', async () => {
 });
 
 test('the built Vite app loads the package and receives an event from the emulator', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${emulator.url}/examples/vite/dist/`);
+  const page = await suite.browser.newPage();
+  await page.goto(`${suite.emulator.url}/examples/vite/dist/`);
   await page.locator('#status[data-state="subscribed"]').waitFor({ timeout: 10_000 });
 
-  const response = await fetch(`${emulator.url}/v1/databases/main/collections/posts/documents`, {
+  const response = await fetch(`${suite.emulator.url}/v1/databases/main/collections/posts/documents`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' },
     body: JSON.stringify({ documentId: 'unique()', data: { title: 'sent to the Vite app' }, permissions: ['read("any")'] }),
