@@ -139,11 +139,11 @@ pub fn sent_types(outputs: &[Output<Value>]) -> Vec<String> {
         .collect()
 }
 
-/// `(subscriptionId, channels, queries)` of every row in every subscribe frame.
-pub fn subscribe_rows(outputs: &[Output<Value>]) -> Vec<Vec<String>> {
+/// The subscription ids of every row, frame by frame, of the sent frames of type `kind`.
+fn row_ids(outputs: &[Output<Value>], kind: &str) -> Vec<Vec<String>> {
     sent(outputs)
         .iter()
-        .filter(|f| f["type"] == "subscribe")
+        .filter(|f| f["type"] == kind)
         .map(|f| {
             f["data"]
                 .as_array()
@@ -160,23 +160,12 @@ pub fn subscribe_rows(outputs: &[Output<Value>]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Ids of every row of every subscribe frame.
+pub fn subscribe_rows(outputs: &[Output<Value>]) -> Vec<Vec<String>> {
+    row_ids(outputs, "subscribe")
+}
+
 /// Ids of every unsubscribe frame.
 pub fn unsubscribe_ids(outputs: &[Output<Value>]) -> Vec<Vec<String>> {
-    sent(outputs)
-        .iter()
-        .filter(|f| f["type"] == "unsubscribe")
-        .map(|f| {
-            f["data"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|row| {
-                    row["subscriptionId"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string()
-                })
-                .collect()
-        })
-        .collect()
+    row_ids(outputs, "unsubscribe")
 }
