@@ -41,21 +41,13 @@ struct Waiter {
 
 /// Who receives a subscription's events: page code, or a Rust closure (which gets the decoded
 /// envelope directly, with no JS event object built for it).
+#[derive(Clone)]
 pub(crate) enum Callback {
     Js(Function),
     Rust(RustCallback),
 }
 
 pub(crate) type RustCallback = Rc<RefCell<dyn FnMut(&Event<JsPayload>)>>;
-
-impl Clone for Callback {
-    fn clone(&self) -> Self {
-        match self {
-            Callback::Js(function) => Callback::Js(function.clone()),
-            Callback::Rust(closure) => Callback::Rust(closure.clone()),
-        }
-    }
-}
 
 struct Subscriber {
     callback: Callback,
@@ -500,7 +492,7 @@ impl Driver {
         let listeners = self.listeners.borrow().error.clone();
         let js_error = error.to_js();
         if listeners.is_empty() {
-            web_sys_console_error(&js_error);
+            console_error(&js_error);
             return;
         }
         let code = JsValue::from_f64(error.code as f64);
@@ -582,5 +574,5 @@ fn jitter_seed() -> u64 {
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = error)]
-    fn web_sys_console_error(value: &JsValue);
+    fn console_error(value: &JsValue);
 }
