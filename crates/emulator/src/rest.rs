@@ -118,47 +118,71 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| crate::php_query::percent_decode(value))
 }
 
-fn caller(state: &State, headers: &HeaderMap, raw_query: Option<&str>) -> Result<Caller, ApiError> {
-    let from_query =
-        raw_query.and_then(
-            |raw| match crate::php_query::parse(raw).shift_remove("project") {
-                Some(crate::php_query::PhpParam::Text(project)) => Some(project),
-                _ => None,
-            },
-        );
-    let project_id = header_text(headers, "x-appwrite-project")
-        .map(str::to_string)
-        .or(from_query)
-        .filter(|project| !project.is_empty())
+/// `?project=` as PHP reads it. Parsed before any lock is taken: a hostile query string
+/// must not hold up other requests.
+fn query_project(raw_query: Option<&str>) -> Option<String> {
+    match crate::php_query::parse(raw_query?).shift_remove("project") {
+        Some(crate::php_query::PhpParam::Text(project)) => Some(project),
+        _ => None,
+    }
+}
+
+/// What the request says about its project and caller, read from headers and the query
+/// string before the state lock is taken (nothing here needs the state).
+struct Credentials {
+    project_id: Option<String>,
+    /// Decoded `{id, secret}` of the session cookie / header / fallback cookie.
+    session: Option<(String, String)>,
+    jwt: Option<String>,
+}
+
+impl Credentials {
+    fn read(headers: &HeaderMap, raw_query: Option<&str>) -> Credentials {
+        let project_id = header_text(headers, "x-appwrite-project")
+            .map(str::to_string)
+            .or_else(|| query_project(raw_query))
+            .filter(|project| !project.is_empty());
+        let session = project_id.as_ref().and_then(|project_id| {
+            let cookie_name = format!("a_session_{project_id}");
+            let value = cookie(headers, &cookie_name)
+                .or_else(|| cookie(headers, &format!("{cookie_name}_legacy")))
+                .or_else(|| header_text(headers, "x-appwrite-session").map(str::to_string))
+                .or_else(|| {
+                    let fallback: Value =
+                        serde_json::from_str(header_text(headers, "x-fallback-cookies")?).ok()?;
+                    fallback.get(&cookie_name)?.as_str().map(str::to_string)
+                })?;
+            crate::state::decode_session_value(&value)
+        });
+        Credentials {
+            project_id,
+            session,
+            jwt: header_text(headers, "x-appwrite-jwt").map(str::to_string),
+        }
+    }
+}
+
+fn caller(state: &State, credentials: &Credentials) -> Result<Caller, ApiError> {
+    let project_id = credentials
+        .project_id
+        .clone()
         .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "project_not_found", "No Appwrite project was specified. Please specify your project ID when initializing your Appwrite SDK."))?;
     let project = state
         .project(&project_id)
         .ok_or_else(|| ApiError::not_found("project_not_found", "Project with the requested ID could not be found. Please check the value of the X-Appwrite-Project header to ensure the correct project ID is being used."))?;
-    let cookie_name = format!("a_session_{project_id}");
-    let session_value = cookie(headers, &cookie_name)
-        .or_else(|| cookie(headers, &format!("{cookie_name}_legacy")))
-        .or_else(|| header_text(headers, "x-appwrite-session").map(str::to_string))
-        .or_else(|| {
-            let fallback: Value =
-                serde_json::from_str(header_text(headers, "x-fallback-cookies")?).ok()?;
-            fallback.get(&cookie_name)?.as_str().map(str::to_string)
-        });
     let mut user_id = None;
     let mut session_id = None;
-    if let Some((id, secret)) = session_value
-        .as_deref()
-        .and_then(crate::state::decode_session_value)
-    {
-        if let Some(user) = project.user_for_session(&id, &secret) {
+    if let Some((id, secret)) = &credentials.session {
+        if let Some(user) = project.user_for_session(id, secret) {
             session_id = project
                 .sessions
                 .values()
-                .find(|session| session.user_id == user && session.secret == secret)
+                .find(|session| session.user_id == user && &session.secret == secret)
                 .map(|session| session.id.clone());
             user_id = Some(user);
         }
     }
-    if let Some(jwt) = header_text(headers, "x-appwrite-jwt") {
+    if let Some(jwt) = credentials.jwt.as_deref() {
         if user_id.is_some() {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -253,12 +277,12 @@ fn new_id(body: &Map<String, Value>, key: &str) -> Result<String, ApiError> {
     Ok(id)
 }
 
-/// What every REST handler needs: the emulator, and the headers and raw query string that
-/// identify the project and the caller.
+/// What every REST handler needs: the emulator, the headers, and the credentials that
+/// identify the project and the caller (read before any lock is taken).
 struct ApiRequest {
     emulator: AppState,
     headers: HeaderMap,
-    query: Option<String>,
+    credentials: Credentials,
 }
 
 impl FromRequestParts<AppState> for ApiRequest {
@@ -271,7 +295,7 @@ impl FromRequestParts<AppState> for ApiRequest {
         Ok(ApiRequest {
             emulator: emulator.clone(),
             headers: parts.headers.clone(),
-            query: parts.uri.query().map(str::to_string),
+            credentials: Credentials::read(&parts.headers, parts.uri.query()),
         })
     }
 }
@@ -283,7 +307,7 @@ where
 {
     let emulator = &request.emulator;
     let (response, publications) = emulator.with_state(|state| {
-        let caller = caller(state, &request.headers, request.query.as_deref())?;
+        let caller = caller(state, &request.credentials)?;
         let project = state
             .project_mut(&caller.project)
             .ok_or_else(project_not_found)?;
@@ -309,7 +333,7 @@ where
     F: FnOnce(&Project, &Caller) -> ApiResult,
 {
     request.emulator.with_state(|state| {
-        let caller = caller(state, &request.headers, request.query.as_deref())?;
+        let caller = caller(state, &request.credentials)?;
         let project = state
             .project(&caller.project)
             .ok_or_else(project_not_found)?;
