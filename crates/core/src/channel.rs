@@ -15,11 +15,24 @@ use core::fmt;
 pub enum ChannelError {
     /// The id was empty or only whitespace.
     MissingId,
+    /// A step of a run-time builder ([`AnyChannel`]) called where the server publishes nothing;
+    /// the text says where it may be used.
+    Misplaced(&'static str),
+}
+
+impl ChannelError {
+    /// The error's text, as the official SDK words it where it has one.
+    pub fn message(&self) -> &'static str {
+        match self {
+            ChannelError::MissingId => "Channel ID is required",
+            ChannelError::Misplaced(message) => message,
+        }
+    }
 }
 
 impl fmt::Display for ChannelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Channel ID is required")
+        f.write_str(self.message())
     }
 }
 
@@ -33,11 +46,18 @@ fn normalize(id: &str) -> Result<&str, ChannelError> {
     }
 }
 
+/// `parent.segment[.id]`, built without `format!` so the shipped wasm links no formatting code.
 fn join(parent: &str, segment: &str, id: Option<&str>) -> Result<String, ChannelError> {
-    Ok(match id {
-        None => format!("{parent}.{segment}"),
-        Some(id) => format!("{parent}.{segment}.{}", normalize(id)?),
-    })
+    let id = id.map(normalize).transpose()?;
+    let mut path = String::with_capacity(parent.len() + segment.len() + 2 + id.map_or(0, str::len));
+    path.push_str(parent);
+    path.push('.');
+    path.push_str(segment);
+    if let Some(id) = id {
+        path.push('.');
+        path.push_str(id);
+    }
+    Ok(path)
 }
 
 macro_rules! channel_step {
@@ -219,6 +239,178 @@ impl Bucket {
     }
 }
 
+/// The kinds of channel step, for [`AnyChannel`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// `databases.<id>`
+    Database,
+    /// `….collections.<id>`
+    Collection,
+    /// `….documents[.<id>]`
+    Document,
+    /// `tablesdb.<id>`
+    TablesDb,
+    /// `….tables.<id>`
+    Table,
+    /// `….rows[.<id>]`
+    Row,
+    /// `buckets.<id>`
+    Bucket,
+    /// `….files[.<id>]`
+    File,
+    /// `functions.<id>`
+    Function,
+    /// `executions.<id>`
+    Execution,
+    /// `teams.<id>`
+    Team,
+    /// `memberships.<id>`
+    Membership,
+    /// `presences.<id>`
+    Presence,
+    /// A channel with an action suffix.
+    Resolved,
+}
+
+/// The action suffixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `….create`
+    Create,
+    /// `….update`
+    Update,
+    /// `….upsert` (documents, rows and presences)
+    Upsert,
+    /// `….delete`
+    Delete,
+}
+
+/// A channel built step by step with the order checked at run time: the JS `Channel` class is
+/// one class whose typestate lives in its TypeScript declarations, so plain JS callers get the
+/// checks here. Produces exactly the strings of the typed builders above.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnyChannel {
+    step: Step,
+    path: String,
+}
+
+impl AnyChannel {
+    /// A first step: `databases.<id>`, `tablesdb.<id>`, `buckets.<id>`, `functions.<id>`,
+    /// `executions.<id>`, `teams.<id>`, `memberships.<id>` or `presences.<id>`.
+    pub fn root(step: Step, id: &str) -> Result<AnyChannel, ChannelError> {
+        let prefix = match step {
+            Step::Database => "databases",
+            Step::TablesDb => "tablesdb",
+            Step::Bucket => "buckets",
+            Step::Function => "functions",
+            Step::Execution => "executions",
+            Step::Team => "teams",
+            Step::Membership => "memberships",
+            Step::Presence => "presences",
+            _ => {
+                return Err(ChannelError::Misplaced(
+                    "Only top-level channels start a builder",
+                ))
+            }
+        };
+        Ok(AnyChannel {
+            step,
+            path: join(prefix, normalize(id)?, None)?,
+        })
+    }
+
+    /// The next step: collection after database, document after collection, table after
+    /// tablesdb, row after table, file after bucket. Only documents, rows and files may omit
+    /// the id.
+    pub fn child(&self, step: Step, id: Option<&str>) -> Result<AnyChannel, ChannelError> {
+        let (parent, segment, message) = match step {
+            Step::Collection => (
+                Step::Database,
+                "collections",
+                "collection() follows Channel.database(id)",
+            ),
+            Step::Document => (
+                Step::Collection,
+                "documents",
+                "document() follows collection(id)",
+            ),
+            Step::Table => (
+                Step::TablesDb,
+                "tables",
+                "table() follows Channel.tablesdb(id)",
+            ),
+            Step::Row => (Step::Table, "rows", "row() follows table(id)"),
+            Step::File => (Step::Bucket, "files", "file() follows Channel.bucket(id)"),
+            _ => {
+                return Err(ChannelError::Misplaced(
+                    "Only collection, document, table, row and file follow a step",
+                ))
+            }
+        };
+        if self.step != parent {
+            return Err(ChannelError::Misplaced(message));
+        }
+        let id = match (step, id) {
+            (Step::Collection | Step::Table, None) => return Err(ChannelError::MissingId),
+            (_, id) => id,
+        };
+        Ok(AnyChannel {
+            step,
+            path: join(&self.path, segment, id)?,
+        })
+    }
+
+    /// An action suffix: `create`, `update` and `delete` on documents, rows, files, teams,
+    /// memberships and presences; `upsert` on documents, rows and presences.
+    pub fn action(&self, action: Action) -> Result<AnyChannel, ChannelError> {
+        use Step::*;
+        let (name, allowed) = match action {
+            Action::Create => (
+                "create",
+                matches!(
+                    self.step,
+                    Document | Row | File | Team | Membership | Presence
+                ),
+            ),
+            Action::Update => (
+                "update",
+                matches!(
+                    self.step,
+                    Document | Row | File | Team | Membership | Presence
+                ),
+            ),
+            Action::Delete => (
+                "delete",
+                matches!(
+                    self.step,
+                    Document | Row | File | Team | Membership | Presence
+                ),
+            ),
+            Action::Upsert => ("upsert", matches!(self.step, Document | Row | Presence)),
+        };
+        if !allowed {
+            return Err(ChannelError::Misplaced(match action {
+                Action::Upsert => "upsert() follows a document, row or presence channel",
+                _ => "create(), update() and delete() follow a document, row, file, team, membership or presence channel",
+            }));
+        }
+        Ok(AnyChannel {
+            step: Resolved,
+            path: join(&self.path, name, None)?,
+        })
+    }
+
+    /// The step this channel is at.
+    pub fn step(&self) -> Step {
+        self.step
+    }
+
+    /// The channel string.
+    pub fn as_str(&self) -> &str {
+        &self.path
+    }
+}
+
 /// `account`: the current user's events.
 pub const ACCOUNT: &str = "account";
 /// `documents`: every readable document.
@@ -272,6 +464,92 @@ mod tests {
         assert_eq!(presence("x")?.upsert().as_str(), "presences.x.upsert");
         assert_eq!(database("d")?.to_string(), "databases.d");
         assert_eq!(String::from(team("t")?), "teams.t");
+        Ok(())
+    }
+
+    #[test]
+    fn the_run_time_builder_matches_the_typed_one() -> Result<(), ChannelError> {
+        let document = AnyChannel::root(Step::Database, " main ")?
+            .child(Step::Collection, Some("posts"))?
+            .child(Step::Document, None)?;
+        assert_eq!(
+            document.as_str(),
+            database("main")?
+                .collection("posts")?
+                .document(None)?
+                .as_str()
+        );
+        assert_eq!(
+            document.action(Action::Upsert)?.as_str(),
+            "databases.main.collections.posts.documents.upsert"
+        );
+        let row = AnyChannel::root(Step::TablesDb, "db")?
+            .child(Step::Table, Some("t"))?
+            .child(Step::Row, Some("r"))?;
+        assert_eq!(
+            row.action(Action::Delete)?.as_str(),
+            "tablesdb.db.tables.t.rows.r.delete"
+        );
+        let file = AnyChannel::root(Step::Bucket, "b")?.child(Step::File, Some("f"))?;
+        assert_eq!(
+            file.action(Action::Update)?.as_str(),
+            "buckets.b.files.f.update"
+        );
+        for (step, expected) in [
+            (Step::Function, "functions.x"),
+            (Step::Execution, "executions.x"),
+            (Step::Team, "teams.x"),
+            (Step::Membership, "memberships.x"),
+            (Step::Presence, "presences.x"),
+        ] {
+            assert_eq!(AnyChannel::root(step, "x")?.as_str(), expected);
+        }
+        assert_eq!(
+            AnyChannel::root(Step::Presence, "p")?
+                .action(Action::Upsert)?
+                .step(),
+            Step::Resolved
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn the_run_time_builder_refuses_what_the_server_never_publishes() -> Result<(), ChannelError> {
+        let database = AnyChannel::root(Step::Database, "d")?;
+        assert!(matches!(
+            database.child(Step::Document, None),
+            Err(ChannelError::Misplaced(_))
+        ));
+        assert!(matches!(
+            database.action(Action::Create),
+            Err(ChannelError::Misplaced(_))
+        ));
+        assert_eq!(
+            database.child(Step::Collection, None),
+            Err(ChannelError::MissingId)
+        );
+        assert_eq!(
+            database.child(Step::Collection, Some(" ")),
+            Err(ChannelError::MissingId)
+        );
+        let file = AnyChannel::root(Step::Bucket, "b")?.child(Step::File, None)?;
+        assert!(matches!(
+            file.action(Action::Upsert),
+            Err(ChannelError::Misplaced(_))
+        ));
+        let resolved = file.action(Action::Create)?;
+        assert!(matches!(
+            resolved.action(Action::Delete),
+            Err(ChannelError::Misplaced(_))
+        ));
+        assert!(matches!(
+            AnyChannel::root(Step::Row, "r"),
+            Err(ChannelError::Misplaced(_))
+        ));
+        assert_eq!(
+            AnyChannel::root(Step::Team, "\u{feff}"),
+            Err(ChannelError::MissingId)
+        );
         Ok(())
     }
 

@@ -83,7 +83,9 @@ impl JsonValue {
         match self {
             JsonValue::Null => "NULL",
             JsonValue::Bool(_) => "boolean",
-            JsonValue::Number(text) if text.contains(['.', 'e', 'E']) => "double",
+            JsonValue::Number(text) if text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) => {
+                "double"
+            }
             JsonValue::Number(_) => "integer",
             JsonValue::String(_) => "string",
             JsonValue::Array(_) | JsonValue::Object(_) => "array",
@@ -325,8 +327,11 @@ impl Reader<'_> {
                 }
                 self.position += 1;
             }
-            // The input is a &str and we stopped at an ASCII byte, so both ends are boundaries.
-            text.push_str(core::str::from_utf8(&self.bytes[start..self.position]).unwrap());
+            // The input is a &str and we stopped at an ASCII byte, so both ends are boundaries
+            // and this never fails (no `unwrap`: its message formatting would ship in the wasm).
+            if let Ok(run) = core::str::from_utf8(&self.bytes[start..self.position]) {
+                text.push_str(run);
+            }
             match self.peek() {
                 None => return Err(ParseError::Syntax),
                 Some(b'"') => {

@@ -234,6 +234,8 @@ pub enum SubscribeError {
         /// The server's code and text.
         error: QueryError,
     },
+    /// Channels and queries together could not fit in one frame the server accepts.
+    TooLarge,
 }
 
 /// Why `update` refused.
@@ -250,6 +252,8 @@ pub enum UpdateError {
         /// The server's code and text.
         error: QueryError,
     },
+    /// Channels and queries together could not fit in one frame the server accepts.
+    TooLarge,
 }
 
 /// Why `upsert_presence` refused.
@@ -263,6 +267,8 @@ pub enum PresenceError {
     InvalidPresenceId,
     /// `metadata_json` is not a JSON object.
     MetadataNotObject,
+    /// The presence could not fit in one frame the server accepts.
+    TooLarge,
 }
 
 impl fmt::Display for SubscribeError {
@@ -273,6 +279,7 @@ impl fmt::Display for SubscribeError {
             }
             SubscribeError::NoChannels => f.write_str("At least one channel is required"),
             SubscribeError::InvalidQuery { index, error } => write!(f, "query {index}: {error}"),
+            SubscribeError::TooLarge => f.write_str(TOO_LARGE),
         }
     }
 }
@@ -283,6 +290,7 @@ impl fmt::Display for UpdateError {
             UpdateError::UnknownSubscription => f.write_str("The subscription is no longer active"),
             UpdateError::NoChannels => f.write_str("At least one channel is required"),
             UpdateError::InvalidQuery { index, error } => write!(f, "query {index}: {error}"),
+            UpdateError::TooLarge => f.write_str(TOO_LARGE),
         }
     }
 }
@@ -296,8 +304,28 @@ impl fmt::Display for PresenceError {
                 "presenceId must be 1-36 characters of a-z, A-Z, 0-9, '.', '_' or '-', not starting with '.', '_' or '-'"
             }
             PresenceError::MetadataNotObject => "Presence metadata must be an object",
+            PresenceError::TooLarge => TOO_LARGE,
         })
     }
+}
+
+const TOO_LARGE: &str =
+    "Too large: Appwrite accepts frames of at most 64000 bytes, and this alone would not fit";
+
+/// Bytes one subscription or presence may take in a frame: the server drops a connection whose
+/// frame exceeds 64,000 bytes, and an item that can never be sent would be retried forever.
+const MAX_ITEM_BYTES: usize = 60_000;
+
+/// Whether these strings, JSON-encoded as the frame carries them, exceed [`MAX_ITEM_BYTES`].
+fn too_large<'a>(texts: impl IntoIterator<Item = &'a String>) -> bool {
+    let mut encoded = String::new();
+    let mut total = 0;
+    for text in texts {
+        encoded.clear();
+        crate::json::write_string(&mut encoded, text);
+        total += encoded.len() + 1;
+    }
+    total > MAX_ITEM_BYTES
 }
 
 /// The server's Key rule for ids: 1–36 of `[A-Za-z0-9._-]`, not starting with `.`, `_`, `-`.
@@ -522,6 +550,9 @@ impl<P> Session<P> {
         if let Some((index, error)) = first_invalid_query(&queries) {
             return Err(SubscribeError::InvalidQuery { index, error });
         }
+        if too_large(channels.iter().chain(&queries)) {
+            return Err(SubscribeError::TooLarge);
+        }
         self.next_key += 1;
         let key = SubscriptionKey(self.next_key);
         let wire_id = self.mint_wire_id();
@@ -561,6 +592,15 @@ impl<P> Session<P> {
         }
         if let Some((index, error)) = queries.as_deref().and_then(first_invalid_query) {
             return Err(UpdateError::InvalidQuery { index, error });
+        }
+        let current = &self.subscriptions[index];
+        let new_channels = channels.as_ref().unwrap_or(&current.channels);
+        if too_large(
+            new_channels
+                .iter()
+                .chain(queries.as_ref().unwrap_or(&current.queries)),
+        ) {
+            return Err(UpdateError::TooLarge);
         }
         if let Some(channels) = channels {
             let current = &self.subscriptions[index].channels;
@@ -618,6 +658,15 @@ impl<P> Session<P> {
             .is_some_and(|id| !is_valid_key(id))
         {
             return Err(PresenceError::InvalidPresenceId);
+        }
+        let metadata = presence.metadata_json.iter();
+        if too_large(
+            [&presence.status]
+                .into_iter()
+                .chain(&presence.permissions)
+                .chain(metadata),
+        ) {
+            return Err(PresenceError::TooLarge);
         }
         let mut presence = presence;
         if let Some(metadata) = &presence.metadata_json {
@@ -1219,7 +1268,8 @@ impl<P> Session<P> {
     /// authentication when the text says so). A failed multi-row subscribe is re-sent one row
     /// per frame to find the bad row; a failed single row removes its subscription.
     fn attribute_request_error(&mut self, now: Instant, error: RealtimeError) {
-        let about_session = error.message.contains("Session");
+        // A byte search: `str::contains` would link a substring searcher into the wasm.
+        let about_session = error.message.as_bytes().windows(7).any(|w| w == b"Session");
         let request = if about_session {
             self.take_request(|r| *r == Request::Authentication)
         } else {
@@ -1287,6 +1337,47 @@ fn first_invalid_query(queries: &[String]) -> Option<(usize, QueryError)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn items_that_cannot_fit_in_a_frame_are_refused_at_once() {
+        let mut session: Session<()> = Session::new(Config::default());
+        session.set_endpoint(
+            Instant(0),
+            Endpoint {
+                realtime: "ws://localhost/v1".into(),
+                project: "p".into(),
+                jwt: None,
+            },
+        );
+        let huge = "x".repeat(MAX_ITEM_BYTES);
+        assert_eq!(
+            session.subscribe(Instant(0), vec![huge.clone()], Vec::new()),
+            Err(SubscribeError::TooLarge)
+        );
+        // Quotes double in JSON: 30,000 of them are 60,000 bytes on the wire.
+        let quotes = "\"".repeat(MAX_ITEM_BYTES / 2);
+        assert_eq!(
+            session.subscribe(Instant(0), vec![quotes], Vec::new()),
+            Err(SubscribeError::TooLarge)
+        );
+        let key = session
+            .subscribe(Instant(0), vec!["files".into()], Vec::new())
+            .expect("a small subscription fits");
+        assert_eq!(
+            session.update(Instant(0), key, Some(vec![huge.clone()]), None),
+            Err(UpdateError::TooLarge)
+        );
+        let presence = Presence {
+            status: "online".into(),
+            presence_id: None,
+            metadata_json: None,
+            permissions: vec![huge],
+        };
+        assert_eq!(
+            session.upsert_presence(Instant(0), presence),
+            Err(PresenceError::TooLarge)
+        );
+    }
 
     #[test]
     fn instants_saturate() {
