@@ -251,12 +251,15 @@ pub(crate) fn mark_unsafe_integers(text: &str) -> Option<String> {
                     end += 1;
                 }
                 let is_integer = !matches!(bytes.get(end), Some(b'.' | b'e' | b'E'));
-                if is_integer && exceeds_safe_integer(&text[digits_start..end]) {
+                // Every index here sits on an ASCII byte; `get` instead of `[..]` keeps str's
+                // slicing panic, and the formatting it links, out of the wasm.
+                let slice = |range: std::ops::Range<usize>| text.get(range).unwrap_or_default();
+                if is_integer && exceeds_safe_integer(slice(digits_start..end)) {
                     let out = out.get_or_insert_with(|| String::with_capacity(text.len() + 32));
-                    out.push_str(&text[copied_up_to..start]);
+                    out.push_str(slice(copied_up_to..start));
                     out.push('"');
                     out.push_str(BIGINT_MARK);
-                    out.push_str(&text[start..end]);
+                    out.push_str(slice(start..end));
                     out.push('"');
                     copied_up_to = end;
                 }
@@ -272,7 +275,7 @@ pub(crate) fn mark_unsafe_integers(text: &str) -> Option<String> {
         }
     }
     out.map(|mut out| {
-        out.push_str(&text[copied_up_to..]);
+        out.push_str(text.get(copied_up_to..).unwrap_or_default());
         out
     })
 }
@@ -323,7 +326,7 @@ mod browser_tests {
                 .iter()
                 .map(|item| {
                     let kind = item.js_typeof().as_string().unwrap();
-                    format!("{kind}:{}", crate::realtime::js_to_string(&item))
+                    format!("{kind}:{}", crate::args::id_text(&item).unwrap())
                 })
                 .collect::<Vec<_>>()
         };

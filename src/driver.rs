@@ -16,7 +16,7 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::client::{ClientConfig, ClientShared};
+use crate::client::{ClientConfig, ClientSource};
 use crate::decode::decode_frame;
 use crate::error::{kind, RealtimeError};
 use crate::realtime::RealtimeOptions;
@@ -97,7 +97,7 @@ struct Listeners {
 
 pub(crate) struct Driver {
     me: Weak<Driver>,
-    client: Rc<ClientShared>,
+    client: ClientSource,
     session: RefCell<Session<JsPayload>>,
     /// The client settings the session was last given.
     applied: RefCell<Option<ClientConfig>>,
@@ -116,11 +116,11 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
-    pub(crate) fn new(client: Rc<ClientShared>, options: RealtimeOptions) -> Rc<Driver> {
+    pub(crate) fn new(client: ClientSource, options: RealtimeOptions) -> Rc<Driver> {
         let session = Session::new(options.core_config(jitter_seed()));
         let driver = Rc::new_cyclic(|me| Driver {
             me: me.clone(),
-            client: client.clone(),
+            client,
             session: RefCell::new(session),
             applied: RefCell::new(None),
             socket: RefCell::new(None),
@@ -132,7 +132,7 @@ impl Driver {
             keep_alive: RefCell::new(None),
             connected: Cell::new(false),
         });
-        client.register(&driver);
+        driver.client.register(&driver);
         driver
     }
 
@@ -172,7 +172,7 @@ impl Driver {
         callback: Callback,
     ) -> Result<u64, RealtimeError> {
         crate::socket::ensure_websocket()?;
-        self.sync_config();
+        self.sync_config()?;
         let key = self
             .session
             .borrow_mut()
@@ -200,7 +200,7 @@ impl Driver {
         channels: Option<Vec<String>>,
         queries: Option<Vec<String>>,
     ) -> Result<Promise, RealtimeError> {
-        self.sync_config();
+        self.sync_config()?;
         self.session
             .borrow_mut()
             .update(now(), SubscriptionKey(key), channels, queries)
@@ -217,6 +217,7 @@ impl Driver {
     }
 
     pub(crate) fn unsubscribe(&self, key: u64) {
+        let _ = self.sync_config();
         self.session
             .borrow_mut()
             .unsubscribe(now(), SubscriptionKey(key));
@@ -251,7 +252,7 @@ impl Driver {
 
     pub(crate) fn upsert_presence(&self, presence: Presence) -> Result<(), RealtimeError> {
         crate::socket::ensure_websocket()?;
-        self.sync_config();
+        self.sync_config()?;
         let accepted = self.session.borrow_mut().upsert_presence(now(), presence);
         self.has_presence
             .set(self.has_presence.get() || accepted.is_ok());
@@ -275,12 +276,17 @@ impl Driver {
     /// The client's settings changed: pass them on (a live connection re-authenticates in-band
     /// or reconnects to the new endpoint, as the core decides).
     pub(crate) fn config_changed(&self) {
-        self.sync_config();
+        let _ = self.sync_config();
         self.drain();
     }
 
-    fn sync_config(&self) {
-        let mut config = self.client.config.borrow().clone();
+    /// Hands the client's current settings to the session; fails, as the official SDK does,
+    /// when there is no project to connect to.
+    fn sync_config(&self) -> Result<(), RealtimeError> {
+        let mut config = self.client.config();
+        if config.project.is_empty() {
+            return Err(RealtimeError::invalid("Missing project ID"));
+        }
         if config.session.is_none() {
             config.session = fallback_session(&config.project);
         }
@@ -309,6 +315,7 @@ impl Driver {
         {
             session.set_session(now(), config.session.clone());
         }
+        Ok(())
     }
 
     fn wait_for_ack(&self, key: u64, value: JsValue) -> Promise {
@@ -427,7 +434,7 @@ impl Driver {
     fn connect(&self, url: &str) {
         *self.socket.borrow_mut() = None;
         // A login since the last command may have stored a fallback session.
-        self.sync_config();
+        let _ = self.sync_config();
         match Socket::open(url, self.me.clone()) {
             Ok(socket) => *self.socket.borrow_mut() = Some(socket),
             Err(message) => {
@@ -529,6 +536,10 @@ impl SocketListener for Driver {
 impl TimerListener for Driver {
     fn timer_fired(&self) {
         *self.timer.borrow_mut() = None;
+        // The official SDK's client reports no changes: its session is read again here too.
+        if matches!(self.client, ClientSource::Foreign(_)) {
+            let _ = self.sync_config();
+        }
         self.session.borrow_mut().handle_timeout(now());
         self.drain();
     }

@@ -94,6 +94,9 @@ impl RealtimeError {
         RealtimeError::new(kind, code, message)
     }
 
+    /// Not inlined: every export returning a `Result` converts its error here, and one copy
+    /// of this code is much smaller than one per export.
+    #[inline(never)]
     pub(crate) fn to_js(&self) -> JsValue {
         let cause = self.cause.clone().unwrap_or(JsValue::UNDEFINED);
         create_realtime_error(&self.message, self.code as f64, self.kind, &cause)
@@ -101,6 +104,7 @@ impl RealtimeError {
 }
 
 impl From<RealtimeError> for JsValue {
+    #[inline(never)]
     fn from(error: RealtimeError) -> JsValue {
         error.to_js()
     }

@@ -4,6 +4,7 @@
 //! The protocol logic lives in the sans-IO crate `appwrite-realtime-core`; this crate drives it
 //! with the browser's WebSocket and timers and exposes the JS API of the official SDK.
 
+mod args;
 mod channel;
 mod client;
 mod decode;
@@ -21,3 +22,16 @@ pub use client::Client;
 pub use error::RealtimeError;
 pub use query::Query;
 pub use realtime::Realtime;
+
+// wasm32-unknown-unknown runs one thread, which is what `AssumeSingleThreaded` asks for.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+/// Debug builds print a panic's message and place to the console instead of a bare trap.
+#[cfg(debug_assertions)]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}

@@ -4,8 +4,12 @@ use appwrite_realtime_core::query::{self as core, JsonNumber, QueryValue};
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
+use crate::args;
 use crate::error::RealtimeError;
-use crate::realtime::js_to_string;
+
+const VALUES_REFUSED: &str = "Query values must be strings, numbers, booleans, bigints or null";
+const ATTRIBUTE_REFUSED: &str = "Query attribute must be a string";
+const QUERIES_REFUSED: &str = "Query.and and Query.or take a list of queries made by Query.*";
 
 /// A scalar or a list of scalars (string, number, boolean, bigint, null), as the official SDK takes.
 fn values(value: &JsValue) -> Result<Vec<QueryValue>, RealtimeError> {
@@ -31,101 +35,83 @@ fn scalar(value: &JsValue) -> Result<QueryValue, RealtimeError> {
     if let Some(flag) = value.as_bool() {
         return Ok(QueryValue::Bool(flag));
     }
-    let finite_number = value.as_f64().map(f64::is_finite);
-    if finite_number == Some(false) {
+    if value.as_f64().is_some_and(|number| !number.is_finite()) {
         return Ok(QueryValue::Null); // as JSON.stringify writes NaN and Infinity
     }
-    if finite_number == Some(true) || value.is_bigint() {
-        if let Some(number) = JsonNumber::parse(&js_to_string(value)) {
-            return Ok(QueryValue::Number(number));
-        }
-    }
-    Err(RealtimeError::invalid(
-        "Query values must be strings, numbers, booleans, bigints or null",
-    ))
+    args::id_text(value)
+        .and_then(|number| JsonNumber::parse(&number))
+        .map(QueryValue::Number)
+        .ok_or_else(|| RealtimeError::invalid(VALUES_REFUSED))
 }
 
-fn strings(list: &JsValue) -> Vec<String> {
-    Array::from(list)
-        .iter()
-        .map(|item| js_to_string(&item))
-        .collect()
+fn attribute(value: &JsValue) -> Result<String, RealtimeError> {
+    args::text(value, ATTRIBUTE_REFUSED)
+}
+
+fn texts(list: &JsValue, refused: &str) -> Result<Vec<String>, RealtimeError> {
+    args::text_list(list, false).ok_or_else(|| RealtimeError::invalid(refused))
+}
+
+fn joined(
+    list: &JsValue,
+    build: fn(&[&str]) -> Result<String, core::NestedQueryError>,
+) -> Result<String, RealtimeError> {
+    let queries = texts(list, QUERIES_REFUSED)?;
+    build(&queries.iter().map(String::as_str).collect::<Vec<_>>())
+        .map_err(|_| RealtimeError::invalid(QUERIES_REFUSED))
 }
 
 /// Builders for realtime queries; each returns the query string `subscribe` takes.
-#[wasm_bindgen]
+#[wasm_bindgen(skip_typescript)]
 pub struct Query;
 
 #[wasm_bindgen]
 impl Query {
-    pub fn equal(
-        attribute: &str,
-        #[wasm_bindgen(unchecked_param_type = "QueryScalar | QueryScalar[]")] value: JsValue,
-    ) -> Result<String, RealtimeError> {
-        Ok(core::equal(attribute, &values(&value)?))
+    pub fn equal(attr: JsValue, value: JsValue) -> Result<String, RealtimeError> {
+        Ok(core::equal(&attribute(&attr)?, &values(&value)?))
     }
     #[wasm_bindgen(js_name = notEqual)]
-    pub fn not_equal(
-        attribute: &str,
-        #[wasm_bindgen(unchecked_param_type = "QueryScalar | QueryScalar[]")] value: JsValue,
-    ) -> Result<String, RealtimeError> {
-        Ok(core::not_equal(attribute, &values(&value)?))
+    pub fn not_equal(attr: JsValue, value: JsValue) -> Result<String, RealtimeError> {
+        Ok(core::not_equal(&attribute(&attr)?, &values(&value)?))
     }
     #[wasm_bindgen(js_name = lessThan)]
-    pub fn less_than(
-        attribute: &str,
-        #[wasm_bindgen(unchecked_param_type = "QueryScalar | QueryScalar[]")] value: JsValue,
-    ) -> Result<String, RealtimeError> {
-        Ok(core::less_than(attribute, &values(&value)?))
+    pub fn less_than(attr: JsValue, value: JsValue) -> Result<String, RealtimeError> {
+        Ok(core::less_than(&attribute(&attr)?, &values(&value)?))
     }
     #[wasm_bindgen(js_name = lessThanEqual)]
-    pub fn less_than_equal(
-        attribute: &str,
-        #[wasm_bindgen(unchecked_param_type = "QueryScalar | QueryScalar[]")] value: JsValue,
-    ) -> Result<String, RealtimeError> {
-        Ok(core::less_than_equal(attribute, &values(&value)?))
+    pub fn less_than_equal(attr: JsValue, value: JsValue) -> Result<String, RealtimeError> {
+        Ok(core::less_than_equal(&attribute(&attr)?, &values(&value)?))
     }
     #[wasm_bindgen(js_name = greaterThan)]
-    pub fn greater_than(
-        attribute: &str,
-        #[wasm_bindgen(unchecked_param_type = "QueryScalar | QueryScalar[]")] value: JsValue,
-    ) -> Result<String, RealtimeError> {
-        Ok(core::greater_than(attribute, &values(&value)?))
+    pub fn greater_than(attr: JsValue, value: JsValue) -> Result<String, RealtimeError> {
+        Ok(core::greater_than(&attribute(&attr)?, &values(&value)?))
     }
     #[wasm_bindgen(js_name = greaterThanEqual)]
-    pub fn greater_than_equal(
-        attribute: &str,
-        #[wasm_bindgen(unchecked_param_type = "QueryScalar | QueryScalar[]")] value: JsValue,
-    ) -> Result<String, RealtimeError> {
-        Ok(core::greater_than_equal(attribute, &values(&value)?))
+    pub fn greater_than_equal(attr: JsValue, value: JsValue) -> Result<String, RealtimeError> {
+        Ok(core::greater_than_equal(
+            &attribute(&attr)?,
+            &values(&value)?,
+        ))
     }
     #[wasm_bindgen(js_name = isNull)]
-    pub fn is_null(attribute: &str) -> String {
-        core::is_null(attribute)
+    pub fn is_null(attr: JsValue) -> Result<String, RealtimeError> {
+        Ok(core::is_null(&attribute(&attr)?))
     }
     #[wasm_bindgen(js_name = isNotNull)]
-    pub fn is_not_null(attribute: &str) -> String {
-        core::is_not_null(attribute)
+    pub fn is_not_null(attr: JsValue) -> Result<String, RealtimeError> {
+        Ok(core::is_not_null(&attribute(&attr)?))
     }
     /// Realtime accepts only `select(["*"])`: every event of the channels.
-    pub fn select(
-        #[wasm_bindgen(unchecked_param_type = "string[]")] attributes: JsValue,
-    ) -> String {
-        let attributes = strings(&attributes);
-        core::select(&attributes.iter().map(String::as_str).collect::<Vec<_>>())
+    pub fn select(attributes: JsValue) -> Result<String, RealtimeError> {
+        let attributes = texts(&attributes, "Query.select takes a list of attributes")?;
+        Ok(core::select(
+            &attributes.iter().map(String::as_str).collect::<Vec<_>>(),
+        ))
     }
-    pub fn and(
-        #[wasm_bindgen(unchecked_param_type = "string[]")] queries: JsValue,
-    ) -> Result<String, RealtimeError> {
-        let queries = strings(&queries);
-        core::and(&queries.iter().map(String::as_str).collect::<Vec<_>>())
-            .map_err(|err| RealtimeError::invalid(&format!("Query.and: {err}")))
+    pub fn and(queries: JsValue) -> Result<String, RealtimeError> {
+        joined(&queries, core::and)
     }
-    pub fn or(
-        #[wasm_bindgen(unchecked_param_type = "string[]")] queries: JsValue,
-    ) -> Result<String, RealtimeError> {
-        let queries = strings(&queries);
-        core::or(&queries.iter().map(String::as_str).collect::<Vec<_>>())
-            .map_err(|err| RealtimeError::invalid(&format!("Query.or: {err}")))
+    pub fn or(queries: JsValue) -> Result<String, RealtimeError> {
+        joined(&queries, core::or)
     }
 }

@@ -4,10 +4,11 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use appwrite_realtime_core::{Config, Presence};
-use js_sys::{Array, Function, Promise, Reflect};
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::client::Client;
+use crate::args;
+use crate::client::{ClientSource, CALLBACK_REFUSED};
 use crate::driver::{Callback, Driver, SubscriptionRef};
 use crate::error::RealtimeError;
 
@@ -95,26 +96,24 @@ pub struct Realtime {
 
 #[wasm_bindgen]
 impl Realtime {
+    /// `client` is this package's `Client` or the official SDK's (anything with its `config`).
     #[wasm_bindgen(constructor)]
-    pub fn new(client: &Client, options: JsValue) -> Result<Realtime, RealtimeError> {
+    pub fn new(client: &JsValue, options: JsValue) -> Result<Realtime, RealtimeError> {
+        let source = ClientSource::from_js(client)?;
         let options = RealtimeOptions::from_js(&options)?;
         Ok(Realtime {
-            driver: Driver::new(client.shared.clone(), options),
+            driver: Driver::new(source, options),
         })
     }
 
     /// Subscribes `callback` to one channel or a list of channels, optionally filtered by
     /// queries. Resolves with `{ unsubscribe, update, close }` once the server acknowledged the
     /// subscription; rejects with a `RealtimeError` if it refused it.
-    pub fn subscribe(
-        &self,
-        channels: JsValue,
-        callback: Function,
-        queries: Option<Array>,
-    ) -> Promise {
+    pub fn subscribe(&self, channels: JsValue, callback: JsValue, queries: JsValue) -> Promise {
         settle((|| {
-            let channels = channel_list(&channels)?;
-            let queries = query_list(queries.as_ref())?;
+            let channels = args::channels(&channels)?;
+            let callback = args::function(callback, CALLBACK_REFUSED)?;
+            let queries = args::queries(&queries)?;
             let weak = Rc::downgrade(&self.driver);
             self.driver
                 .subscribe(channels, queries, Callback::Js(callback), |key| {
@@ -142,25 +141,33 @@ impl Realtime {
     }
 
     #[wasm_bindgen(js_name = onOpen)]
-    pub fn on_open(&self, callback: Function) {
-        self.driver.on_open(callback);
+    pub fn on_open(&self, callback: JsValue) -> Result<(), RealtimeError> {
+        self.driver
+            .on_open(args::function(callback, CALLBACK_REFUSED)?);
+        Ok(())
     }
 
     #[wasm_bindgen(js_name = onClose)]
-    pub fn on_close(&self, callback: Function) {
-        self.driver.on_close(callback);
+    pub fn on_close(&self, callback: JsValue) -> Result<(), RealtimeError> {
+        self.driver
+            .on_close(args::function(callback, CALLBACK_REFUSED)?);
+        Ok(())
     }
 
     #[wasm_bindgen(js_name = onError)]
-    pub fn on_error(&self, callback: Function) {
-        self.driver.on_error(callback);
+    pub fn on_error(&self, callback: JsValue) -> Result<(), RealtimeError> {
+        self.driver
+            .on_error(args::function(callback, CALLBACK_REFUSED)?);
+        Ok(())
     }
 
     /// Called after a reconnect once every subscription is acknowledged again: events published
     /// while the socket was down are lost (the server has no replay), so re-fetch data here.
     #[wasm_bindgen(js_name = onResync)]
-    pub fn on_resync(&self, callback: Function) {
-        self.driver.on_resync(callback);
+    pub fn on_resync(&self, callback: JsValue) -> Result<(), RealtimeError> {
+        self.driver
+            .on_resync(args::function(callback, CALLBACK_REFUSED)?);
+        Ok(())
     }
 }
 
@@ -208,12 +215,11 @@ impl SubscriptionHandle {
                 .filter(|v| !v.is_undefined())
         };
         let channels = field("channels")
-            .map(|channels| channel_list(&channels))
+            .map(|channels| args::channels(&channels))
             .transpose()?;
-        let queries = match field("queries") {
-            Some(queries) => Some(query_list(Some(&Array::from(&queries)))?),
-            None => None,
-        };
+        let queries = field("queries")
+            .map(|queries| args::queries(&queries))
+            .transpose()?;
         driver.update(self.inner.key, channels, queries)
     }
 }
@@ -227,48 +233,6 @@ pub(crate) fn unsubscribe_function(handle: SubscriptionRef) -> Function {
     unsubscribe_function_of(SubscriptionHandle { inner: handle })
 }
 
-/// Accepts a channel string, a channel builder, or an array of either (all via `String(x)`).
-pub(crate) fn channel_list(channels: &JsValue) -> Result<Vec<String>, RealtimeError> {
-    let items: Vec<JsValue> = if Array::is_array(channels) {
-        Array::from(channels).iter().collect()
-    } else {
-        vec![channels.clone()]
-    };
-    if items.is_empty() {
-        return Err(RealtimeError::invalid("At least one channel is required"));
-    }
-    items
-        .iter()
-        .map(|item| {
-            let channel = js_to_string(item);
-            if channel.trim().is_empty() || item.is_undefined() || item.is_null() {
-                Err(RealtimeError::invalid("Channel is required"))
-            } else {
-                Ok(channel)
-            }
-        })
-        .collect()
-}
-
-/// Accepts query strings (from `Query.*`) or values whose `toString()` gives one.
-pub(crate) fn query_list(queries: Option<&Array>) -> Result<Vec<String>, RealtimeError> {
-    let Some(queries) = queries else {
-        return Ok(Vec::new());
-    };
-    Ok(queries.iter().map(|query| js_to_string(&query)).collect())
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// The global `String(value)`: calls a builder's `toString()`, never throws for plain values.
-    #[wasm_bindgen(js_name = String)]
-    fn coerce_to_string(value: &JsValue) -> String;
-}
-
-pub(crate) fn js_to_string(value: &JsValue) -> String {
-    value.as_string().unwrap_or_else(|| coerce_to_string(value))
-}
-
 fn presence_from_js(params: &JsValue) -> Result<Presence, RealtimeError> {
     let field = |name: &str| {
         Reflect::get(params, &JsValue::from_str(name))
@@ -278,7 +242,9 @@ fn presence_from_js(params: &JsValue) -> Result<Presence, RealtimeError> {
     let status = field("status")
         .and_then(|status| status.as_string())
         .ok_or_else(|| RealtimeError::invalid("Presence status is required"))?;
-    let presence_id = field("presenceId").map(|id| js_to_string(&id));
+    let presence_id = field("presenceId")
+        .map(|id| args::text(&id, "Presence ID must be a string"))
+        .transpose()?;
     let metadata_json = match field("metadata") {
         Some(metadata) => Some(
             js_sys::JSON::stringify(&metadata)
@@ -290,10 +256,9 @@ fn presence_from_js(params: &JsValue) -> Result<Presence, RealtimeError> {
         None => None,
     };
     let permissions = match field("permissions") {
-        Some(permissions) => Array::from(&permissions)
-            .iter()
-            .map(|p| js_to_string(&p))
-            .collect(),
+        Some(permissions) => args::text_list(&permissions, false).ok_or_else(|| {
+            RealtimeError::invalid("Presence permissions must be a list of strings")
+        })?,
         None => Vec::new(),
     };
     Ok(Presence {

@@ -49,7 +49,7 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::client::Client;
+use crate::client::{Client, ClientSource};
 use crate::decode::{string_field, strings_field};
 use crate::driver::{Callback, Driver, JsPayload, SubscriptionRef};
 use crate::error::{kind, RealtimeError};
@@ -102,7 +102,7 @@ impl Connection {
             pong_timeout: options.pong_timeout,
         };
         Connection {
-            driver: Driver::new(client.shared.clone(), options),
+            driver: Driver::new(ClientSource::Native(client.shared.clone()), options),
         }
     }
 

@@ -1,29 +1,114 @@
-//! Hand-written TypeScript for what wasm-bindgen cannot express: generics, option bags, the
-//! error shape, and the subscription object. Merged with the generated declarations.
+//! Hand-written TypeScript for every class: wasm-bindgen cannot express generics, `this`-typed
+//! builder steps or option bags, and its own declarations would list `free()` and
+//! `Symbol.dispose`, which need a newer `lib` than the default.
 
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPESCRIPT: &str = r#"
-/** Any channel: a string or a step of the `Channel` builders. */
-export type ChannelLike =
-  | string
-  | DatabaseChannel | CollectionChannel | DocumentChannel
-  | TablesDbChannel | TableChannel | RowChannel
-  | BucketChannel | FileChannel
-  | FunctionChannel | ExecutionChannel
-  | TeamChannel | MembershipChannel | PresenceChannel
-  | ResolvedChannel;
+/** Marker types of the `Channel` builder steps, as in the official SDK. */
+export interface Database { readonly _db: never }
+export interface Collection { readonly _coll: never }
+export interface Document { readonly _doc: never }
+export interface TablesDB { readonly _tdb: never }
+export interface Table { readonly _tbl: never }
+export interface Row { readonly _row: never }
+export interface Bucket { readonly _bkt: never }
+export interface File { readonly _file: never }
+export interface Func { readonly _fn: never }
+export interface Execution { readonly _exec: never }
+export interface Team { readonly _team: never }
+export interface Membership { readonly _mem: never }
+export interface Presence { readonly _presence: never }
+export interface Resolved { readonly _res: never }
+export type Actionable = Document | Row | File | Team | Membership | Presence;
 
+/**
+ * A channel built step by step: `Channel.database('main').collection('posts').document()`.
+ * Each step only offers what may follow it; `toString()` is the channel string.
+ */
+export class Channel<T> {
+  private constructor();
+  private readonly _type: T;
+  toString(): string;
+  collection(this: Channel<Database>, id: string): Channel<Collection>;
+  document(this: Channel<Collection>, id?: string): Channel<Document>;
+  table(this: Channel<TablesDB>, id: string): Channel<Table>;
+  row(this: Channel<Table>, id?: string): Channel<Row>;
+  file(this: Channel<Bucket>, id?: string): Channel<File>;
+  create(this: Channel<Actionable>): Channel<Resolved>;
+  upsert(this: Channel<Document | Row | Presence>): Channel<Resolved>;
+  update(this: Channel<Actionable>): Channel<Resolved>;
+  delete(this: Channel<Actionable>): Channel<Resolved>;
+  static database(id: string): Channel<Database>;
+  static execution(id: string): Channel<Execution>;
+  static tablesdb(id: string): Channel<TablesDB>;
+  static bucket(id: string): Channel<Bucket>;
+  static function(id: string): Channel<Func>;
+  static team(id: string): Channel<Team>;
+  static membership(id: string): Channel<Membership>;
+  static presence(id: string): Channel<Presence>;
+  static account(): string;
+  static documents(): string;
+  static rows(): string;
+  static files(): string;
+  static executions(): string;
+  static teams(): string;
+  static memberships(): string;
+  static presences(): string;
+}
+
+export type DatabaseChannel = Channel<Database>;
+export type CollectionChannel = Channel<Collection>;
+export type DocumentChannel = Channel<Document>;
+export type TablesDbChannel = Channel<TablesDB>;
+export type TableChannel = Channel<Table>;
+export type RowChannel = Channel<Row>;
+export type BucketChannel = Channel<Bucket>;
+export type FileChannel = Channel<File>;
+export type FunctionChannel = Channel<Func>;
+export type ExecutionChannel = Channel<Execution>;
+export type TeamChannel = Channel<Team>;
+export type MembershipChannel = Channel<Membership>;
+export type PresenceChannel = Channel<Presence>;
+export type ResolvedChannel = Channel<Resolved>;
 /** Channels that take `create()`, `update()` and `delete()`. */
-export type ActionableChannel =
-  DocumentChannel | RowChannel | FileChannel | TeamChannel | MembershipChannel | PresenceChannel;
+export type ActionableChannel = Channel<Actionable>;
+
+/**
+ * Any channel: a string, a `Channel` builder of this package or of the official SDK, or
+ * anything else whose `toString()` gives a channel.
+ */
+export type ChannelLike = string | { toString(): string };
+
+/** A query: a string from `Query.*` (either SDK's), or anything whose `toString()` gives one. */
+export type QueryLike = string | { toString(): string };
 
 /** A value a query compares with. */
 export type QueryScalar = string | number | boolean | bigint | null;
 
-/** What a callback receives for every event. Integers beyond 2^53 arrive as `bigint`. */
-export interface RealtimeResponseEvent<T = Record<string, unknown>> {
+/** Builders for the queries realtime accepts; each returns the query string. */
+export class Query {
+  private constructor();
+  static equal(attribute: string, value: QueryScalar | QueryScalar[]): string;
+  static notEqual(attribute: string, value: QueryScalar | QueryScalar[]): string;
+  static lessThan(attribute: string, value: QueryScalar | QueryScalar[]): string;
+  static lessThanEqual(attribute: string, value: QueryScalar | QueryScalar[]): string;
+  static greaterThan(attribute: string, value: QueryScalar | QueryScalar[]): string;
+  static greaterThanEqual(attribute: string, value: QueryScalar | QueryScalar[]): string;
+  static isNull(attribute: string): string;
+  static isNotNull(attribute: string): string;
+  /** Realtime accepts only `select(['*'])`: every event of the channels. */
+  static select(attributes: string[]): string;
+  static and(queries: QueryLike[]): string;
+  static or(queries: QueryLike[]): string;
+}
+
+/**
+ * What a callback receives for every event. Integers beyond 2^53 arrive as `bigint`. The
+ * payload is `any` unless a type is given, as in the official SDK.
+ */
+export interface RealtimeResponseEvent<T = any> {
   events: string[];
   channels: string[];
   timestamp: string;
@@ -33,7 +118,7 @@ export interface RealtimeResponseEvent<T = Record<string, unknown>> {
 
 export interface RealtimeSubscriptionUpdate {
   channels?: ChannelLike | ChannelLike[];
-  queries?: string[];
+  queries?: QueryLike | (QueryLike | QueryLike[])[];
 }
 
 /** Returned by `Realtime.subscribe`; its methods may be destructured. */
@@ -73,14 +158,49 @@ export class RealtimeError extends Error {
   readonly kind: RealtimeErrorKind;
 }
 
-/** One multiplexed connection; the socket opens on the first subscription. */
-export class Realtime {
-  constructor(client: Client, options?: RealtimeOptions);
-  /** Resolves once the server acknowledged the subscription; rejects with a `RealtimeError`. */
-  subscribe<T = Record<string, unknown>>(
+/**
+ * The part of the official `appwrite` SDK's `Client` a connection reads: pass that client to
+ * `new Realtime()` and its endpoint, project, session and JWT are used (and read again on every
+ * connect, subscription change and heartbeat).
+ */
+export interface AppwriteClientLike {
+  config: {
+    endpoint?: string;
+    endpointRealtime?: string;
+    project?: string;
+    session?: string;
+    jwt?: string;
+  };
+}
+
+/** Endpoint, project and credentials. Setters return a client sharing these settings. */
+export class Client {
+  constructor();
+  /** The REST endpoint (`http(s)://…/v1`); the realtime one is derived from it. */
+  setEndpoint(endpoint: string): Client;
+  /** The realtime endpoint (`ws(s)://…/v1`) when it differs from the REST one. */
+  setEndpointRealtime(endpoint: string): Client;
+  setProject(project: string): Client;
+  /** The session secret; while connected, the socket re-authenticates in-band. `''` signs out. */
+  setSession(session: string): Client;
+  /** An account JWT, sent in the socket URL on the next connection. */
+  setJWT(jwt: string): Client;
+  /** The legacy API: subscribes and returns a function that unsubscribes. */
+  subscribe<T = any>(
     channels: ChannelLike | ChannelLike[],
     callback: (event: RealtimeResponseEvent<T>) => void,
-    queries?: string[],
+    queries?: (QueryLike | QueryLike[])[],
+  ): () => void;
+}
+
+/** One multiplexed connection; the socket opens on the first subscription. */
+export class Realtime {
+  constructor(client: Client | AppwriteClientLike, options?: RealtimeOptions);
+  /** Resolves once the server acknowledged the subscription; rejects with a `RealtimeError`. */
+  subscribe<T = any>(
+    channels: ChannelLike | ChannelLike[],
+    callback: (event: RealtimeResponseEvent<T>) => void,
+    queries?: (QueryLike | QueryLike[])[],
   ): Promise<RealtimeSubscription>;
   /** Closes the socket and drops every subscription. */
   disconnect(): Promise<void>;
@@ -94,15 +214,5 @@ export class Realtime {
    * while the socket was down are lost (the server has no replay): re-fetch data here.
    */
   onResync(callback: () => void): void;
-  free(): void;
-}
-
-export interface Client {
-  /** The legacy API: subscribes and returns a function that unsubscribes. */
-  subscribe<T = Record<string, unknown>>(
-    channels: ChannelLike | ChannelLike[],
-    callback: (event: RealtimeResponseEvent<T>) => void,
-    queries?: string[],
-  ): () => void;
 }
 "#;

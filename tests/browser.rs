@@ -105,9 +105,9 @@ fn client(project: &str) -> Client {
 
 /// Each test uses its own collection so events of other tests never reach it.
 fn collection_channel(collection: &str) -> String {
-    Channel::database("tests")
-        .and_then(|db| db.collection(collection))
-        .and_then(|col| col.document(None))
+    Channel::database("tests".into())
+        .and_then(|db| db.collection(collection.into()))
+        .and_then(|col| col.document(JsValue::UNDEFINED))
         .map(|doc| doc.to_js_string())
         .expect("valid ids")
 }
@@ -160,7 +160,7 @@ fn push_into(target: &Queue) -> Function {
 }
 
 async fn subscribe(realtime: &Realtime, channel: &str, callback: &Function) -> JsValue {
-    let promise = realtime.subscribe(channel.into(), callback.clone(), None);
+    let promise = realtime.subscribe(channel.into(), callback.into(), JsValue::UNDEFINED);
     JsFuture::from(promise)
         .await
         .expect("the server acknowledges the subscription")
@@ -187,7 +187,8 @@ async fn live_connections(project: &str) -> u32 {
 
 #[wasm_bindgen_test]
 async fn subscribe_then_receive_a_created_document() {
-    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime =
+        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
     let events = queue();
     subscribe(
         &realtime,
@@ -219,7 +220,8 @@ async fn subscribe_then_receive_a_created_document() {
 #[wasm_bindgen_test]
 async fn update_switches_channels_on_the_same_socket_without_stale_events() {
     let project = "demo";
-    let realtime = Realtime::new(&client(project), JsValue::UNDEFINED).unwrap();
+    let realtime =
+        Realtime::new(&JsValue::from(client(project).clone()), JsValue::UNDEFINED).unwrap();
     let events = queue();
     let subscription = subscribe(
         &realtime,
@@ -258,7 +260,8 @@ async fn update_switches_channels_on_the_same_socket_without_stale_events() {
 
 #[wasm_bindgen_test]
 async fn unsubscribe_from_inside_a_callback_stops_delivery() {
-    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime =
+        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
     let once = queue();
     let others = queue();
     let harness = self_unsubscribing_callback(&once);
@@ -291,11 +294,12 @@ async fn unsubscribe_from_inside_a_callback_stops_delivery() {
 
 #[wasm_bindgen_test]
 async fn a_throwing_callback_is_isolated_and_reported() {
-    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime =
+        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
     let thrown = queue();
     let errors = queue();
     let healthy = queue();
-    realtime.on_error(push_into(&errors));
+    realtime.on_error(push_into(&errors).into()).unwrap();
     subscribe(
         &realtime,
         &collection_channel("throws"),
@@ -328,11 +332,15 @@ async fn a_throwing_callback_is_isolated_and_reported() {
 
 #[wasm_bindgen_test]
 async fn terminal_error_at_connect_rejects_and_does_not_retry() {
-    let realtime = Realtime::new(&client("no-such-project"), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::new(
+        &JsValue::from(client("no-such-project").clone()),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
     let promise = realtime.subscribe(
         collection_channel("terminal").into(),
-        Function::new_no_args(""),
-        None,
+        Function::new_no_args("").into(),
+        JsValue::UNDEFINED,
     );
     let error = JsFuture::from(promise)
         .await
@@ -347,7 +355,8 @@ async fn terminal_error_at_connect_rejects_and_does_not_retry() {
 
 #[wasm_bindgen_test]
 async fn integers_beyond_2_pow_53_arrive_as_bigint() {
-    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime =
+        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
     let events = queue();
     subscribe(
         &realtime,
@@ -401,11 +410,12 @@ fn connection_id_body(connection: &JsValue) -> JsValue {
 
 #[wasm_bindgen_test]
 async fn reconnects_after_the_server_drops_the_socket_and_restores_subscriptions() {
-    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime =
+        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
     let (events, opens, closes, resyncs) = (queue(), queue(), queue(), queue());
-    realtime.on_open(push_into(&opens));
-    realtime.on_close(push_into(&closes));
-    realtime.on_resync(push_into(&resyncs));
+    realtime.on_open(push_into(&opens).into()).unwrap();
+    realtime.on_close(push_into(&closes).into()).unwrap();
+    realtime.on_resync(push_into(&resyncs).into()).unwrap();
     let channel = collection_channel("reconnect");
     subscribe(&realtime, &channel, &push_into(&events)).await;
     opens.next(WAIT_MS).await.expect("connected");
@@ -437,9 +447,10 @@ async fn reconnects_after_the_server_drops_the_socket_and_restores_subscriptions
 
 #[wasm_bindgen_test]
 async fn a_silent_server_is_detected_by_the_pong_deadline() {
-    let realtime = Realtime::new(&client("demo"), options(150, 150)).unwrap();
+    let realtime =
+        Realtime::new(&JsValue::from(client("demo").clone()), options(150, 150)).unwrap();
     let (events, errors) = (queue(), queue());
-    realtime.on_error(push_into(&errors));
+    realtime.on_error(push_into(&errors).into()).unwrap();
     let channel = collection_channel("silent");
     subscribe(&realtime, &channel, &push_into(&events)).await;
     let silent = connection_holding(&channel, JsValue::UNDEFINED).await;
@@ -521,7 +532,11 @@ async fn expect_renamed(events: &Queue, name: &str) {
 #[wasm_bindgen_test]
 async fn a_session_set_on_the_client_receives_its_account_events() {
     let token = new_user_session().await;
-    let realtime = Realtime::new(&client("demo").set_session(&token), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::new(
+        &JsValue::from(client("demo").set_session(&token).clone()),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
     let events = queue();
     // Resolves only once the in-band authentication settled, so the user's events arrive.
     subscribe(&realtime, "account", &push_into(&events)).await;
@@ -536,7 +551,8 @@ async fn the_cookie_fallback_session_in_local_storage_is_used() {
     let storage = local_storage();
     let fallback = format!(r#"{{"a_session_demo":"{token}"}}"#);
     storage.set_item("cookieFallback", &fallback);
-    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime =
+        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
     let events = queue();
     subscribe(&realtime, "account", &push_into(&events)).await;
     storage.remove_item("cookieFallback");
@@ -550,7 +566,7 @@ async fn the_cookie_fallback_session_in_local_storage_is_used() {
 async fn set_session_while_connected_authenticates_on_the_same_socket() {
     let token = new_user_session().await;
     let client = client("demo");
-    let realtime = Realtime::new(&client, JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::new(&JsValue::from(client.clone()), JsValue::UNDEFINED).unwrap();
     let events = queue();
     let channel = collection_channel("reauth");
     subscribe(&realtime, &channel, &push_into(&events)).await;
@@ -582,7 +598,11 @@ async fn legacy_client_subscribe_returns_a_working_unsubscribe_function() {
     let channel = collection_channel("legacy");
     let legacy = queue();
     let unsubscribe = client
-        .subscribe(channel.clone().into(), push_into(&legacy), None)
+        .subscribe(
+            channel.clone().into(),
+            push_into(&legacy).into(),
+            JsValue::UNDEFINED,
+        )
         .unwrap();
     connection_holding(&channel, JsValue::UNDEFINED).await;
 
@@ -600,7 +620,7 @@ async fn legacy_client_subscribe_returns_a_working_unsubscribe_function() {
     wait_for_no_subscription(EMULATOR, &channel, WAIT_MS)
         .await
         .expect("the unsubscribe reached the server");
-    let witness = Realtime::new(&client, JsValue::UNDEFINED).unwrap();
+    let witness = Realtime::new(&JsValue::from(client.clone()), JsValue::UNDEFINED).unwrap();
     let seen = queue();
     subscribe(&witness, &channel, &push_into(&seen)).await;
     create_document("legacy", title("after unsubscribe")).await;
@@ -682,7 +702,8 @@ async fn the_rust_api_streams_typed_payloads_and_ends_when_dropped() {
 
 #[wasm_bindgen_test]
 async fn a_connection_with_subscriptions_outlives_its_dropped_realtime_object() {
-    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime =
+        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
     let events = queue();
     let channel = collection_channel("orphan");
     let subscription = subscribe(&realtime, &channel, &push_into(&events)).await;
@@ -707,9 +728,10 @@ async fn a_connection_with_subscriptions_outlives_its_dropped_realtime_object() 
 
 #[wasm_bindgen_test]
 async fn garbage_frames_are_reported_and_lose_no_subscription() {
-    let realtime = Realtime::new(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime =
+        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
     let (events, errors) = (queue(), queue());
-    realtime.on_error(push_into(&errors));
+    realtime.on_error(push_into(&errors).into()).unwrap();
     let channel = collection_channel("garbage");
     subscribe(&realtime, &channel, &push_into(&events)).await;
     let connection = connection_holding(&channel, JsValue::UNDEFINED).await;

@@ -10,6 +10,12 @@ import init, {
   type RealtimeResponseEvent,
   type RealtimeSubscription,
 } from '../../pkg/appwrite_realtime_wasm.js';
+import type { Channel as ChannelOf, Document as DocumentStep } from '../../pkg/appwrite_realtime_wasm.js';
+import {
+  Channel as OfficialChannel,
+  Client as OfficialClient,
+  Query as OfficialQuery,
+} from 'appwrite';
 
 interface Post {
   title: string;
@@ -60,6 +66,25 @@ export async function validUses(): Promise<void> {
   const stop: () => void = client.subscribe(['files', 'account'], (event) => void event.channels);
   stop();
   await realtime.disconnect();
+}
+
+/** Code from the official docs, with only the import changed, and the official SDK's objects. */
+export async function officialDocsCode(): Promise<void> {
+  const client = new Client().setEndpoint('https://cloud.appwrite.io/v1').setProject('<PROJECT_ID>');
+  const realtime = new Realtime(client);
+  const subscription = await realtime.subscribe('files', (response) => {
+    console.log(response.payload.text.toUpperCase());
+  });
+  await subscription.close();
+
+  const official = new OfficialClient().setEndpoint('https://cloud.appwrite.io/v1').setProject('p');
+  const shared = new Realtime(official);
+  const document: ChannelOf<DocumentStep> = Channel.database('db').collection('c').document('d');
+  await shared.subscribe(
+    [OfficialChannel.database('db').collection('c').document(), document, Channel.files()],
+    (event) => void event.payload,
+    [OfficialQuery.equal('status', ['published']), [Query.isNull('deletedAt')]],
+  );
 }
 
 export function misuses(client: Client, realtime: Realtime): void {

@@ -1,0 +1,65 @@
+// Reads what page code passes, as the official SDK reads it, and never throws: `undefined`
+// means the value was refused, and the Rust caller turns that into a RealtimeError.
+
+/** An id or a name: strings as they are; finite numbers, bigints and booleans through String(). */
+export function idText(value) {
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? String(value) : undefined;
+    case 'bigint':
+    case 'boolean':
+      return String(value);
+    default:
+      return undefined;
+  }
+}
+
+/** A channel or query: also any object with its own toString(), such as the official builders. */
+function itemText(item) {
+  if (typeof item === 'object' && item !== null && typeof item.toString === 'function' &&
+      item.toString !== Object.prototype.toString && !Array.isArray(item)) {
+    try {
+      const text = item.toString();
+      return typeof text === 'string' ? text : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return idText(item);
+}
+
+/**
+ * One item or a list of them as strings; with `flatten`, lists nested one level deep are
+ * spread, as the official SDK does with queries. `undefined` if any item is refused.
+ */
+export function textList(value, flatten) {
+  const texts = [];
+  for (const item of Array.isArray(value) ? value : [value]) {
+    for (const inner of flatten && Array.isArray(item) ? item : [item]) {
+      const text = itemText(inner);
+      if (text === undefined) return undefined;
+      texts.push(text);
+    }
+  }
+  return texts;
+}
+
+/**
+ * The settings a realtime connection needs from any client shaped like the official SDK's
+ * (`client.config`): [realtime endpoint, project, session, jwt], or `undefined` for a value that
+ * is no such client.
+ */
+export function clientConfig(client) {
+  try {
+    const config = client?.config;
+    if (typeof config !== 'object' || config === null) return undefined;
+    const text = (value) => idText(value) ?? '';
+    const realtime = text(config.endpointRealtime) ||
+      text(config.endpoint).replace('https://', 'wss://').replace('http://', 'ws://');
+    return [realtime, text(config.project), text(config.session), text(config.jwt)];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,77 @@
+//! Arguments from page code, read as the official SDK reads them (`js/args.js`): ids are coerced
+//! with `String()`, channels and queries may be builders, and anything else becomes a
+//! [`RealtimeError`] instead of reaching wasm as a value it cannot hold.
+
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::error::RealtimeError;
+
+#[wasm_bindgen(module = "/js/args.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = idText)]
+    pub(crate) fn id_text(value: &JsValue) -> Option<String>;
+    #[wasm_bindgen(js_name = textList)]
+    pub(crate) fn text_list(value: &JsValue, flatten: bool) -> Option<Vec<String>>;
+    #[wasm_bindgen(js_name = clientConfig)]
+    pub(crate) fn client_config(client: &JsValue) -> Option<Vec<String>>;
+}
+
+/// A required id or name; `refused` is the whole message for a missing or unusable value.
+pub(crate) fn text(value: &JsValue, refused: &str) -> Result<String, RealtimeError> {
+    id_text(value).ok_or_else(|| RealtimeError::invalid(refused))
+}
+
+/// An id that may be left out (`undefined`); `null` is refused, as the official builders do.
+pub(crate) fn optional_text(
+    value: &JsValue,
+    refused: &str,
+) -> Result<Option<String>, RealtimeError> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    text(value, refused).map(Some)
+}
+
+/// A setting that `undefined`, `null` or `""` clears.
+pub(crate) fn optional_setting(
+    value: &JsValue,
+    refused: &str,
+) -> Result<Option<String>, RealtimeError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    Ok(Some(text(value, refused)?).filter(|text| !text.is_empty()))
+}
+
+/// One channel or a list: strings, `Channel` builders (ours or the official SDK's) or anything
+/// else with its own `toString()`.
+pub(crate) fn channels(value: &JsValue) -> Result<Vec<String>, RealtimeError> {
+    let channels = text_list(value, false)
+        .ok_or_else(|| RealtimeError::invalid("Channels must be strings or Channel builders"))?;
+    if channels.is_empty() {
+        return Err(RealtimeError::invalid("At least one channel is required"));
+    }
+    if channels.iter().any(|channel| channel.trim().is_empty()) {
+        return Err(RealtimeError::invalid("Channel is required"));
+    }
+    Ok(channels)
+}
+
+/// Queries: none (`undefined`, `null`), one, or a list, with nested lists spread one level as
+/// the official SDK does; `Query` results of either SDK.
+pub(crate) fn queries(value: &JsValue) -> Result<Vec<String>, RealtimeError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    text_list(value, true)
+        .ok_or_else(|| RealtimeError::invalid("Queries must be strings or Query builders"))
+}
+
+/// A callback, checked when it is handed over rather than when it would first be called.
+pub(crate) fn function(value: JsValue, what: &str) -> Result<Function, RealtimeError> {
+    value
+        .dyn_into::<Function>()
+        .map_err(|_| RealtimeError::invalid(what))
+}
