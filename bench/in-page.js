@@ -14,8 +14,7 @@ const keptAlive = [];
 
 /** Subscribes with our SDK and resolves once the server's ack arrived (which `subscribe` awaits). */
 export async function subscribeOurs() {
-  const { default: init, Client, Realtime } = await import('/pkg/appwrite_realtime_wasm.js');
-  await init();
+  const { Client, Realtime } = await import('/pkg/index.js');
   const client = new Client().setEndpoint('http://127.0.0.1:1/v1').setProject('bench');
   const realtime = new Realtime(client);
   keptAlive.push(realtime, await realtime.subscribe(channel, callback));

@@ -2,11 +2,12 @@
 // in this run. Prints a table and writes target/bench.json. Figures never fail the run; only a
 // broken correctness check (missing callbacks, wrong payload, no BigInt) exits non-zero.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureSizes } from './size.mjs';
+import { analyse, summarise } from './wasm-contributors.mjs';
 import { measureSpeed, measuredFrames, repeats, warmupFrames } from './speed.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,6 +39,16 @@ function printSizes(sizes) {
   }
 }
 
+/** What the wasm's code bytes are spent on, from the named copy scripts/build keeps. */
+function printContributors() {
+  const named = join(root, 'target/size/named.wasm');
+  if (!existsSync(named)) return;
+  const summary = summarise(analyse(readFileSync(named)), 10);
+  console.log('\nWasm code bytes (raw, before gzip) per crate, and the largest functions:');
+  for (const { crate, bytes } of summary.crates.slice(0, 8)) console.log(`${pad(bytes, 8)}  ${crate}`);
+  for (const { name, bytes } of summary.functions) console.log(`${pad(bytes, 8)}  ${name.slice(0, 100)}`);
+}
+
 function describeSdk(result) {
   return result.error ? `FAILED (${result.error})` : `${result.usPerFrame.toFixed(2)} µs`;
 }
@@ -64,6 +75,7 @@ const frameLabel = `${(fixtureBytes / 1024).toFixed(1)} KB`;
 const appwriteVersion = JSON.parse(await readFile(join(root, 'node_modules/appwrite/package.json'), 'utf8')).version;
 
 printSizes(sizes);
+printContributors();
 printSpeed(speed, frameLabel);
 
 const report = {

@@ -31,7 +31,7 @@ async function minifiedBundle(options) {
 
 export async function measureSizes(root) {
   const oursParts = {
-    js: measureBytes(await minifiedBundle({ entryPoints: [join(root, 'pkg/appwrite_realtime_wasm.js')] })),
+    js: measureBytes(await minifiedBundle({ entryPoints: [join(root, 'pkg/index.js')] })),
     wasm: measureBytes(await readFile(join(root, 'pkg/appwrite_realtime_wasm_bg.wasm'))),
   };
   // stdin with resolveDir at the repository root, so `appwrite` resolves from its node_modules.

@@ -30,7 +30,7 @@ test('the README quick start subscribes and logs an event the emulator sends', a
   const page = await suite.browser.newPage();
   // The same import map the README tells plain-page users to write, with the package under /pkg/.
   const html = `<!doctype html>
-<script type="importmap">{ "imports": { "appwrite-realtime-wasm": "/pkg/appwrite_realtime_wasm.js" } }</script>
+<script type="importmap">{ "imports": { "appwrite-realtime-wasm": "/pkg/index.js" } }</script>
 <script type="module">
 ${code.replaceAll(README_ENDPOINT, `${suite.emulator.url}/v1`)}
 window.quickStartDone = true;

@@ -1,11 +1,10 @@
 // The live board: cards are documents written over REST; every change reaches every open window
 // through one realtime subscription, which the controls switch, pause and disturb.
-import init, { Client, Realtime, Channel, Query } from '../pkg/appwrite_realtime_wasm.js';
+import { Client, Realtime, Channel, Query } from '../pkg/index.js';
 import { createBoard } from './board.js';
 import { createLog } from './log.js';
 import { createApi } from './api.js';
 
-await init();
 
 const api = createApi(`${location.origin}/v1`, 'demo');
 const client = new Client().setEndpoint(`${location.origin}/v1`).setProject('demo');

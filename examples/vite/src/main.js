@@ -1,12 +1,12 @@
 // Subscribes to the emulator's posts collection and lists every event; the button writes a post.
-import init, { Client, Realtime, Channel } from 'appwrite-realtime-wasm';
+import { Client, Realtime, Channel } from 'appwrite-realtime-wasm';
 import './style.css';
 
 const status = document.getElementById('status');
 const show = (state) => { status.dataset.state = state; status.textContent = state; };
 
-// Vite rewrites the package's `new URL('…_bg.wasm', import.meta.url)` to the emitted asset.
-await init();
+// No init(): the package's entry compiles the .wasm while it loads (top-level await), and Vite
+// rewrites its `new URL('…_bg.wasm', import.meta.url)` to the emitted asset.
 
 const endpoint = `${location.origin}/v1`;
 const client = new Client().setEndpoint(endpoint).setProject('demo');
