@@ -54,6 +54,11 @@ pub struct Config {
     /// When set, browser `Origin` hosts must be listed.
     pub allowed_origins: Option<Vec<String>>,
     pub server_version: ServerVersion,
+    /// `--cors-origin`: origins (`scheme://host[:port]`) that get credentialed CORS and may
+    /// drive the control surface, besides loopback ones; their hosts also pass the Host check.
+    pub cors_origins: Vec<String>,
+    /// `--host` as given; a name or specific address here passes the Host check.
+    pub bind_host: Option<String>,
     /// Authenticating a connection without subscriptions drops its project context (§8 weakness 6).
     pub auth_without_subscriptions_quirk: bool,
     pub verbose: bool,
@@ -70,6 +75,8 @@ impl Default for Config {
             rate_limits: false,
             allowed_origins: None,
             server_version: ServerVersion::Current,
+            cors_origins: Vec::new(),
+            bind_host: None,
             auth_without_subscriptions_quirk: false,
             verbose: false,
         }

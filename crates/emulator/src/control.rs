@@ -73,13 +73,22 @@ fn command_connections(
     }))
 }
 
+/// The longest `ms` a control call accepts (ten minutes): longer than any test needs, short
+/// enough that `Instant::now() + ms` cannot overflow and a stray call cannot wedge a server.
+pub const MAX_CONTROL_MILLIS: u64 = 10 * 60 * 1000;
+
 fn optional_millis(body: &Map<String, Value>) -> Result<Option<Duration>, BadRequest> {
     match body.get("ms") {
         None | Some(Value::Null) => Ok(None),
         Some(value) => value
             .as_u64()
+            .filter(|ms| *ms <= MAX_CONTROL_MILLIS)
             .map(|ms| Some(Duration::from_millis(ms)))
-            .ok_or_else(|| bad_request("ms must be a non-negative integer")),
+            .ok_or_else(|| {
+                BadRequest(format!(
+                    "ms must be an integer from 0 to {MAX_CONTROL_MILLIS}"
+                ))
+            }),
     }
 }
 

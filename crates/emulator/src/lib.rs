@@ -4,6 +4,7 @@
 pub mod config;
 mod control;
 pub mod events;
+pub mod guard;
 pub mod ids;
 mod multipart;
 pub mod permissions;
@@ -14,7 +15,6 @@ mod realtime;
 mod rest;
 pub mod state;
 
-use axum::http::{HeaderName, Method};
 use axum::response::Redirect;
 use axum::routing::get;
 use axum::Router;
@@ -22,15 +22,16 @@ pub use config::{Config, ServerVersion};
 use state::State;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
 /// Shared server state.
 pub struct Emulator {
     pub config: Config,
+    /// Host, CORS and control rules derived from the configuration.
+    pub policy: guard::Policy,
     state: Mutex<State>,
     shutdown: watch::Sender<bool>,
 }
@@ -39,8 +40,18 @@ impl Emulator {
     pub fn new(config: Config) -> Arc<Emulator> {
         let state = State::new(&config);
         let (shutdown, _) = watch::channel(false);
+        // The CLI validates `--cors-origin`; a library caller's invalid origin is ignored.
+        let valid_origins: Vec<String> = config
+            .cors_origins
+            .iter()
+            .filter(|origin| guard::Origin::parse(origin).is_some())
+            .cloned()
+            .collect();
+        let policy =
+            guard::Policy::new(&valid_origins, config.bind_host.as_deref()).unwrap_or_default();
         Arc::new(Emulator {
             config,
+            policy,
             state: Mutex::new(state),
             shutdown,
         })
@@ -90,68 +101,6 @@ impl Emulator {
     }
 }
 
-/// Request headers Appwrite allows cross-origin (its `app/config/cors.php`). The web SDK sends
-/// several of them only after a setter (`setLocale`, `setSession`, `setImpersonateUserId`, …)
-/// or for chunked uploads (`X-Appwrite-ID`, `Content-Range`); a shorter list fails preflights.
-const CORS_ALLOWED_HEADERS: [&str; 36] = [
-    "accept",
-    "origin",
-    "cookie",
-    "set-cookie",
-    "content-type",
-    "content-range",
-    "x-appwrite-project",
-    "x-appwrite-key",
-    "x-appwrite-dev-key",
-    "x-appwrite-locale",
-    "x-appwrite-mode",
-    "x-appwrite-jwt",
-    "x-appwrite-organization",
-    "x-appwrite-response-format",
-    "x-appwrite-timeout",
-    "x-appwrite-id",
-    "x-appwrite-timestamp",
-    "x-appwrite-session",
-    "x-appwrite-platform",
-    "x-appwrite-impersonate-user-id",
-    "x-appwrite-impersonate-user-email",
-    "x-appwrite-impersonate-user-phone",
-    "x-sdk-version",
-    "x-sdk-name",
-    "x-sdk-language",
-    "x-sdk-platform",
-    "x-sdk-graphql",
-    "x-sdk-profile",
-    "range",
-    "cache-control",
-    "expires",
-    "pragma",
-    "x-fallback-cookies",
-    "x-requested-with",
-    "x-forwarded-for",
-    "x-forwarded-user-agent",
-];
-
-fn cors_layer() -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
-        .allow_credentials(true)
-        .allow_methods([
-            Method::GET,
-            Method::POST,
-            Method::PUT,
-            Method::PATCH,
-            Method::DELETE,
-            Method::OPTIONS,
-        ])
-        .allow_headers(CORS_ALLOWED_HEADERS.map(HeaderName::from_static))
-        .expose_headers([
-            HeaderName::from_static("x-appwrite-session"),
-            HeaderName::from_static("x-fallback-cookies"),
-        ])
-        .max_age(Duration::from_secs(3600))
-}
-
 pub fn router(emulator: Arc<Emulator>) -> Router {
     let mut app = Router::new()
         .route("/v1/realtime", get(realtime::upgrade))
@@ -161,17 +110,25 @@ pub fn router(emulator: Arc<Emulator>) -> Router {
         app = app.merge(control::routes());
     }
     if let Some(root) = &emulator.config.static_root {
+        // Only the folders the demo and the tests need, never a dot segment (guard.rs).
+        let files = Router::new()
+            .fallback_service(ServeDir::new(root))
+            .layer(axum::middleware::from_fn(guard::static_filter));
         app = app
             .route("/", get(|| async { Redirect::temporary("/www/") }))
-            .fallback_service(ServeDir::new(root));
+            .fallback_service(files);
     }
-    app.layer(cors_layer()).with_state(emulator)
+    app.layer(axum::middleware::from_fn_with_state(
+        emulator.clone(),
+        guard::guard,
+    ))
+    .with_state(emulator)
 }
 
 /// Serves on `listener` until `emulator.shutdown()` is called.
 pub async fn serve(listener: TcpListener, emulator: Arc<Emulator>) -> std::io::Result<()> {
     let mut stop = emulator.shutdown_signal();
-    let app = router(emulator).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(emulator).into_make_service_with_connect_info::<guard::Peer>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             // Either a shutdown request or the sender being gone ends the server.

@@ -39,6 +39,10 @@ struct Cli {
     /// Imitate an older server: 1.8 or 1.9.0 (default: current, 1.9.6).
     #[arg(long, default_value = "1.9.6", value_parser = ServerVersion::parse)]
     server_version: ServerVersion,
+    /// An origin (scheme://host[:port]) besides loopback ones that gets credentialed CORS and
+    /// may use /_emulator/…; its host also passes the Host check (repeatable).
+    #[arg(long = "cors-origin", value_parser = parse_origin)]
+    cors_origins: Vec<String>,
     /// Reproduce the server quirk where authenticating without subscriptions loses the project context.
     #[arg(long)]
     auth_quirk: bool,
@@ -59,6 +63,8 @@ async fn main() -> ExitCode {
         rate_limits: cli.rate_limits,
         allowed_origins: cli.origin_check,
         server_version: cli.server_version,
+        cors_origins: cli.cors_origins,
+        bind_host: Some(cli.host.clone()),
         auth_without_subscriptions_quirk: cli.auth_quirk,
         verbose: cli.verbose,
     };
@@ -94,6 +100,12 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn parse_origin(text: &str) -> Result<String, String> {
+    appwrite_realtime_emulator::guard::Origin::parse(text)
+        .map(|_| text.trim().to_string())
+        .ok_or_else(|| format!("'{text}' is not an origin like http://host:port"))
 }
 
 async fn wait_for_signal() {

@@ -90,7 +90,7 @@ impl Handshake {
 
 pub async fn upgrade(
     State(emulator): State<Arc<Emulator>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<crate::guard::Peer>,
     headers: HeaderMap,
     RawQuery(raw_query): RawQuery,
     upgrade: WebSocketUpgrade,
@@ -101,7 +101,7 @@ pub async fn upgrade(
     let handshake = Handshake {
         query: php_query::parse(raw_query.as_deref().unwrap_or("")),
         headers,
-        peer,
+        peer: peer.remote,
     };
     upgrade
         .max_message_size(MAX_INBOUND_FRAME_BYTES)

@@ -359,6 +359,7 @@ fn publication(
 
 pub fn routes(emulator: &AppState) -> Router<AppState> {
     Router::new()
+        .route("/v1/health/version", get(health_version))
         .route("/v1/users", post(create_user))
         .route("/v1/users/{user_id}/labels", put(update_labels))
         .route(
@@ -445,6 +446,11 @@ async fn log_writes(
         ));
     }
     response
+}
+
+/// `GET /v1/health/version`: Appwrite's unauthenticated liveness probe.
+async fn health_version() -> Json<Value> {
+    Json(json!({"version": VERSION}))
 }
 
 // ---- users, account, sessions ---------------------------------------------------------

@@ -161,7 +161,8 @@ pub async fn http(
     http_with_body(server, method, path, headers, content_type, &body_text).await
 }
 
-/// One HTTP/1.1 request with `Connection: close` and a body of any type.
+/// One HTTP/1.1 request with `Connection: close` and a body of any type. A `Host` among
+/// `headers` replaces the default (the server's address).
 pub async fn http_with_body(
     server: &Server,
     method: &str,
@@ -170,26 +171,34 @@ pub async fn http_with_body(
     content_type: Option<&str>,
     body_text: &str,
 ) -> HttpResponse {
-    let mut stream = TcpStream::connect(server.address)
-        .await
-        .expect("tcp connect");
+    let host = server.address.to_string();
+    let host = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("host"))
+        .map_or(host.as_str(), |(_, value)| value);
     let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        server.address,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body_text.len()
     );
     if let Some(content_type) = content_type {
         request.push_str(&format!("Content-Type: {content_type}\r\n"));
     }
     for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
+        if !name.eq_ignore_ascii_case("host") {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
     }
     request.push_str("\r\n");
     request.push_str(body_text);
-    stream
-        .write_all(request.as_bytes())
+    raw_http(server, request.as_bytes()).await
+}
+
+/// Writes `request` as-is on a new connection and reads the response until the server closes.
+pub async fn raw_http(server: &Server, request: &[u8]) -> HttpResponse {
+    let mut stream = TcpStream::connect(server.address)
         .await
-        .expect("write request");
+        .expect("tcp connect");
+    stream.write_all(request).await.expect("write request");
     let mut raw = Vec::new();
     tokio::time::timeout(FRAME_TIMEOUT, stream.read_to_end(&mut raw))
         .await
