@@ -68,7 +68,7 @@ fn command_connections(
             .connections
             .values()
             .filter(|connection| target.is_none_or(|id| connection.id == id))
-            .filter(|connection| connection.sender.send(make()).is_ok())
+            .filter(|connection| connection.outbox.push(make()))
             .count()
     }))
 }

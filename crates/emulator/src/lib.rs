@@ -94,7 +94,7 @@ impl Emulator {
     pub fn reset(&self) {
         self.with_state(|state| {
             for connection in state.connections.values() {
-                let _ = connection.sender.send(state::ConnectionCommand::Drop);
+                connection.outbox.push(state::ConnectionCommand::Drop);
             }
             *state = State::new(&self.config);
         });

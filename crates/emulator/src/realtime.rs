@@ -7,7 +7,10 @@ use crate::permissions;
 use crate::php_query::{self, PhpParam};
 use crate::protocol;
 use crate::queries::{self, Filter, Query, QueryError};
-use crate::state::{Connection, ConnectionCommand, Publication, StoredFilter, CONSOLE_PROJECT};
+use crate::state::{
+    Connection, ConnectionCommand, OutboxReceiver, OverflowSignal, Publication, StoredFilter,
+    CONSOLE_PROJECT,
+};
 use crate::Emulator;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, RawQuery, State};
@@ -18,11 +21,12 @@ use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 /// Swoole's `package_max_length`.
 pub const MAX_INBOUND_FRAME_BYTES: usize = 64_000;
+/// Read chunk and write batching size of each socket.
+const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
 const CONNECTS_PER_MINUTE: u32 = 128;
 const MESSAGES_PER_MINUTE: u32 = 32;
 const MISSING_PROJECT_CONTEXT: &str = "Missing project context. Reconnect to the project first.";
@@ -106,13 +110,16 @@ pub async fn upgrade(
     upgrade
         .max_message_size(MAX_INBOUND_FRAME_BYTES)
         .max_frame_size(MAX_INBOUND_FRAME_BYTES)
+        // tungstenite's defaults (128 KiB each way) cost ~256 KiB per idle socket.
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(SOCKET_BUFFER_BYTES)
         .on_upgrade(move |socket| run_connection(emulator, socket, handshake))
 }
 
 struct Opened {
     connection_id: u64,
     connected_frame: String,
-    commands: mpsc::UnboundedReceiver<ConnectionCommand>,
+    outbox: OutboxReceiver,
 }
 
 async fn run_connection(emulator: Arc<Emulator>, mut socket: WebSocket, handshake: Handshake) {
@@ -144,6 +151,36 @@ async fn run_connection(emulator: Arc<Emulator>, mut socket: WebSocket, handshak
         .with_state(|state| state.close_connection(connection_id, emulator.config.server_version));
 }
 
+/// How long a closing handshake may wait for a client that does not read.
+const CLOSE_FRAME_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Why a send did not complete.
+enum SendFailure {
+    Socket,
+    /// The outbound queue overflowed while this send waited on a client that does not read.
+    FellBehind,
+}
+
+/// Sends one text frame, giving up when the queue overflows meanwhile: a client that stops
+/// reading blocks the send, and only the overflow signal can end the wait.
+async fn send_text(
+    socket: &mut WebSocket,
+    overflow: &mut OverflowSignal,
+    text: String,
+) -> Result<(), SendFailure> {
+    tokio::select! {
+        sent = socket.send(Message::Text(text.into())) => sent.map_err(|_| SendFailure::Socket),
+        _ = overflow.fallen_behind() => Err(SendFailure::FellBehind),
+    }
+}
+
+fn ended_by(failure: SendFailure) -> &'static str {
+    match failure {
+        SendFailure::Socket => "send failed",
+        SendFailure::FellBehind => "fell behind (outbound queue full)",
+    }
+}
+
 /// The socket loop; returns why it ended.
 async fn serve_connection(
     emulator: &Arc<Emulator>,
@@ -153,14 +190,11 @@ async fn serve_connection(
     let Opened {
         connection_id,
         connected_frame,
-        mut commands,
+        mut outbox,
     } = opened;
-    if socket
-        .send(Message::Text(connected_frame.into()))
-        .await
-        .is_err()
-    {
-        return "send failed";
+    let mut overflow = outbox.overflow_signal();
+    if let Err(failure) = send_text(&mut socket, &mut overflow, connected_frame).await {
+        return ended_by(failure);
     }
     let mut shutdown = emulator.shutdown_signal();
     let mut rate_window = (0u64, 0u32);
@@ -170,16 +204,19 @@ async fn serve_connection(
         let silence_deadline = silenced.flatten();
         tokio::select! {
             _ = shutdown.changed() => {
-                let _ = socket.send(Message::Close(None)).await;
+                let _ = tokio::time::timeout(CLOSE_FRAME_TIMEOUT, socket.send(Message::Close(None))).await;
                 return "server shutdown";
             }
+            _ = overflow.fallen_behind() => return ended_by(SendFailure::FellBehind),
             _ = async { if let Some(deadline) = silence_deadline { tokio::time::sleep_until(deadline).await } else { std::future::pending::<()>().await } } => {
                 silenced = None;
             }
-            command = commands.recv() => match command {
+            command = outbox.recv() => match command {
                 Some(ConnectionCommand::Frame(frame)) => {
-                    if silenced.is_none() && socket.send(Message::Text(frame.into())).await.is_err() {
-                        return "send failed";
+                    if silenced.is_none() {
+                        if let Err(failure) = send_text(&mut socket, &mut overflow, frame).await {
+                            return ended_by(failure);
+                        }
                     }
                 }
                 Some(ConnectionCommand::Drop) | None => return "dropped",
@@ -203,8 +240,8 @@ async fn serve_connection(
                 if emulator.config.rate_limits && !accept_message(&mut rate_window) {
                     let error = FrameError::new(1013, "Too many messages.");
                     let message = sanitised(&error, emulator.config.production, false);
-                    if socket.send(Message::Text(protocol::error_frame(error.code, &message).into())).await.is_err() {
-                        return "send failed";
+                    if let Err(failure) = send_text(&mut socket, &mut overflow, protocol::error_frame(error.code, &message)).await {
+                        return ended_by(failure);
                     }
                     continue;
                 }
@@ -215,8 +252,8 @@ async fn serve_connection(
                         (protocol::error_frame(error.code, &message), error.code == 1008)
                     }
                 };
-                if socket.send(Message::Text(reply.into())).await.is_err() {
-                    return "send failed";
+                if let Err(failure) = send_text(&mut socket, &mut overflow, reply).await {
+                    return ended_by(failure);
                 }
                 if drop_after {
                     return "policy violation";
@@ -309,8 +346,11 @@ fn open_connection(emulator: &Emulator, handshake: &Handshake) -> Result<Opened,
             );
             slot_map.push((slot, subscription_id));
         }
+        check_subscription_limits(&subscriptions).map_err(|error| {
+            FrameError::new(1008, error.message.trim_start_matches("items: "))
+        })?;
 
-        let (sender, commands) = mpsc::unbounded_channel();
+        let (sender, receiver) = crate::state::outbox();
         let connection_id = state.register_connection(Connection {
             id: 0,
             project: project_id.clone(),
@@ -320,7 +360,7 @@ fn open_connection(emulator: &Emulator, handshake: &Handshake) -> Result<Opened,
             has_project_context: true,
             subscriptions,
             presences: Vec::new(),
-            sender,
+            outbox: sender,
         });
         let subscriptions_json = config
             .server_version
@@ -329,7 +369,7 @@ fn open_connection(emulator: &Emulator, handshake: &Handshake) -> Result<Opened,
         Ok(Opened {
             connection_id,
             connected_frame: protocol::connected_frame(&channels, subscriptions_json, user_json),
-            commands,
+            outbox: receiver,
         })
     })
 }
@@ -772,19 +812,22 @@ fn subscribe(
         });
     }
 
+    // Applied to a copy first: a batch over the limits changes nothing.
+    let mut subscriptions = connection.subscriptions.clone();
     for item in &parsed {
         if item.channels.is_empty() {
             continue;
         }
         let stored = stored_filter(&item.queries);
-        let channels = connection
-            .subscriptions
+        let channels = subscriptions
             .entry(item.subscription_id.clone())
             .or_default();
         for channel in &item.channels {
             channels.insert(channel.clone(), stored.clone());
         }
     }
+    check_subscription_limits(&subscriptions)?;
+    connection.subscriptions = subscriptions;
     let acknowledged: Vec<Value> = parsed
         .iter()
         .map(|item| {
@@ -798,6 +841,51 @@ fn subscribe(
     Ok(protocol::response_frame(
         json!({"to": "subscribe", "success": true, "subscriptions": acknowledged}),
     ))
+}
+
+/// Appwrite has no limit here; the emulator does, so that one socket cannot grow without
+/// bound. Generous for any real app; over them, `subscribe` answers 1003 and changes nothing.
+pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 1000;
+pub const MAX_CHANNELS_PER_SUBSCRIPTION: usize = 100;
+pub const MAX_CHANNELS_PER_CONNECTION: usize = 10_000;
+/// Channel names plus query strings, counted once per (subscription, channel).
+pub const MAX_SUBSCRIPTION_BYTES_PER_CONNECTION: usize = 1024 * 1024;
+
+fn check_subscription_limits(
+    subscriptions: &IndexMap<String, IndexMap<String, StoredFilter>>,
+) -> Result<(), FrameError> {
+    if subscriptions.len() > MAX_SUBSCRIPTIONS_PER_CONNECTION {
+        return Err(FrameError::format(format!(
+            "items: Too many subscriptions: at most {MAX_SUBSCRIPTIONS_PER_CONNECTION} per connection."
+        )));
+    }
+    if subscriptions
+        .values()
+        .any(|channels| channels.len() > MAX_CHANNELS_PER_SUBSCRIPTION)
+    {
+        return Err(FrameError::format(format!(
+            "items: Too many channels: at most {MAX_CHANNELS_PER_SUBSCRIPTION} per subscription."
+        )));
+    }
+    let channels: usize = subscriptions.values().map(IndexMap::len).sum();
+    if channels > MAX_CHANNELS_PER_CONNECTION {
+        return Err(FrameError::format(format!(
+            "items: Too many channels: at most {MAX_CHANNELS_PER_CONNECTION} per connection."
+        )));
+    }
+    let bytes: usize = subscriptions
+        .values()
+        .flat_map(IndexMap::iter)
+        .map(|(channel, stored)| {
+            channel.len() + stored.strings.iter().map(String::len).sum::<usize>()
+        })
+        .sum();
+    if bytes > MAX_SUBSCRIPTION_BYTES_PER_CONNECTION {
+        return Err(FrameError::format(format!(
+            "items: Subscriptions too large: at most {MAX_SUBSCRIPTION_BYTES_PER_CONNECTION} bytes of channels and queries per connection."
+        )));
+    }
+    Ok(())
 }
 
 fn unsubscribe(

@@ -13,8 +13,10 @@ use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 pub const CONSOLE_PROJECT: &str = "console";
 /// Appwrite's JWT lifetime.
@@ -314,6 +316,114 @@ pub struct StoredFilter {
     pub filter: Filter,
 }
 
+/// At most this many frames and commands wait for one socket.
+pub const OUTBOUND_QUEUE_FRAMES: usize = 1024;
+/// At most this many bytes of frames wait for one socket.
+pub const OUTBOUND_QUEUE_BYTES: usize = 8 * 1024 * 1024;
+
+/// The sending side of a connection's outbound queue. The queue is bounded (frames and
+/// bytes); a connection whose queue is full has fallen behind and is dropped, as a real
+/// server drops a client whose output buffer overflows.
+#[derive(Debug)]
+pub struct Outbox {
+    sender: mpsc::Sender<ConnectionCommand>,
+    queued_bytes: Arc<AtomicUsize>,
+    fallen_behind: watch::Sender<bool>,
+}
+
+/// The connection task's side of the queue.
+#[derive(Debug)]
+pub struct OutboxReceiver {
+    receiver: mpsc::Receiver<ConnectionCommand>,
+    queued_bytes: Arc<AtomicUsize>,
+    fallen_behind: watch::Receiver<bool>,
+}
+
+pub fn outbox() -> (Outbox, OutboxReceiver) {
+    let (sender, receiver) = mpsc::channel(OUTBOUND_QUEUE_FRAMES);
+    let queued_bytes = Arc::new(AtomicUsize::new(0));
+    let (fallen_behind, watcher) = watch::channel(false);
+    (
+        Outbox {
+            sender,
+            queued_bytes: queued_bytes.clone(),
+            fallen_behind,
+        },
+        OutboxReceiver {
+            receiver,
+            queued_bytes,
+            fallen_behind: watcher,
+        },
+    )
+}
+
+impl Outbox {
+    /// Queues a command without waiting. False when the connection is gone or has fallen
+    /// behind (its task is then told to drop the socket).
+    pub fn push(&self, command: ConnectionCommand) -> bool {
+        if *self.fallen_behind.borrow() {
+            return false;
+        }
+        let bytes = command.queued_bytes();
+        let before = self.queued_bytes.fetch_add(bytes, Ordering::SeqCst);
+        let outcome = if before + bytes > OUTBOUND_QUEUE_BYTES {
+            Err(true)
+        } else {
+            match self.sender.try_send(command) {
+                Ok(()) => Ok(()),
+                Err(mpsc::error::TrySendError::Full(_)) => Err(true),
+                Err(mpsc::error::TrySendError::Closed(_)) => Err(false),
+            }
+        };
+        match outcome {
+            Ok(()) => true,
+            Err(full) => {
+                self.queued_bytes.fetch_sub(bytes, Ordering::SeqCst);
+                if full {
+                    self.fallen_behind.send_replace(true);
+                }
+                false
+            }
+        }
+    }
+
+    /// Bytes of frames waiting.
+    pub fn queued_bytes(&self) -> usize {
+        self.queued_bytes.load(Ordering::SeqCst)
+    }
+
+    pub fn has_fallen_behind(&self) -> bool {
+        *self.fallen_behind.borrow()
+    }
+}
+
+impl OutboxReceiver {
+    pub async fn recv(&mut self) -> Option<ConnectionCommand> {
+        let command = self.receiver.recv().await?;
+        self.queued_bytes
+            .fetch_sub(command.queued_bytes(), Ordering::SeqCst);
+        Some(command)
+    }
+
+    /// A handle that resolves once the queue overflowed (usable while `recv` is borrowed).
+    pub fn overflow_signal(&self) -> OverflowSignal {
+        OverflowSignal(self.fallen_behind.clone())
+    }
+}
+
+/// See [`OutboxReceiver::overflow_signal`].
+#[derive(Debug)]
+pub struct OverflowSignal(watch::Receiver<bool>);
+
+impl OverflowSignal {
+    /// Resolves once the queue overflowed; never when the connection record is gone.
+    pub async fn fallen_behind(&mut self) {
+        if self.0.wait_for(|behind| *behind).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 /// What a connection task is told to do.
 #[derive(Debug)]
 pub enum ConnectionCommand {
@@ -323,6 +433,15 @@ pub enum ConnectionCommand {
     /// Stop answering and sending; `None` means until resumed.
     Silence(Option<Duration>),
     Resume,
+}
+
+impl ConnectionCommand {
+    fn queued_bytes(&self) -> usize {
+        match self {
+            ConnectionCommand::Frame(frame) => frame.len(),
+            _ => 0,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -338,7 +457,7 @@ pub struct Connection {
     /// subscription id → channel → filter (additive across re-subscribes, §5.4).
     pub subscriptions: IndexMap<String, IndexMap<String, StoredFilter>>,
     pub presences: Vec<String>,
-    pub sender: mpsc::UnboundedSender<ConnectionCommand>,
+    pub outbox: Outbox,
 }
 
 impl Connection {
@@ -365,6 +484,7 @@ impl Connection {
             "projectContext": self.has_project_context,
             "subscriptions": subscriptions,
             "presences": self.presences,
+            "queuedBytes": self.outbox.queued_bytes(),
         })
     }
 }
@@ -597,12 +717,8 @@ impl State {
                 &publication.payload,
                 version.has_subscriptions().then_some(matched.as_slice()),
             );
-            // A closed receiver means the connection is going away; nothing to do.
-            if connection
-                .sender
-                .send(ConnectionCommand::Frame(frame))
-                .is_ok()
-            {
+            // False: the connection is going away, or fell behind and is being dropped.
+            if connection.outbox.push(ConnectionCommand::Frame(frame)) {
                 delivered += 1;
             }
         }

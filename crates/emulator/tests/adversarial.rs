@@ -3,10 +3,29 @@
 
 mod common;
 
-use appwrite_realtime_emulator::Config;
+use appwrite_realtime_emulator::state::{Publication, OUTBOUND_QUEUE_BYTES};
+use appwrite_realtime_emulator::{Config, ServerVersion};
 use common::*;
+use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Tests that measure this process's memory (or use many descriptors) run one at a time.
+static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Resident memory of this process (the emulator runs in it).
+fn rss_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|pages| pages.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
 
 const LOOPBACK_PAGE: &str = "http://127.0.0.1:5173";
 const FOREIGN_PAGE: &str = "https://evil.example";
@@ -349,4 +368,417 @@ async fn static_root_serves_only_the_demo_folders_and_no_dotfiles() {
         assert_eq!(response.status, 404, "{path} must not be served");
     }
     let _ = std::fs::remove_dir_all(root);
+}
+
+// ---- query strings -----------------------------------------------------------------------
+
+#[tokio::test]
+async fn deeply_nested_and_numerous_query_parameters_are_cheap_and_harmless() {
+    let server = start(control_config()).await;
+    let deep = "[]".repeat(4_000);
+    let many = "a[]=x&".repeat(10_000);
+    for query in [
+        format!("project=demo&a{deep}=x"),
+        format!("project=demo&{many}"),
+    ] {
+        let started = Instant::now();
+        let response = http(&server, "GET", &format!("/v1/account?{query}"), &[], None).await;
+        assert_eq!(response.status, 401, "a guest asking for its account");
+        assert_eq!(response.body["type"], "general_unauthorized_scope");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "took {:?}",
+            started.elapsed()
+        );
+
+        let (mut client, connected) = connect(&server, &query, &[]).await;
+        assert_eq!(connected["data"]["channels"], json!([]));
+        client.send(r#"{"type":"ping"}"#).await;
+        assert_eq!(client.next().await["type"], "pong");
+    }
+    // 3,000 channels in the URL (near the 64 KiB a URI may have): PHP reads 1,000 variables,
+    // still more than one subscription holds.
+    let channels: String = (0..3_000).map(|i| format!("channels[]=c{i}&")).collect();
+    let mut refused = open(&server, &format!("project=demo&{channels}"), &[]).await;
+    let error = refused.next().await;
+    assert_eq!(error["data"]["code"], 1008, "{error}");
+    assert_eq!(
+        error["data"]["message"],
+        "Too many channels: at most 100 per subscription."
+    );
+    refused.expect_tcp_drop().await;
+    assert_healthy(&server).await;
+}
+
+// ---- bodies ------------------------------------------------------------------------------
+
+/// Streams `total` bytes of body after a head announcing them, while reading the answer; stops
+/// writing once the server answered or closed. Returns the response status.
+async fn post_streamed_body(server: &Server, path: &str, content_type: &str, total: usize) -> u16 {
+    let stream = tokio::net::TcpStream::connect(server.address)
+        .await
+        .expect("tcp connect");
+    let (mut reader, mut writer) = stream.into_split();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nX-Appwrite-Project: demo\r\nContent-Type: {content_type}\r\n\
+         Content-Length: {total}\r\nConnection: close\r\n\r\n",
+        server.address
+    );
+    let writing = tokio::spawn(async move {
+        writer.write_all(head.as_bytes()).await?;
+        let chunk = vec![b'x'; 64 * 1024];
+        let mut sent = 0;
+        while sent < total {
+            let size = chunk.len().min(total - sent);
+            writer.write_all(&chunk[..size]).await?;
+            sent += size;
+        }
+        Ok::<usize, std::io::Error>(sent)
+    });
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let read = tokio::time::timeout(FRAME_TIMEOUT, reader.read(&mut buffer))
+            .await
+            .expect("an answer in time");
+        match read {
+            Ok(0) | Err(_) => break,
+            Ok(size) => answer.extend_from_slice(&buffer[..size]),
+        }
+    }
+    writing.abort();
+    let text = String::from_utf8_lossy(&answer);
+    text.split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("a status line, got {text:?}"))
+}
+
+#[tokio::test]
+async fn huge_and_malformed_bodies_are_refused() {
+    let _heavy = HEAVY.lock().await;
+    let server = start(control_config()).await;
+    let rss_before = rss_bytes();
+    let documents = "/v1/databases/main/collections/posts/documents";
+    let fifty_megabytes = 50 * 1024 * 1024;
+    for (path, content_type) in [
+        (documents, "application/json"),
+        (
+            "/v1/storage/buckets/b/files",
+            "multipart/form-data; boundary=x",
+        ),
+        ("/_emulator/publish", "application/json"),
+    ] {
+        let status = post_streamed_body(&server, path, content_type, fifty_megabytes).await;
+        assert_eq!(status, 413, "{path}");
+    }
+    let invalid = http_with_body(
+        &server,
+        "POST",
+        documents,
+        &[PROJECT],
+        Some("application/json"),
+        "{\"data\":",
+    )
+    .await;
+    assert_eq!(invalid.status, 400);
+    assert_eq!(
+        invalid.body["message"],
+        "Request body must be a JSON object."
+    );
+    let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep = http_with_body(
+        &server,
+        "POST",
+        documents,
+        &[PROJECT],
+        Some("application/json"),
+        &nested,
+    )
+    .await;
+    assert_eq!(deep.status, 400);
+    let form = http_with_body(
+        &server,
+        "POST",
+        documents,
+        &[PROJECT],
+        Some("text/plain"),
+        "a=b&c=d",
+    )
+    .await;
+    assert_eq!(form.status, 400);
+    let control = http_with_body(
+        &server,
+        "POST",
+        "/_emulator/publish",
+        &[],
+        Some("application/json"),
+        "[1,2",
+    )
+    .await;
+    assert_eq!(control.status, 400);
+    let garbage = raw_http(&server, b"\x00\x01 NOT HTTP\r\n\r\n").await;
+    assert_eq!(garbage.status, 400);
+    assert_healthy(&server).await;
+    let grown = rss_bytes().saturating_sub(rss_before);
+    eprintln!("huge bodies: RSS +{} MiB", grown >> 20);
+    assert!(grown < 64 << 20, "RSS grew by {} MiB", grown >> 20);
+}
+
+// ---- websocket frames ----------------------------------------------------------------------
+
+#[tokio::test]
+async fn malformed_and_oversized_frames() {
+    let server = start(control_config()).await;
+    let (mut client, _) = connect(&server, "project=demo", &[]).await;
+    let nested = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let frames: Vec<(Message, i64)> = vec![
+        (Message::Text("not json".into()), 1003),
+        (Message::Text(nested.into()), 1003),
+        (
+            Message::Text(r#"{"type":"teleport","data":{}}"#.into()),
+            1003,
+        ),
+        (Message::Text(r#"{"type":["ping"]}"#.into()), 1003),
+        (Message::Text("null".into()), 1003),
+        (Message::Text(r#""just a string""#.into()), 0),
+        (Message::Binary(vec![0xff, 0xfe, 0x00, 0x01].into()), 1003),
+        (
+            Message::Text(r#"{"type":"subscribe","data":[{"channels":[{"a":1}]}]}"#.into()),
+            1003,
+        ),
+    ];
+    for (frame, code) in frames {
+        let shown = format!("{frame:?}").chars().take(80).collect::<String>();
+        client.socket.send(frame).await.expect("send");
+        let error = client.next().await;
+        assert_eq!(error["type"], "error", "{shown}");
+        assert_eq!(error["data"]["code"], code, "{shown}: {error}");
+    }
+    // Binary frames carrying JSON are read like text ones.
+    client
+        .socket
+        .send(Message::Binary(br#"{"type":"ping"}"#.to_vec().into()))
+        .await
+        .expect("send");
+    assert_eq!(client.next().await["type"], "pong");
+
+    // Over 64,000 bytes: dropped without an error frame, as Swoole does.
+    for size in [64_001, 1 << 20] {
+        let (mut big, _) = connect(&server, "project=demo", &[]).await;
+        let frame = format!(r#"{{"type":"ping","data":"{}"}}"#, "x".repeat(size));
+        let _ = big.socket.send(Message::Text(frame.into())).await;
+        big.expect_tcp_drop().await;
+    }
+    client.send(r#"{"type":"ping"}"#).await;
+    assert_eq!(client.next().await["type"], "pong");
+    assert_healthy(&server).await;
+}
+
+// ---- limits on one socket ------------------------------------------------------------------
+
+#[tokio::test]
+async fn subscriptions_per_connection_are_capped() {
+    let server = start_default().await;
+    let (mut client, _) = connect(&server, "project=demo", &[]).await;
+    let batch: Vec<_> = (0..1_000)
+        .map(|i| json!({"subscriptionId": format!("s{i}"), "channels": ["c"]}))
+        .collect();
+    let ack = client.subscribe(json!(batch)).await;
+    assert_eq!(ack["data"]["success"], true);
+    let over = client.next_after(json!({"type": "subscribe", "data": [{"subscriptionId": "one-more", "channels": ["c"]}]})).await;
+    assert_eq!(
+        over["data"],
+        json!({"code": 1003, "message": "items: Too many subscriptions: at most 1000 per connection."})
+    );
+    // Re-subscribing an existing id is an update, not a new subscription.
+    let update = client
+        .subscribe(json!([{"subscriptionId": "s1", "channels": ["d"]}]))
+        .await;
+    assert_eq!(update["data"]["success"], true);
+
+    let (mut wide, _) = connect(&server, "project=demo", &[]).await;
+    let channels: Vec<String> = (0..101).map(|i| format!("c{i}")).collect();
+    let error = wide
+        .next_after(
+            json!({"type": "subscribe", "data": [{"subscriptionId": "w", "channels": channels}]}),
+        )
+        .await;
+    assert_eq!(
+        error["data"],
+        json!({"code": 1003, "message": "items: Too many channels: at most 100 per subscription."})
+    );
+    let listed = server.emulator.with_state(|state| {
+        state
+            .connections
+            .values()
+            .map(|connection| connection.subscriptions.len())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(listed, vec![1_000, 0], "a refused batch changes nothing");
+
+    // Big channel names and queries: at most 1 MiB of them per connection.
+    let (mut heavy, _) = connect(&server, "project=demo", &[]).await;
+    let long_channel = "c".repeat(50_000);
+    let mut refused_at = None;
+    for i in 0..30 {
+        let reply = heavy.next_after(json!({"type": "subscribe", "data": [{"subscriptionId": format!("h{i}"), "channels": [format!("{long_channel}{i}")]}]})).await;
+        if reply["type"] == "error" {
+            assert_eq!(reply["data"]["code"], 1003);
+            refused_at = Some(i);
+            break;
+        }
+    }
+    assert_eq!(refused_at, Some(20), "the 21st 50 kB channel passes 1 MiB");
+    heavy.send(r#"{"type":"ping"}"#).await;
+    assert_eq!(heavy.next().await["type"], "pong", "the socket stays open");
+}
+
+fn publication(channel: &str, payload: serde_json::Value) -> Publication {
+    Publication {
+        project: "demo".into(),
+        events: vec!["test.flood".into()],
+        channels: vec![channel.into()],
+        roles: vec!["any".into()],
+        payload,
+        permissions_changed_for: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_stops_reading_is_dropped_with_bounded_memory() {
+    let _heavy = HEAVY.lock().await;
+    let server = start_default().await;
+    let (mut slow, _) = connect(&server, "project=demo", &[]).await;
+    slow.subscribe(json!([{"subscriptionId": "s", "channels": ["flood"]}]))
+        .await;
+    let (mut healthy, _) = connect(&server, "project=demo", &[]).await;
+    healthy
+        .subscribe(json!([{"subscriptionId": "s", "channels": ["other"]}]))
+        .await;
+
+    let rss_before = rss_bytes();
+    let payload = json!({"blob": "x".repeat(64 * 1024)});
+    let attempts = 3_000; // 192 MiB if nothing ever stopped it
+    let mut queued_peak = 0;
+    let mut delivered = 0;
+    for _ in 0..attempts {
+        let reached = server.emulator.with_state(|state| {
+            let reached = state.publish(
+                publication("flood", payload.clone()),
+                ServerVersion::Current,
+            );
+            let queued = state
+                .connections
+                .values()
+                .map(|c| c.describe()["queuedBytes"].as_u64().unwrap_or(0))
+                .max();
+            (reached, queued.unwrap_or(0))
+        });
+        queued_peak = queued_peak.max(reached.1);
+        if reached.0 == 0 {
+            break;
+        }
+        delivered += 1;
+        tokio::task::yield_now().await;
+    }
+    assert!(
+        delivered < attempts,
+        "the slow subscriber was never dropped"
+    );
+    assert!(
+        queued_peak <= OUTBOUND_QUEUE_BYTES as u64,
+        "queue peaked at {queued_peak} bytes"
+    );
+    let grown = rss_bytes().saturating_sub(rss_before);
+    eprintln!(
+        "slow reader: dropped after {delivered} frames of 64 KiB; queue peak {} KiB; RSS +{} MiB",
+        queued_peak >> 10,
+        grown >> 20
+    );
+    assert!(grown < 96 << 20, "RSS grew by {} MiB", grown >> 20);
+
+    // The slow socket gets what was already in flight, then the end of the stream.
+    let mut frames = 0;
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(message)) = slow.socket.next().await {
+            if message.is_text() {
+                frames += 1;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the slow socket was closed");
+    assert!(frames < delivered, "{frames} of {delivered} frames arrived");
+    // Others are unaffected.
+    server.emulator.with_state(|state| {
+        state.publish(
+            publication("other", json!({"n": 1})),
+            ServerVersion::Current,
+        )
+    });
+    assert_eq!(healthy.next().await["data"]["payload"]["n"], 1);
+    assert_healthy(&server).await;
+}
+
+// ---- many sockets ---------------------------------------------------------------------------
+
+/// The soft limit on open files of this process.
+fn open_file_limit() -> usize {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            limits
+                .lines()
+                .find(|line| line.starts_with("Max open files"))
+                .and_then(|line| line.split_whitespace().nth(3).map(str::to_string))
+        })
+        .and_then(|soft| soft.parse().ok())
+        .unwrap_or(1024)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_sockets_at_once() {
+    let _heavy = HEAVY.lock().await;
+    let server = start_default().await;
+    // Each socket costs two descriptors here (client and server end); keep a margin.
+    let sockets = 1_000.min(open_file_limit().saturating_sub(256) / 2);
+    assert!(
+        sockets >= 100,
+        "the open-file limit is too low for this test"
+    );
+    let rss_before = rss_bytes();
+    let mut opening = tokio::task::JoinSet::new();
+    for _ in 0..sockets {
+        let url = format!("ws://{}/v1/realtime?project=demo", server.address);
+        opening.spawn(async move {
+            let (mut socket, _) = tokio_tungstenite::connect_async(url)
+                .await
+                .expect("handshake");
+            let connected = socket.next().await.expect("a frame").expect("no error");
+            assert!(connected
+                .to_text()
+                .unwrap_or_default()
+                .contains("connected"));
+            socket
+        });
+    }
+    let mut clients = Vec::with_capacity(sockets);
+    while let Some(client) = opening.join_next().await {
+        clients.push(client.expect("socket task"));
+    }
+    let open = server.emulator.with_state(|state| state.connections.len());
+    assert_eq!(open, sockets);
+    assert_healthy(&server).await;
+    let grown = rss_bytes().saturating_sub(rss_before);
+    eprintln!("{sockets} sockets: RSS +{} MiB", grown >> 20);
+    assert!(
+        grown < 128 << 20,
+        "{sockets} sockets grew RSS by {} MiB",
+        grown >> 20
+    );
+    for mut client in clients {
+        let _ = client.close(None).await;
+    }
+    assert_healthy(&server).await;
 }

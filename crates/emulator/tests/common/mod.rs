@@ -123,6 +123,12 @@ impl Client {
         }
     }
 
+    /// Sends a frame and returns the next one.
+    pub async fn next_after(&mut self, frame: Value) -> Value {
+        self.send_json(frame).await;
+        self.next().await
+    }
+
     /// Sends a `subscribe` and returns the ack.
     pub async fn subscribe(&mut self, items: Value) -> Value {
         self.send_json(serde_json::json!({"type": "subscribe", "data": items}))
