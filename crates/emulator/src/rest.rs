@@ -300,25 +300,24 @@ impl FromRequestParts<AppState> for ApiRequest {
     }
 }
 
-/// Runs a write against the caller's project, then publishes what it produced.
+/// Runs a write against the caller's project and publishes what it produced under the same
+/// lock, so events go out in commit order (publishing only queues frames; nothing waits).
 fn write<F>(request: &ApiRequest, action: F) -> ApiResult
 where
     F: FnOnce(&mut Project, &Caller) -> Result<(Response, Vec<Publication>), ApiError>,
 {
     let emulator = &request.emulator;
-    let (response, publications) = emulator.with_state(|state| {
+    emulator.with_state(|state| {
         let caller = caller(state, &request.credentials)?;
         let project = state
             .project_mut(&caller.project)
             .ok_or_else(project_not_found)?;
-        action(project, &caller)
-    })?;
-    emulator.with_state(|state| {
+        let (response, publications) = action(project, &caller)?;
         for publication in publications {
             state.publish(publication, emulator.config.server_version);
         }
-    });
-    Ok(response)
+        Ok(response)
+    })
 }
 
 fn project_not_found() -> ApiError {

@@ -782,3 +782,66 @@ async fn a_thousand_sockets_at_once() {
     }
     assert_healthy(&server).await;
 }
+
+// ---- ordering ---------------------------------------------------------------------------------
+
+/// Concurrent writes: events reach subscribers in the order the writes were committed
+/// (documents' `$sequence` is assigned at commit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writes_publish_in_commit_order() {
+    let server = start_default().await;
+    let (mut client, _) = connect(&server, "project=demo", &[]).await;
+    client
+        .subscribe(json!([{"subscriptionId": "s", "channels": ["databases.order.collections.c.documents"]}]))
+        .await;
+    let writers = 8;
+    let writes_per_writer = 40;
+    let mut tasks = tokio::task::JoinSet::new();
+    for writer in 0..writers {
+        let address = server.address;
+        tasks.spawn(async move {
+            let body = |i: usize| json!({"documentId": format!("w{writer}-{i}"), "data": {}, "permissions": ["read(\"any\")"]}).to_string();
+            let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+            // One keep-alive connection per writer, requests pipelined to maximise overlap.
+            let mut requests = String::new();
+            for i in 0..writes_per_writer {
+                let body = body(i);
+                requests.push_str(&format!(
+                    "POST /v1/databases/order/collections/c/documents HTTP/1.1\r\nHost: {address}\r\n\
+                     X-Appwrite-Project: demo\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                ));
+            }
+            stream.write_all(requests.as_bytes()).await.expect("write");
+            let mut answers = Vec::new();
+            let mut buffer = [0u8; 16 * 1024];
+            while String::from_utf8_lossy(&answers).matches("HTTP/1.1 201").count() < writes_per_writer {
+                let read = tokio::time::timeout(FRAME_TIMEOUT, stream.read(&mut buffer))
+                    .await
+                    .expect("answers in time")
+                    .expect("read");
+                assert!(read > 0, "the server closed early");
+                answers.extend_from_slice(&buffer[..read]);
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("writer");
+    }
+    let mut sequences = Vec::new();
+    for _ in 0..writers * writes_per_writer {
+        let event = client.next().await;
+        let sequence = event["data"]["payload"]["$sequence"]
+            .as_str()
+            .expect("$sequence");
+        sequences.push(sequence.parse::<u64>().expect("numeric $sequence"));
+    }
+    let out_of_order: Vec<_> = sequences
+        .windows(2)
+        .filter(|pair| pair[0] > pair[1])
+        .collect();
+    assert!(
+        out_of_order.is_empty(),
+        "events out of commit order: {out_of_order:?}"
+    );
+}
