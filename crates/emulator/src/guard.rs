@@ -8,8 +8,9 @@
 //!    `--host 0.0.0.0` works through the machine's own addresses), the `--host` name, or the
 //!    host of a `--cors-origin`. The port is not compared (port forwarding changes it; a
 //!    rebinding attack changes the name). Anything else gets 403.
-//! 2. `Origin` is *trusted* when it is a loopback `http(s)` origin (any port) or listed with
-//!    `--cors-origin`; trusted origins get credentialed CORS. Other origins get CORS without
+//! 2. `Origin` is *trusted* when it is a loopback `http(s)` origin (any port), listed with
+//!    `--cors-origin`, or the emulator's own origin (the same host and port as
+//!    `Host`, i.e. a page it served); trusted origins get credentialed CORS. Other origins get CORS without
 //!    `Access-Control-Allow-Credentials`, and 403 on `/_emulator/…`.
 //! 3. A browser POST to `/_emulator/…` (one that carries `Origin`) must have
 //!    `Content-Type: application/json` or an `X-Emulator-Control` header (both force a
@@ -132,6 +133,16 @@ impl Origin {
 
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// Whether a `Host` header value names this origin: then the page was served by the
+    /// emulator itself (same origin), e.g. the demo opened through `--host 0.0.0.0` from
+    /// another machine. The Host check has already vouched for that name.
+    pub fn is_host(&self, host_header: &str) -> bool {
+        let default_port = if self.scheme == "https" { 443 } else { 80 };
+        split_host_port(host_header.trim()).is_some_and(|(host, port)| {
+            host == self.host && port.unwrap_or(default_port) == self.port
+        })
     }
 }
 
@@ -277,8 +288,8 @@ pub async fn guard(
                 .map(|authority| authority.to_string())
         });
     // No Host at all is not a browser (browsers always send one), so it cannot be rebinding.
-    if let Some(host) = host {
-        if !policy.accepts_host(&host, local) {
+    if let Some(host) = &host {
+        if !policy.accepts_host(host, local) {
             return refuse(
                 StatusCode::FORBIDDEN,
                 format!("Host '{host}' is not allowed: use 127.0.0.1, localhost or a --cors-origin host"),
@@ -293,7 +304,10 @@ pub async fn guard(
                 .to_str()
                 .ok()
                 .and_then(Origin::parse)
-                .is_some_and(|origin| policy.trusts_origin(&origin));
+                .is_some_and(|origin| {
+                    policy.trusts_origin(&origin)
+                        || host.as_deref().is_some_and(|host| origin.is_host(host))
+                });
             if trusted {
                 Caller::Trusted(value.clone())
             } else {
@@ -498,6 +512,17 @@ mod tests {
         let named = policy(&[], Some("myhost.lan"));
         assert!(named.accepts_host("myhost.lan:8787", None));
         assert!(!named.accepts_host("other.lan:8787", None));
+    }
+
+    #[test]
+    fn an_origin_is_its_own_host() {
+        let origin = Origin::parse("http://192.168.1.5:8787").unwrap();
+        assert!(origin.is_host("192.168.1.5:8787"));
+        assert!(!origin.is_host("192.168.1.5:8788"));
+        assert!(!origin.is_host("192.168.1.5"));
+        let default_port = Origin::parse("http://myhost.lan").unwrap();
+        assert!(default_port.is_host("myhost.lan"));
+        assert!(default_port.is_host("MyHost.lan:80"));
     }
 
     #[test]

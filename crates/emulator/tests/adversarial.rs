@@ -256,6 +256,43 @@ async fn control_durations_are_capped() {
     assert_healthy(&server).await;
 }
 
+/// A page the emulator served itself (opened through a LAN address or the `--host` name) may
+/// use its own control surface: its origin is the Host it was served from.
+#[tokio::test]
+async fn the_emulators_own_pages_are_trusted_under_any_accepted_name() {
+    let server = start(Config {
+        bind_host: Some("emulator.lan".into()),
+        ..control_config()
+    })
+    .await;
+    let port = server.address.port();
+    let host = format!("emulator.lan:{port}");
+    let own = format!("http://emulator.lan:{port}");
+    let drop = http(
+        &server,
+        "POST",
+        "/_emulator/drop",
+        &[("Host", &host), ("Origin", &own)],
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(drop.status, 200);
+    assert_eq!(
+        drop.header("access-control-allow-credentials"),
+        Some("true")
+    );
+    let other_port = "http://emulator.lan:1";
+    let foreign = http(
+        &server,
+        "POST",
+        "/_emulator/drop",
+        &[("Host", &host), ("Origin", other_port)],
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(foreign.status, 403);
+}
+
 // ---- Host ------------------------------------------------------------------------------
 
 #[tokio::test]
