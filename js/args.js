@@ -63,3 +63,63 @@ export function clientConfig(client) {
     return undefined;
   }
 }
+
+/**
+ * The session the official SDK keeps in `localStorage.cookieFallback` when third-party cookies
+ * are blocked; '' when there is none or no storage (workers, sandboxed frames).
+ */
+export function fallbackSession(project) {
+  try {
+    const stored = globalThis.localStorage?.getItem('cookieFallback');
+    const session = stored ? JSON.parse(stored)?.[`a_session_${project}`] : undefined;
+    return typeof session === 'string' ? session : '';
+  } catch {
+    return '';
+  }
+}
+
+/** What a thrown value says: an Error's message, or the value as text. */
+export function errorText(error) {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'unknown error';
+  }
+}
+
+/**
+ * `upsertPresence`'s argument → [status, presenceId, metadata as JSON, permissions], with
+ * `undefined` for what was left out; or the message saying what is wrong.
+ */
+export function presenceFields(params) {
+  try {
+    const { status, presenceId, metadata, permissions } = params ?? {};
+    if (typeof status !== 'string') return 'Presence status is required';
+    const id = presenceId == null ? undefined : idText(presenceId);
+    if (presenceId != null && id === undefined) return 'Presence ID must be a string';
+    const list = permissions == null ? [] : textList(permissions, false);
+    if (list === undefined) return 'Presence permissions must be a list of strings';
+    return [status, id, metadata == null ? undefined : JSON.stringify(metadata), list];
+  } catch {
+    return 'Presence must be { status, presenceId?, permissions?, metadata? } with JSON-serialisable metadata';
+  }
+}
+
+/**
+ * `new Realtime(client, options)`'s timings → [heartbeatInterval, pongTimeout] in ms, 0 where
+ * left out; or the message saying which one is wrong.
+ */
+export function timingOptions(options) {
+  const timings = [];
+  for (const name of ['heartbeatInterval', 'pongTimeout']) {
+    let value;
+    try {
+      value = options?.[name];
+    } catch {}
+    if (value !== undefined && !(typeof value === 'number' && value > 0 && value < Infinity)) {
+      return `${name} must be a positive number of milliseconds`;
+    }
+    timings.push(value ?? 0);
+  }
+  return timings;
+}

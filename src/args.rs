@@ -16,6 +16,17 @@ extern "C" {
     pub(crate) fn text_list(value: &JsValue, flatten: bool) -> Option<Vec<String>>;
     #[wasm_bindgen(js_name = clientConfig)]
     pub(crate) fn client_config(client: &JsValue) -> Option<Vec<String>>;
+    /// What a thrown value says: an `Error`'s message, or the value as text.
+    #[wasm_bindgen(js_name = errorText)]
+    pub(crate) fn error_text(error: &JsValue) -> String;
+    /// `upsertPresence`'s fields as a list, or the message of what is wrong.
+    #[wasm_bindgen(js_name = presenceFields)]
+    pub(crate) fn presence_fields(params: &JsValue) -> JsValue;
+    /// `new Realtime()`'s timings in ms (0 where left out), or the message of what is wrong.
+    #[wasm_bindgen(js_name = timingOptions)]
+    pub(crate) fn timing_options(options: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = fallbackSession)]
+    pub(crate) fn fallback_session(project: &str) -> String;
 }
 
 /// A required id or name; `refused` is the whole message for a missing or unusable value.

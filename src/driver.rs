@@ -12,25 +12,15 @@ use appwrite_realtime_core::{
     ConnectionState, Endpoint, Event, Output, Presence, Session, SubscribeError, SubscriptionKey,
     UpdateError,
 };
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::client::{ClientConfig, ClientSource};
-use crate::decode::decode_frame;
+use crate::decode::{decode_frame, JsPayload};
 use crate::error::{kind, RealtimeError};
 use crate::realtime::RealtimeOptions;
 use crate::socket::{Socket, SocketListener};
 use crate::timer::{now, Timer, TimerListener};
-
-/// A payload kept as the JS value `JSON.parse` produced, never converted through Rust. For an
-/// event it also holds the frame's whole `data` object: JS callbacks receive that object as is, so
-/// its event names and timestamp stay in JS (the core routes on channels and subscriptions).
-#[derive(Clone, Debug)]
-pub struct JsPayload {
-    pub(crate) value: JsValue,
-    pub(crate) event_data: Option<JsValue>,
-}
 
 /// A promise waiting for the server to acknowledge a subscription.
 struct Waiter {
@@ -54,8 +44,8 @@ struct Subscriber {
     waiters: Vec<Waiter>,
 }
 
-/// Subscribers by key. Keys only grow and a page holds few subscriptions, so a vector in key
-/// order serves where a map would add kilobytes to the shipped wasm.
+/// Subscribers in key order: keys only grow and are pushed at the end, so lookups bisect, and a
+/// vector serves where a map would add kilobytes to the shipped wasm.
 #[derive(Default)]
 struct Subscribers(Vec<(u64, Subscriber)>);
 
@@ -63,21 +53,17 @@ impl Subscribers {
     fn insert(&mut self, key: u64, subscriber: Subscriber) {
         self.0.push((key, subscriber));
     }
+    fn position(&self, key: &u64) -> Option<usize> {
+        self.0.binary_search_by_key(key, |(k, _)| *k).ok()
+    }
     fn get(&self, key: &u64) -> Option<&Subscriber> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, subscriber)| subscriber)
+        self.position(key).map(|at| &self.0[at].1)
     }
     fn get_mut(&mut self, key: &u64) -> Option<&mut Subscriber> {
-        self.0
-            .iter_mut()
-            .find(|(k, _)| k == key)
-            .map(|(_, subscriber)| subscriber)
+        self.position(key).map(|at| &mut self.0[at].1)
     }
     fn remove(&mut self, key: &u64) -> Option<Subscriber> {
-        let index = self.0.iter().position(|(k, _)| k == key)?;
-        Some(self.0.remove(index).1)
+        self.position(key).map(|at| self.0.remove(at).1)
     }
     fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -288,7 +274,8 @@ impl Driver {
             return Err(RealtimeError::invalid("Missing project ID"));
         }
         if config.session.is_none() {
-            config.session = fallback_session(&config.project);
+            config.session = Some(crate::args::fallback_session(&config.project))
+                .filter(|session| !session.is_empty());
         }
         let previous = self.applied.borrow_mut().replace(config.clone());
         let mut session = self.session.borrow_mut();
@@ -336,7 +323,9 @@ impl Driver {
         promise
     }
 
-    /// Polls the session until it has nothing more to say, then arms the one timer.
+    /// Polls the session until it has nothing more to say, then arms the one timer. Never
+    /// inlined: every entry point ends here, and one copy is smaller than one per caller.
+    #[inline(never)]
     fn drain(&self) {
         if self.draining.replace(true) {
             return; // a callback called in; the outer loop picks up the new outputs
@@ -456,18 +445,17 @@ impl Driver {
             match callback {
                 None => {}
                 Some(Callback::Js(function)) => {
-                    // decode_frame sets event_data on every event.
-                    let Some(data) = &event.payload.event_data else {
-                        continue;
-                    };
-                    if let Err(thrown) = function.call1(&JsValue::UNDEFINED, data) {
+                    // The frame's `data` as JSON.parse made it: events, channels, timestamp,
+                    // payload and subscriptions, as in the official SDK.
+                    if let Err(thrown) = function.call1(&JsValue::UNDEFINED, &event.payload.data) {
                         let mut error = RealtimeError::new(
                             kind::CALLBACK,
                             0,
-                            format!(
-                                "A subscription callback threw: {}",
-                                crate::socket::describe_js_error(&thrown)
-                            ),
+                            [
+                                "A subscription callback threw: ",
+                                &crate::args::error_text(&thrown),
+                            ]
+                            .concat(),
                         );
                         error.cause = Some(thrown);
                         self.report(&error);
@@ -515,8 +503,8 @@ impl SocketListener for Driver {
         self.drain();
     }
 
-    fn socket_message(&self, data: JsValue) {
-        let decoded = decode_frame(&data);
+    fn socket_message(&self, envelope: JsValue, data: JsValue) {
+        let decoded = decode_frame(envelope.as_string(), data);
         let mut session = self.session.borrow_mut();
         match decoded {
             Ok(frame) => session.handle_frame(now(), frame),
@@ -549,26 +537,6 @@ impl TimerListener for Driver {
 pub(crate) struct SubscriptionRef {
     pub(crate) driver: Weak<Driver>,
     pub(crate) key: u64,
-}
-
-/// The session the official SDK keeps in `localStorage.cookieFallback` when third-party cookies
-/// are blocked; absent storage (workers, sandboxed frames) simply means none.
-fn fallback_session(project: &str) -> Option<String> {
-    let storage = Reflect::get(&js_sys::global(), &"localStorage".into()).ok()?;
-    if storage.is_undefined() || storage.is_null() {
-        return None;
-    }
-    let get_item: Function = Reflect::get(&storage, &"getItem".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    let stored = get_item
-        .call1(&storage, &"cookieFallback".into())
-        .ok()?
-        .as_string()?;
-    let sessions = js_sys::JSON::parse(&stored).ok()?;
-    let session = Reflect::get(&sessions, &format!("a_session_{project}").into()).ok()?;
-    session.as_string().filter(|session| !session.is_empty())
 }
 
 fn reject_all(waiters: Vec<Waiter>, error: &RealtimeError) {

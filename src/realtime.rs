@@ -50,32 +50,20 @@ impl Default for RealtimeOptions {
 
 impl RealtimeOptions {
     fn from_js(options: &JsValue) -> Result<Self, RealtimeError> {
-        let mut parsed = RealtimeOptions::default();
-        if options.is_undefined() || options.is_null() {
-            return Ok(parsed);
+        let timings = args::timing_options(options);
+        if let Some(message) = timings.as_string() {
+            return Err(RealtimeError::invalid(&message));
         }
-        let millis = |name: &str| -> Result<Option<Duration>, RealtimeError> {
-            let value =
-                Reflect::get(options, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
-            if value.is_undefined() {
-                return Ok(None);
-            }
-            match value.as_f64() {
-                Some(ms) if ms.is_finite() && ms > 0.0 => {
-                    Ok(Some(Duration::from_millis(ms as u64)))
-                }
-                _ => Err(RealtimeError::invalid(&format!(
-                    "{name} must be a positive number of milliseconds"
-                ))),
-            }
+        let timings: &js_sys::Array = timings.unchecked_ref();
+        let millis = |index, default| match timings.get(index).as_f64() {
+            Some(ms) if ms > 0.0 => Duration::from_millis(ms as u64),
+            _ => default,
         };
-        if let Some(interval) = millis("heartbeatInterval")? {
-            parsed.heartbeat_interval = interval;
-        }
-        if let Some(timeout) = millis("pongTimeout")? {
-            parsed.pong_timeout = timeout;
-        }
-        Ok(parsed)
+        let defaults = RealtimeOptions::default();
+        Ok(RealtimeOptions {
+            heartbeat_interval: millis(0, defaults.heartbeat_interval),
+            pong_timeout: millis(1, defaults.pong_timeout),
+        })
     }
 
     pub(crate) fn core_config(&self, jitter_seed: u64) -> Config {
@@ -234,37 +222,15 @@ pub(crate) fn unsubscribe_function(handle: SubscriptionRef) -> Function {
 }
 
 fn presence_from_js(params: &JsValue) -> Result<Presence, RealtimeError> {
-    let field = |name: &str| {
-        Reflect::get(params, &JsValue::from_str(name))
-            .ok()
-            .filter(|v| !v.is_undefined() && !v.is_null())
-    };
-    let status = field("status")
-        .and_then(|status| status.as_string())
-        .ok_or_else(|| RealtimeError::invalid("Presence status is required"))?;
-    let presence_id = field("presenceId")
-        .map(|id| args::text(&id, "Presence ID must be a string"))
-        .transpose()?;
-    let metadata_json = match field("metadata") {
-        Some(metadata) => Some(
-            js_sys::JSON::stringify(&metadata)
-                .map(String::from)
-                .map_err(|_| {
-                    RealtimeError::invalid("Presence metadata must be JSON-serialisable")
-                })?,
-        ),
-        None => None,
-    };
-    let permissions = match field("permissions") {
-        Some(permissions) => args::text_list(&permissions, false).ok_or_else(|| {
-            RealtimeError::invalid("Presence permissions must be a list of strings")
-        })?,
-        None => Vec::new(),
-    };
+    let fields = args::presence_fields(params);
+    if let Some(message) = fields.as_string() {
+        return Err(RealtimeError::invalid(&message));
+    }
+    let fields: &js_sys::Array = fields.unchecked_ref();
     Ok(Presence {
-        status,
-        presence_id,
-        metadata_json,
-        permissions,
+        status: fields.get(0).as_string().unwrap_or_default(),
+        presence_id: fields.get(1).as_string(),
+        metadata_json: fields.get(2).as_string(),
+        permissions: args::text_list(&fields.get(3), false).unwrap_or_default(),
     })
 }

@@ -5,22 +5,23 @@ use std::rc::Weak;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
+use web_sys::{CloseEvent, Event, WebSocket};
 
 use crate::error::{kind, RealtimeError};
 
 /// What the socket reports to its owner. Held weakly: a socket never keeps its driver alive.
 pub(crate) trait SocketListener {
     fn socket_opened(&self);
-    /// `data` is the frame's text as a JS string (kept in JS: decoding starts with `JSON.parse`).
-    fn socket_message(&self, data: JsValue);
+    /// One frame, as `js/frames.js` read it: its routing envelope (a JSON string) and its `data`
+    /// object, or `undefined` and the reason the text could not be read.
+    fn socket_message(&self, envelope: JsValue, data: JsValue);
     fn socket_closed(&self, code: u16);
 }
 
 pub(crate) struct Socket {
     ws: WebSocket,
     _on_open: Closure<dyn FnMut(Event)>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_message: Closure<dyn FnMut(JsValue, JsValue)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
 }
@@ -32,10 +33,17 @@ impl Socket {
         url: &str,
         listener: Weak<L>,
     ) -> Result<Socket, String> {
+        // The URL may carry a JWT, and the browser's message repeats the URL: both are redacted
+        // before the text can reach onError or the console.
         let ws = WebSocket::new(url).map_err(|err| {
-            format!(
-                "could not open a WebSocket to {url}: {}",
-                describe_js_error(&err)
+            redact_secrets(
+                &[
+                    "could not open a WebSocket to ",
+                    url,
+                    ": ",
+                    &crate::args::error_text(&err),
+                ]
+                .concat(),
             )
         })?;
 
@@ -46,11 +54,12 @@ impl Socket {
             }
         });
         let received = listener.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(listener) = received.upgrade() {
-                listener.socket_message(event.data());
-            }
-        });
+        let on_message =
+            Closure::<dyn FnMut(JsValue, JsValue)>::new(move |envelope: JsValue, data: JsValue| {
+                if let Some(listener) = received.upgrade() {
+                    listener.socket_message(envelope, data);
+                }
+            });
         let closed = listener.clone();
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
             if let Some(listener) = closed.upgrade() {
@@ -61,7 +70,7 @@ impl Socket {
         let on_error = Closure::<dyn FnMut(Event)>::new(|_: Event| {});
 
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        crate::decode::listen(&ws, on_message.as_ref());
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Socket {
@@ -76,7 +85,7 @@ impl Socket {
     pub(crate) fn send(&self, text: &str) -> Result<(), String> {
         self.ws
             .send_with_str(text)
-            .map_err(|err| describe_js_error(&err))
+            .map_err(|err| crate::args::error_text(&err))
     }
 
     /// Closes with `code`; page code may only use 1000 or 3000–4999.
@@ -117,9 +126,43 @@ pub(crate) fn ensure_websocket() -> Result<(), RealtimeError> {
     }
 }
 
-pub(crate) fn describe_js_error(err: &JsValue) -> String {
-    if let Some(error) = err.dyn_ref::<js_sys::Error>() {
-        return String::from(error.message());
+/// Replaces the value of every `jwt=` parameter in `text` with `[redacted]`.
+pub(crate) fn redact_secrets(text: &str) -> String {
+    const KEY: &str = "jwt=";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // Byte searches: `str::find` with a string pattern would link a substring searcher.
+    while let Some(at) = rest
+        .as_bytes()
+        .windows(KEY.len())
+        .position(|w| w == KEY.as_bytes())
+    {
+        let value_start = at + KEY.len();
+        out.push_str(rest.get(..value_start).unwrap_or_default());
+        out.push_str("[redacted]");
+        let value = rest.get(value_start..).unwrap_or_default();
+        // A JWT is base64url with dots; in a URL it may be percent-encoded.
+        let end = value
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'%')))
+            .unwrap_or(value.len());
+        rest = value.get(end..).unwrap_or_default();
     }
-    err.as_string().unwrap_or_else(|| "unknown error".into())
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_secrets;
+
+    #[test]
+    fn jwts_never_survive_in_messages() {
+        assert_eq!(
+            redact_secrets("could not open ws://h/v1/realtime?project=p&jwt=eyJ.a.b: The URL 'ws://h/v1/realtime?project=p&jwt=eyJ.a.b' is invalid."),
+            "could not open ws://h/v1/realtime?project=p&jwt=[redacted]: The URL 'ws://h/v1/realtime?project=p&jwt=[redacted]' is invalid."
+        );
+        assert_eq!(redact_secrets("no secret here"), "no secret here");
+        assert_eq!(redact_secrets("jwt=abc&x=1"), "jwt=[redacted]&x=1");
+    }
 }

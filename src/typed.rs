@@ -50,8 +50,8 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::client::{Client, ClientSource};
-use crate::decode::{string_field, strings_field};
-use crate::driver::{Callback, Driver, JsPayload, SubscriptionRef};
+use crate::decode::JsPayload;
+use crate::driver::{Callback, Driver, SubscriptionRef};
 use crate::error::{kind, RealtimeError};
 use crate::realtime::RealtimeOptions;
 use appwrite_realtime_core::Event as Envelope;
@@ -236,22 +236,21 @@ impl<S: Into<String> + Clone> Channels for &[S] {
 }
 
 fn decode<T: DeserializeOwned>(event: &Envelope<JsPayload>) -> Result<Event<T>, RealtimeError> {
-    let payload = serde_wasm_bindgen::from_value(event.payload.value.clone()).map_err(|err| {
+    let mismatch = |err: serde_wasm_bindgen::Error| {
         RealtimeError::new(
             kind::PROTOCOL,
             0,
             format!("The payload does not match the expected type: {err}"),
         )
-    })?;
-    // The browser driver leaves event names and the timestamp in the frame's `data` object.
-    let data = event.payload.event_data.as_ref();
-    let strings = |name| data.and_then(|data| strings_field(data, name).ok().flatten());
+    };
+    let payload = serde_wasm_bindgen::from_value(event.payload.value()).map_err(mismatch)?;
+    // Event names and the timestamp stay in the frame's `data` object.
+    let data = &event.payload.data;
+    let member = |name: &str| js_sys::Reflect::get(data, &name.into()).unwrap_or_default();
     Ok(Event {
-        events: strings("events").unwrap_or_else(|| event.events.clone()),
+        events: serde_wasm_bindgen::from_value(member("events")).unwrap_or_default(),
         channels: event.channels.clone(),
-        timestamp: data
-            .and_then(|data| string_field(data, "timestamp").ok().flatten())
-            .unwrap_or_else(|| event.timestamp.clone()),
+        timestamp: member("timestamp").as_string().unwrap_or_default(),
         payload,
         subscriptions: event.subscriptions.clone(),
     })

@@ -774,3 +774,39 @@ async fn garbage_frames_are_reported_and_lose_no_subscription() {
     assert_eq!(errors.length(), 0, "nothing else went wrong");
     let _ = realtime.disconnect();
 }
+
+#[wasm_bindgen_test]
+async fn a_socket_that_cannot_open_reports_without_the_jwt() {
+    let secret = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQ.c2lnbmF0dXJl";
+    // A fragment makes `new WebSocket(url)` throw, with the URL in the browser's message.
+    let client = Client::new()
+        .set_endpoint_realtime("ws://127.0.0.1:1/v1#fragment")
+        .unwrap()
+        .set_project("demo")
+        .set_jwt(secret);
+    let realtime = Realtime::new(&JsValue::from(client), JsValue::UNDEFINED).unwrap();
+    let errors = queue();
+    realtime.on_error(push_into(&errors).into()).unwrap();
+    let _pending = realtime.subscribe(
+        "files".into(),
+        Function::new_no_args("").into(),
+        JsValue::UNDEFINED,
+    );
+    // Every report (the failed open, and any the failure leads to) is free of the secret.
+    let mut kinds = Vec::new();
+    while !kinds.iter().any(|kind| kind == "environment") {
+        let error = errors
+            .next(WAIT_MS)
+            .await
+            .expect("the failed open is reported");
+        let message = field(&error, "message").as_string().unwrap_or_default();
+        assert!(!message.contains("c2VjcmV0"), "the JWT leaked: {message}");
+        let kind = field(&error, "kind").as_string().unwrap_or_default();
+        if kind == "environment" {
+            assert!(message.contains("jwt=[redacted]"), "{message}");
+        }
+        kinds.push(kind);
+        assert!(kinds.len() < 10, "no environment error among {kinds:?}");
+    }
+    let _ = realtime.disconnect();
+}

@@ -1,23 +1,21 @@
-//! Server frames (decoded through serde from whatever the driver parsed: `serde_json` on the
-//! host, `serde-wasm-bindgen` in the browser) and client frames (hand-written JSON).
+//! Server frames, read from the envelope JSON the driver hands over (payloads stay the driver's
+//! own values), and client frames (hand-written JSON).
 
-use crate::json;
+use crate::json::{self, JsonValue};
 use core::fmt;
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-/// The envelope every server frame shares. Plain structs with optional fields keep serde's
-/// generated code small; [`RawFrame::into_frame`] does the validation by hand.
-#[derive(Debug, serde::Deserialize)]
+/// The envelope every server frame shares, read by [`RawFrame::from_envelope`];
+/// [`RawFrame::into_frame`] validates it.
+#[derive(Debug)]
 pub struct RawFrame<P> {
     /// `connected`, `event`, `response`, `error` or `pong`.
-    #[serde(rename = "type")]
     pub kind: String,
     /// Absent on `pong`.
     pub data: Option<RawData<P>>,
 }
 
 /// The union of every frame's `data` fields.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug)]
 pub struct RawData<P> {
     /// `connected` and `event`.
     pub channels: Option<Vec<String>>,
@@ -25,10 +23,6 @@ pub struct RawData<P> {
     pub subscriptions: Option<RawSubscriptions>,
     /// `connected` and the authentication `response`.
     pub user: Option<P>,
-    /// `event`.
-    pub events: Option<Vec<String>>,
-    /// `event`.
-    pub timestamp: Option<String>,
     /// `event`.
     pub payload: Option<P>,
     /// `response`: which request it answers.
@@ -44,10 +38,9 @@ pub struct RawData<P> {
 }
 
 /// One acknowledged row of a `subscribe` or `unsubscribe` response.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ack {
     /// The wire id the row was about.
-    #[serde(rename = "subscriptionId")]
     pub subscription_id: String,
     /// Subscribe acks: the channels as the server stored them (account channels rewritten).
     pub channels: Option<Vec<String>>,
@@ -66,80 +59,168 @@ pub enum RawSubscriptions {
     Acks(Vec<Ack>),
 }
 
-enum SubscriptionItem {
-    Id(String),
-    Ack(Ack),
+fn malformed(message: &str) -> FrameError {
+    FrameError::Malformed(message.into())
 }
 
-impl<'de> Deserialize<'de> for SubscriptionItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ItemVisitor;
-        impl<'de> Visitor<'de> for ItemVisitor {
-            type Value = SubscriptionItem;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a subscription id or an ack row")
-            }
-            fn visit_str<E: de::Error>(self, id: &str) -> Result<Self::Value, E> {
-                Ok(SubscriptionItem::Id(id.to_string()))
-            }
-            fn visit_string<E: de::Error>(self, id: String) -> Result<Self::Value, E> {
-                Ok(SubscriptionItem::Id(id))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                Ack::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(SubscriptionItem::Ack)
-            }
-        }
-        deserializer.deserialize_any(ItemVisitor)
+fn wrong_type(field: &str, expected: &str) -> FrameError {
+    FrameError::Malformed(["`", field, "` must be ", expected].concat())
+}
+
+/// A member's value; `null` counts as absent.
+fn member<'a>(object: &'a JsonValue, name: &str) -> Option<&'a JsonValue> {
+    object
+        .member(name)
+        .filter(|value| **value != JsonValue::Null)
+}
+
+fn string(value: &JsonValue, name: &str) -> Result<String, FrameError> {
+    match value {
+        JsonValue::String(text) => Ok(text.clone()),
+        _ => Err(wrong_type(name, "a string")),
     }
 }
 
-impl<'de> Deserialize<'de> for RawSubscriptions {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct SubscriptionsVisitor;
-        impl<'de> Visitor<'de> for SubscriptionsVisitor {
-            type Value = RawSubscriptions;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list of ids, a slot-to-id map or a list of ack rows")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut ids = Vec::new();
-                let mut acks = Vec::new();
-                while let Some(item) = seq.next_element::<SubscriptionItem>()? {
-                    match item {
-                        SubscriptionItem::Id(id) => ids.push(id),
-                        SubscriptionItem::Ack(ack) => acks.push(ack),
-                    }
-                }
-                match (ids.is_empty(), acks.is_empty()) {
-                    (_, true) => Ok(RawSubscriptions::Ids(ids)),
-                    (true, false) => Ok(RawSubscriptions::Acks(acks)),
-                    (false, false) => Err(de::Error::custom("mixed ids and ack rows")),
-                }
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                // PHP's slot map {"1":"id",…}: only the ids matter to a message-mode client.
-                let mut ids = Vec::new();
-                while let Some((_slot, id)) = map.next_entry::<String, String>()? {
-                    ids.push(id);
-                }
-                Ok(RawSubscriptions::Ids(ids))
-            }
-        }
-        deserializer.deserialize_any(SubscriptionsVisitor)
+fn string_member(object: &JsonValue, name: &str) -> Result<Option<String>, FrameError> {
+    member(object, name)
+        .map(|value| string(value, name))
+        .transpose()
+}
+
+fn strings(value: &JsonValue, name: &str) -> Result<Vec<String>, FrameError> {
+    match value {
+        JsonValue::Array(items) => items.iter().map(|item| string(item, name)).collect(),
+        _ => Err(wrong_type(name, "a list of strings")),
     }
 }
 
-/// An `event` frame's data.
+fn strings_member(object: &JsonValue, name: &str) -> Result<Option<Vec<String>>, FrameError> {
+    member(object, name)
+        .map(|value| strings(value, name))
+        .transpose()
+}
+
+fn bool_member(object: &JsonValue, name: &str) -> Result<Option<bool>, FrameError> {
+    member(object, name)
+        .map(|value| match value {
+            JsonValue::Bool(flag) => Ok(*flag),
+            _ => Err(wrong_type(name, "a boolean")),
+        })
+        .transpose()
+}
+
+/// `subscriptions`: ids (event), a slot map or list of ids (connected), or ack rows (response).
+fn subscriptions(value: &JsonValue) -> Result<RawSubscriptions, FrameError> {
+    const NAME: &str = "subscriptions";
+    let items = match value {
+        // PHP's slot map {"1":"id",…}: only the ids matter to a message-mode client.
+        JsonValue::Object(slots) => {
+            let ids = slots.iter().map(|(_, id)| string(id, NAME));
+            return ids.collect::<Result<_, _>>().map(RawSubscriptions::Ids);
+        }
+        JsonValue::Array(items) => items,
+        _ => return Err(wrong_type(NAME, "a list or a map")),
+    };
+    if items
+        .iter()
+        .all(|item| matches!(item, JsonValue::String(_)))
+    {
+        return strings(value, NAME).map(RawSubscriptions::Ids);
+    }
+    items
+        .iter()
+        .map(|row| {
+            if !matches!(row, JsonValue::Object(_)) {
+                return Err(malformed("mixed ids and ack rows in `subscriptions`"));
+            }
+            Ok(Ack {
+                subscription_id: string_member(row, "subscriptionId")?
+                    .ok_or_else(|| malformed("an ack row has no `subscriptionId`"))?,
+                channels: strings_member(row, "channels")?,
+                queries: strings_member(row, "queries")?,
+                removed: bool_member(row, "removed")?,
+            })
+        })
+        .collect::<Result<_, _>>()
+        .map(RawSubscriptions::Acks)
+}
+
+/// An integer `code` within ±(2^53 − 1), the range every JSON reader agrees on.
+fn code(value: &JsonValue) -> Result<i64, FrameError> {
+    let JsonValue::Number(text) = value else {
+        return Err(wrong_type("code", "an integer"));
+    };
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let magnitude = (digits.len() <= 16 && !digits.is_empty())
+        .then(|| {
+            digits.bytes().try_fold(0i64, |n, b| {
+                b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0'))
+            })
+        })
+        .flatten()
+        .filter(|n| *n < 1 << 53)
+        .ok_or_else(|| wrong_type("code", "an integer"))?;
+    Ok(if digits.len() < text.len() {
+        -magnitude
+    } else {
+        magnitude
+    })
+}
+
+impl<P> RawFrame<P> {
+    /// Reads a frame's envelope from JSON. The members of `data` that carry a resource
+    /// (`payload`, `user`, `presence`) are not read: when one is present and not `null`,
+    /// `handle(name)` makes the driver's own value for it (the browser driver sends `true` in
+    /// their place and keeps the parsed objects in JS). `events` and `timestamp` are left to
+    /// the driver too. Never panics.
+    pub fn from_envelope(
+        text: &str,
+        mut handle: impl FnMut(&'static str) -> P,
+    ) -> Result<RawFrame<P>, FrameError> {
+        let root = json::parse(text).map_err(|_| malformed("invalid JSON"))?;
+        if !matches!(root, JsonValue::Object(_)) {
+            return Err(malformed("a frame must be a JSON object"));
+        }
+        let kind =
+            string_member(&root, "type")?.ok_or_else(|| malformed("missing field `type`"))?;
+        let Some(data) = member(&root, "data") else {
+            return Ok(RawFrame { kind, data: None });
+        };
+        if !matches!(data, JsonValue::Object(_)) {
+            return Err(malformed("`data` must be an object"));
+        }
+        let mut handle_of = |name| member(data, name).map(|_| handle(name));
+        let (user, payload, presence) = (
+            handle_of("user"),
+            handle_of("payload"),
+            handle_of("presence"),
+        );
+        Ok(RawFrame {
+            kind,
+            data: Some(RawData {
+                channels: strings_member(data, "channels")?,
+                subscriptions: member(data, "subscriptions")
+                    .map(subscriptions)
+                    .transpose()?,
+                user,
+                payload,
+                to: string_member(data, "to")?,
+                success: bool_member(data, "success")?,
+                presence,
+                code: member(data, "code").map(code).transpose()?,
+                message: string_member(data, "message")?,
+            }),
+        })
+    }
+}
+
+/// What the session routes an `event` frame by, and its payload. Event names and the timestamp
+/// stay with the driver's payload value (the JS callbacks receive the frame's `data` as is).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event<P> {
-    /// Event names, concrete first.
-    pub events: Vec<String>,
     /// Channels the event was published on.
     pub channels: Vec<String>,
-    /// `Y-m-d\TH:i:s.vP`; empty when the server sent none.
-    pub timestamp: String,
-    /// The resource, untouched.
+    /// The driver's handle to the frame's `payload`.
     pub payload: P,
     /// Wire ids of this connection's matching subscriptions.
     pub subscriptions: Vec<String>,
@@ -238,9 +319,7 @@ impl<P> RawFrame<P> {
                 user: data.user,
             }),
             "event" => Ok(ServerFrame::Event(Event {
-                events: data.events.unwrap_or_default(),
                 channels: data.channels.ok_or(missing(kind, "channels"))?,
-                timestamp: data.timestamp.unwrap_or_default(),
                 payload: data.payload.ok_or(missing(kind, "payload"))?,
                 subscriptions: ids,
             })),
@@ -271,35 +350,65 @@ pub(crate) fn encode_ping() -> String {
     "{\"type\":\"ping\"}".to_string()
 }
 
+const SUBSCRIBE_START: &str = "{\"type\":\"subscribe\",\"data\":[";
+const UNSUBSCRIBE_START: &str = "{\"type\":\"unsubscribe\",\"data\":[";
+const END: &str = "]}";
+/// Bytes of a subscribe frame around its rows.
+pub(crate) const SUBSCRIBE_ENVELOPE_BYTES: usize = SUBSCRIBE_START.len() + END.len();
+/// Bytes of an unsubscribe frame around its rows.
+pub(crate) const UNSUBSCRIBE_ENVELOPE_BYTES: usize = UNSUBSCRIBE_START.len() + END.len();
+
+fn write_subscribe_row(out: &mut String, row: &SubscribeRow<'_>) {
+    out.push_str("{\"subscriptionId\":");
+    json::write_string(out, row.id);
+    out.push_str(",\"channels\":");
+    json::write_string_array(out, row.channels);
+    out.push_str(",\"queries\":");
+    json::write_string_array(out, row.queries);
+    out.push('}');
+}
+
+fn write_unsubscribe_row(out: &mut String, id: &str) {
+    out.push_str("{\"subscriptionId\":");
+    json::write_string(out, id);
+    out.push('}');
+}
+
+/// Bytes one row adds to a subscribe frame, its separating comma included.
+pub(crate) fn subscribe_row_bytes(row: &SubscribeRow<'_>) -> usize {
+    let mut out = String::new();
+    write_subscribe_row(&mut out, row);
+    out.len() + 1
+}
+
+/// Bytes one id adds to an unsubscribe frame, its separating comma included.
+pub(crate) fn unsubscribe_row_bytes(id: &str) -> usize {
+    let mut out = String::new();
+    write_unsubscribe_row(&mut out, id);
+    out.len() + 1
+}
+
 pub(crate) fn encode_subscribe(rows: &[SubscribeRow<'_>]) -> String {
-    let mut out = String::from("{\"type\":\"subscribe\",\"data\":[");
+    let mut out = String::from(SUBSCRIBE_START);
     for (index, row) in rows.iter().enumerate() {
         if index > 0 {
             out.push(',');
         }
-        out.push_str("{\"subscriptionId\":");
-        json::write_string(&mut out, row.id);
-        out.push_str(",\"channels\":");
-        json::write_string_array(&mut out, row.channels);
-        out.push_str(",\"queries\":");
-        json::write_string_array(&mut out, row.queries);
-        out.push('}');
+        write_subscribe_row(&mut out, row);
     }
-    out.push_str("]}");
+    out.push_str(END);
     out
 }
 
 pub(crate) fn encode_unsubscribe(ids: &[String]) -> String {
-    let mut out = String::from("{\"type\":\"unsubscribe\",\"data\":[");
+    let mut out = String::from(UNSUBSCRIBE_START);
     for (index, id) in ids.iter().enumerate() {
         if index > 0 {
             out.push(',');
         }
-        out.push_str("{\"subscriptionId\":");
-        json::write_string(&mut out, id);
-        out.push('}');
+        write_unsubscribe_row(&mut out, id);
     }
-    out.push_str("]}");
+    out.push_str(END);
     out
 }
 
@@ -335,10 +444,10 @@ mod tests {
     use super::*;
     use serde_json::{json, Value};
 
+    /// Reads `text` as the browser driver does, with the resources taken from the full frame.
     fn decode(text: &str) -> Result<ServerFrame<Value>, FrameError> {
-        serde_json::from_str::<RawFrame<Value>>(text)
-            .map_err(|error| FrameError::Malformed(error.to_string()))?
-            .into_frame()
+        let full: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        RawFrame::from_envelope(text, |name| full["data"][name].clone())?.into_frame()
     }
 
     #[test]
@@ -363,6 +472,64 @@ mod tests {
                 subscriptions: vec!["a".into(), "b".into()],
                 user: Some(json!({"$id":"u"})),
             })
+        );
+    }
+
+    #[test]
+    fn reads_the_compact_envelope_the_browser_sends() {
+        let mut asked = Vec::new();
+        let frame = RawFrame::from_envelope(
+            r#"{"type":"event","data":{"channels":["files"],"subscriptions":["s1"],"payload":true}}"#,
+            |name| {
+                asked.push(name);
+                7
+            },
+        )
+        .and_then(RawFrame::into_frame);
+        assert_eq!(
+            frame,
+            Ok(ServerFrame::Event(Event {
+                channels: vec!["files".into()],
+                payload: 7,
+                subscriptions: vec!["s1".into()],
+            }))
+        );
+        assert_eq!(
+            asked,
+            ["payload"],
+            "one handle, for the member that is there"
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_envelopes_with_a_reason() {
+        let reason = |text: &str| match RawFrame::from_envelope(text, |_| ()) {
+            Err(FrameError::Malformed(reason)) => reason,
+            other => panic!("{text}: {other:?}"),
+        };
+        assert_eq!(reason("[1]"), "a frame must be a JSON object");
+        assert_eq!(reason("{"), "invalid JSON");
+        assert_eq!(reason(r#"{"data":{}}"#), "missing field `type`");
+        assert_eq!(
+            reason(r#"{"type":"event","data":[]}"#),
+            "`data` must be an object"
+        );
+        assert_eq!(
+            reason(r#"{"type":"event","data":{"channels":"files"}}"#),
+            "`channels` must be a list of strings"
+        );
+        assert_eq!(
+            reason(r#"{"type":"event","data":{"subscriptions":["a",{"subscriptionId":"b"}]}}"#),
+            "mixed ids and ack rows in `subscriptions`"
+        );
+        for code in ["1.5", "9007199254740992", "\"1008\""] {
+            let text = [r#"{"type":"error","data":{"code":"#, code, "}}"].concat();
+            assert_eq!(reason(&text), "`code` must be an integer", "{code}");
+        }
+        let negative = RawFrame::from_envelope(r#"{"type":"error","data":{"code":-1}}"#, |_| ());
+        assert_eq!(
+            negative.ok().and_then(|f| f.data).and_then(|d| d.code),
+            Some(-1)
         );
     }
 

@@ -2,7 +2,7 @@
 //!
 //! No browser, no clock, no randomness: callers feed inputs with the current time and drain
 //! outputs. [`Session`] is the state machine; [`channel`] and [`query`] build the strings it
-//! subscribes with; [`RawFrame`] decodes server frames from any serde data format.
+//! subscribes with; [`RawFrame`] reads server frames from the envelope JSON a driver hands over.
 
 #![deny(missing_docs)]
 

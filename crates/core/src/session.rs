@@ -312,6 +312,9 @@ impl fmt::Display for PresenceError {
 const TOO_LARGE: &str =
     "Too large: Appwrite accepts frames of at most 64000 bytes, and this alone would not fit";
 
+/// The largest frame the server accepts; a larger one makes it drop the connection.
+const MAX_FRAME_BYTES: usize = 64_000;
+
 /// Bytes one subscription or presence may take in a frame: the server drops a connection whose
 /// frame exceeds 64,000 bytes, and an item that can never be sent would be retried forever.
 const MAX_ITEM_BYTES: usize = 60_000;
@@ -457,7 +460,12 @@ pub struct Session<P> {
     id_prefix: String,
     next_key: u64,
     next_wire: u64,
+    /// In key order (keys only grow and are pushed at the end), so lookups by key bisect.
     subscriptions: Vec<Subscription>,
+    /// `(wire counter, key)` of every subscription, sorted by counter (counters only grow, so
+    /// new ids go at the end): an event finds its targets in O(log n) per id rather than by
+    /// comparing every subscription.
+    wire_index: Vec<(u64, SubscriptionKey)>,
     retired: Vec<Retired>,
     presence: Option<PresenceSlot>,
     state: ConnectionState,
@@ -484,6 +492,7 @@ impl<P> Session<P> {
             next_key: 0,
             next_wire: 0,
             subscriptions: Vec::new(),
+            wire_index: Vec::new(),
             retired: Vec::new(),
             presence: None,
             state: ConnectionState::Idle,
@@ -556,6 +565,7 @@ impl<P> Session<P> {
         self.next_key += 1;
         let key = SubscriptionKey(self.next_key);
         let wire_id = self.mint_wire_id();
+        self.wire_index.push((self.next_wire, key));
         self.subscriptions.push(Subscription {
             key,
             wire_id,
@@ -610,9 +620,12 @@ impl<P> Session<P> {
                 let wire_id = self.mint_wire_id();
                 let subscription = &mut self.subscriptions[index];
                 let old_id = core::mem::replace(&mut subscription.wire_id, wire_id);
+                let key = subscription.key;
                 let was_on_server = subscription.on_server;
                 let subscribe_in_flight = subscription.in_flight.is_some();
                 subscription.reset_for_new_connection();
+                self.unindex(&old_id);
+                self.wire_index.push((self.next_wire, key));
                 if was_on_server {
                     self.retire(old_id, subscribe_in_flight);
                 }
@@ -633,6 +646,7 @@ impl<P> Session<P> {
     pub fn unsubscribe(&mut self, now: Instant, key: SubscriptionKey) {
         if let Some(index) = self.find(key) {
             let subscription = self.subscriptions.remove(index);
+            self.unindex(&subscription.wire_id);
             if subscription.on_server {
                 self.retire(subscription.wire_id, subscription.in_flight.is_some());
             }
@@ -694,6 +708,7 @@ impl<P> Session<P> {
             self.outputs.push_back(Output::Close { code: 1000 });
         }
         self.subscriptions.clear();
+        self.wire_index.clear();
         self.retired.clear();
         self.presence = None;
         self.link = Link::new();
@@ -828,7 +843,31 @@ impl<P> Session<P> {
     // ---- internals ----
 
     fn find(&self, key: SubscriptionKey) -> Option<usize> {
-        self.subscriptions.iter().position(|s| s.key == key)
+        self.subscriptions
+            .binary_search_by_key(&key, |s| s.key)
+            .ok()
+    }
+
+    fn unindex(&mut self, wire_id: &str) {
+        if let Some(at) = self.indexed(wire_id) {
+            self.wire_index.remove(at);
+        }
+    }
+
+    /// Where `wire_id` stands in [`Self::wire_index`].
+    fn indexed(&self, wire_id: &str) -> Option<usize> {
+        let counter = self.wire_counter(wire_id)?;
+        self.wire_index
+            .binary_search_by_key(&counter, |(c, _)| *c)
+            .ok()
+    }
+
+    /// The counter in one of our wire ids (`<prefix>-<counter>`).
+    fn wire_counter(&self, id: &str) -> Option<u64> {
+        let counter = id
+            .strip_prefix(self.id_prefix.as_str())?
+            .strip_prefix('-')?;
+        counter.parse().ok()
     }
 
     fn has_project(&self) -> bool {
@@ -995,9 +1034,29 @@ impl<P> Session<P> {
                 }
             }
         }
-        if !batch.is_empty() {
-            isolated.insert(0, batch);
+        // Rows are grouped into frames below the server's limit, in order; each frame is one
+        // request, so acknowledgements still pair with frames first-in, first-out.
+        let mut frames: Vec<Vec<usize>> = Vec::new();
+        let mut frame_bytes = 0;
+        for index in batch {
+            let s = &self.subscriptions[index];
+            let row_bytes = frame::subscribe_row_bytes(&SubscribeRow {
+                id: &s.wire_id,
+                channels: &s.channels,
+                queries: &s.queries,
+            });
+            match frames.last_mut() {
+                Some(rows) if frame_bytes + row_bytes <= MAX_FRAME_BYTES => {
+                    rows.push(index);
+                    frame_bytes += row_bytes;
+                }
+                _ => {
+                    frames.push(vec![index]);
+                    frame_bytes = frame::SUBSCRIBE_ENVELOPE_BYTES + row_bytes;
+                }
+            }
         }
+        isolated.splice(0..0, frames);
         for indices in isolated {
             let rows: Vec<SubscribeRow<'_>> = indices
                 .iter()
@@ -1021,19 +1080,28 @@ impl<P> Session<P> {
                 subscription.on_server = true;
             }
         }
-        let mut unsubscribe = Vec::new();
+        let mut unsubscribe: Vec<Vec<String>> = Vec::new();
+        let mut frame_bytes = 0;
         for retired in &mut self.retired {
             if !retired.subscribe_in_flight && !retired.unsubscribe_in_flight {
                 retired.unsubscribe_in_flight = true;
-                unsubscribe.push(retired.wire_id.clone());
+                let row_bytes = frame::unsubscribe_row_bytes(&retired.wire_id);
+                match unsubscribe.last_mut() {
+                    Some(ids) if frame_bytes + row_bytes <= MAX_FRAME_BYTES => {
+                        ids.push(retired.wire_id.clone());
+                        frame_bytes += row_bytes;
+                    }
+                    _ => {
+                        unsubscribe.push(vec![retired.wire_id.clone()]);
+                        frame_bytes = frame::UNSUBSCRIBE_ENVELOPE_BYTES + row_bytes;
+                    }
+                }
             }
         }
-        if !unsubscribe.is_empty() {
+        for ids in unsubscribe {
             self.outputs
-                .push_back(Output::Send(frame::encode_unsubscribe(&unsubscribe)));
-            self.link
-                .requests
-                .push_back(Request::Unsubscribe(unsubscribe));
+                .push_back(Output::Send(frame::encode_unsubscribe(&ids)));
+            self.link.requests.push_back(Request::Unsubscribe(ids));
         }
         if self.link.auth == Auth::Wanted && self.link.first_ack_seen {
             if let Some(session) = &self.session {
@@ -1081,13 +1149,22 @@ impl<P> Session<P> {
     }
 
     fn on_event(&mut self, event: Event<P>) {
-        let targets: Vec<SubscriptionKey> = self
-            .subscriptions
-            .iter()
-            .filter(|s| event.subscriptions.contains(&s.wire_id))
-            .filter(|s| s.channels.iter().any(|c| event.channels.contains(c)))
-            .map(|s| s.key)
-            .collect();
+        // O(ids in the event × log n): the server names the matching subscriptions. Targets
+        // are kept in creation order, once each, whatever order the server listed them in.
+        let mut targets: Vec<SubscriptionKey> = Vec::new();
+        for id in &event.subscriptions {
+            let Some(at) = self.indexed(id) else { continue };
+            let key = self.wire_index[at].1;
+            let Some(index) = self.find(key) else {
+                continue;
+            };
+            let channels = &self.subscriptions[index].channels;
+            if channels.iter().any(|c| event.channels.contains(c)) {
+                if let Err(at) = targets.binary_search(&key) {
+                    targets.insert(at, key);
+                }
+            }
+        }
         if !targets.is_empty() {
             self.outputs.push_back(Output::Deliver { targets, event });
         }
@@ -1284,6 +1361,7 @@ impl<P> Session<P> {
                         subscription.in_flight = None;
                         if single {
                             let failed = self.subscriptions.remove(index);
+                            self.unindex(&failed.wire_id);
                             // An earlier version may be stored under this id; make sure it goes.
                             self.retire(failed.wire_id, false);
                             let failure = Output::SubscribeFailed {

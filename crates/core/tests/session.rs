@@ -699,3 +699,71 @@ fn a_new_endpoint_moves_the_connection() {
         }
     );
 }
+
+/// Every frame this batch sends, with its byte length.
+fn sent_frames(outputs: &[Output<Value>]) -> Vec<String> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send(text) => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn large_batches_are_split_below_the_frame_limit_and_each_row_is_sent_once() {
+    let mut d = driver();
+    let channels: Vec<String> = (0..2_000)
+        .map(|i| format!("databases.main.collections.posts-{i:04}.documents"))
+        .collect();
+    let keeper = d.subscribe(&["account"], &[]);
+    let keys: Vec<_> = channels
+        .iter()
+        .map(|c| d.subscribe(&[c.as_str()], &[]))
+        .collect();
+    let first = d.open_and_connect(Value::Null);
+    let frames = sent_frames(&first);
+    assert!(
+        frames.len() > 1,
+        "2,000 rows of ~100 bytes need several frames"
+    );
+    assert!(
+        frames.iter().all(|f| f.len() <= 64_000),
+        "{:?}",
+        frames.iter().map(String::len).collect::<Vec<_>>()
+    );
+    let rows = subscribe_rows(&first);
+    let all: Vec<String> = rows.iter().flatten().cloned().collect();
+    let wires: Vec<String> = keys.iter().map(|&k| d.wire(k)).collect();
+    let expected: Vec<String> = [d.wire(keeper)].into_iter().chain(wires.clone()).collect();
+    assert!(all == expected, "every row once, in order");
+
+    // Acks pair with frames in order: every subscription is acknowledged.
+    let mut subscribed = 0;
+    for frame_rows in &rows {
+        let acked = d.frame(subscribe_ack(frame_rows));
+        subscribed += acked
+            .iter()
+            .filter(|o| matches!(o, Output::Subscribed(_)))
+            .count();
+    }
+    assert_eq!(subscribed, 2_001);
+
+    // The socket stays for `keeper`, so the 2,000 are unsubscribed on the wire.
+    for &key in &keys {
+        d.session.unsubscribe(d.at(), key);
+    }
+    let gone = d.tick();
+    let unsubscribed: Vec<String> = unsubscribe_ids(&gone).into_iter().flatten().collect();
+    assert!(
+        unsubscribed == wires,
+        "{} of 2,000 ids unsubscribed",
+        unsubscribed.len()
+    );
+    assert!(
+        unsubscribe_ids(&gone).len() > 1,
+        "2,000 ids of ~40 bytes need two frames"
+    );
+    assert!(sent_frames(&gone).iter().all(|f| f.len() <= 64_000));
+}
