@@ -74,6 +74,7 @@
     reply(text) {
       later(() => {
         if (this.readyState === FakeWebSocket.OPEN) fakeServer.push(text);
+        fakeServer.replied?.();
       });
     }
   }

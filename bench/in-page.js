@@ -12,23 +12,63 @@ const callback = (event) => onEvent(event);
 /** Held for the page's lifetime: our `Realtime` closes its socket once garbage-collected. */
 const keptAlive = [];
 
-/** Subscribes with our SDK and resolves once the server's ack arrived (which `subscribe` awaits). */
-export async function subscribeOurs() {
+/** Channels that never match the measured frames, for the many-subscriptions case. */
+const otherChannels = (count) => Array.from({ length: count }, (_, i) => `databases.default.collections.other-${i}.documents`);
+
+/**
+ * Subscribes with our SDK (plus `others` subscriptions the frames never address) and resolves
+ * once the server's ack arrived (which `subscribe` awaits).
+ */
+export async function subscribeOurs(others = 0) {
   const { Client, Realtime } = await import('/pkg/index.js');
   const client = new Client().setEndpoint('http://127.0.0.1:1/v1').setProject('bench');
   const realtime = new Realtime(client);
-  keptAlive.push(realtime, await realtime.subscribe(channel, callback));
+  const extra = otherChannels(others).map((other) => realtime.subscribe(other, () => {}));
+  keptAlive.push(realtime, await realtime.subscribe(channel, callback), ...(await Promise.all(extra)));
   return subscriptionIdFor(channel);
 }
 
 /** Subscribes with the official SDK (the iife bundle defines `window.Appwrite`). */
-export async function subscribeOfficial() {
+export async function subscribeOfficial(others = 0) {
   const { Client, Realtime } = window.Appwrite;
   const client = new Client().setEndpoint('http://127.0.0.1:1/v1').setProject('bench');
   const realtime = new Realtime(client);
   // Resolves when the socket opens; the subscribe frame follows the server's `connected`.
-  keptAlive.push(realtime, await realtime.subscribe(channel, callback));
+  const extra = otherChannels(others).map((other) => realtime.subscribe(other, () => {}));
+  keptAlive.push(realtime, await realtime.subscribe(channel, callback), ...(await Promise.all(extra)));
   return subscriptionIdFor(channel);
+}
+
+/** The floor: a bare socket listener that parses each frame and calls the callback. */
+export async function subscribeFloor() {
+  const socket = new WebSocket('ws://127.0.0.1:1/v1/realtime');
+  await new Promise((resolve) => socket.addEventListener('open', resolve, { once: true }));
+  socket.addEventListener('message', (event) => {
+    const frame = JSON.parse(event.data);
+    if (frame.type === 'event') callback(frame.data);
+  });
+  keptAlive.push(socket);
+  return 'floor';
+}
+
+/**
+ * Milliseconds from loading an SDK to its first acknowledged subscription: ours from the
+ * dynamic import (wasm fetch, compile and instantiate included) to `subscribe` resolving; the
+ * official one from evaluating its bundle to the server's response to its subscribe frame.
+ */
+export async function timeToFirstAck(sdk, officialBundle) {
+  const startedAt = performance.now();
+  if (sdk === 'ours') {
+    await subscribeOurs();
+  } else {
+    const script = document.createElement('script');
+    script.textContent = officialBundle;
+    document.head.append(script);
+    await subscribeOfficial();
+    // The official SDK has no ack to await: wait for the fake server's response to be delivered.
+    await new Promise((resolve) => { window.fakeServer.replied = resolve; });
+  }
+  return performance.now() - startedAt;
 }
 
 /** The id the SDK sent for `wanted`, waiting for its subscribe frame if it has not come yet. */

@@ -55,21 +55,35 @@ function describeSdk(result) {
 
 function printSpeed(speed, frameLabel) {
   console.log(`\nDecode+dispatch in headless Chromium (median of ${repeats} runs of ${measuredFrames} frames after ${warmupFrames} warm-up)`);
-  for (const { frame, ours, official } of speed) {
+  console.log('floor = a bare socket listener doing JSON.parse and calling the callback');
+  for (const { frame, floor, ours, official } of speed) {
     const label = `decode+dispatch ${frameLabel} ${frame}`;
-    const comparison = ours.error || official.error ? '' : ` (${ratio(ours.usPerFrame, official.usPerFrame)})`;
-    console.log(`${label}: ours ${describeSdk(ours)} vs official ${describeSdk(official)}${comparison}`);
-    for (const [sdk, result] of [['ours', ours], ['official', official]]) {
-      if (result.error) continue;
+    const against = (other, name) =>
+      other && !other.error && !ours.error ? ` (${ratio(ours.usPerFrame, other.usPerFrame)} of ${name})` : '';
+    const floorText = floor ? `, floor ${describeSdk(floor)}` : '';
+    console.log(`${label}: ours ${describeSdk(ours)}${against(official, 'official')}${against(floor, 'floor')} vs official ${describeSdk(official)}${floorText}`);
+    for (const [sdk, result] of [['floor', floor], ['ours', ours], ['official', official]]) {
+      if (!result || result.error) continue;
       const runs = result.runsUs.map((us) => (us / measuredFrames).toFixed(2)).join(' ');
       console.log(`  ${sdk.padEnd(8)} ${pad(Math.round(result.framesPerSecond).toLocaleString('en-US'), 10)} frames/s   ${result.frameBytes} B frame   runs µs/frame: ${runs}`);
     }
   }
+  const plain = speed[0].ours;
+  const big = speed.find(({ frame }) => frame.includes('2^53'))?.ours;
+  const many = speed.find(({ frame }) => frame.includes('1,000'))?.ours;
+  if (plain && !plain.error && big && !big.error) console.log(`big-integer frame ÷ plain frame (ours): ${ratio(big.usPerFrame, plain.usPerFrame)}`);
+  if (plain && !plain.error && many && !many.error) console.log(`1,000 subscriptions ÷ 1 (ours): ${ratio(many.usPerFrame, plain.usPerFrame)}`);
+}
+
+function printLoad(load) {
+  console.log('\nLoad to first acknowledged subscription, fake socket, fresh page each (median of runs, ms)');
+  console.log(`time to first ack: ours ${load.ours.msMedian.toFixed(1)} ms vs official ${load.official.msMedian.toFixed(1)} ms (${ratio(load.ours.msMedian, load.official.msMedian)})`);
+  console.log(`  ours runs ms: ${load.ours.runsMs.join(' ')}   official runs ms: ${load.official.runsMs.join(' ')}`);
 }
 
 ensurePackageBuilt();
 const sizes = await measureSizes(root);
-const { userAgent, frames: speed } = await measureSpeed(root);
+const { userAgent, frames: speed, load } = await measureSpeed(root);
 const fixtureBytes = (await readFile(join(root, 'bench/fixtures/document-update-frame.json'))).length;
 const frameLabel = `${(fixtureBytes / 1024).toFixed(1)} KB`;
 const appwriteVersion = JSON.parse(await readFile(join(root, 'node_modules/appwrite/package.json'), 'utf8')).version;
@@ -77,6 +91,7 @@ const appwriteVersion = JSON.parse(await readFile(join(root, 'node_modules/appwr
 printSizes(sizes);
 printContributors();
 printSpeed(speed, frameLabel);
+printLoad(load);
 
 const report = {
   measuredAt: new Date().toISOString(),
@@ -87,18 +102,20 @@ const report = {
   },
   speed: {
     warmupFrames, measuredFrames, repeats,
-    frames: speed.map(({ frame, ours, official }) => ({
-      frame, ours, official,
+    frames: speed.map(({ frame, floor, ours, official }) => ({
+      frame, floor, ours, official,
       ratio: ours.error || official.error ? null : ours.usPerFrame / official.usPerFrame,
+      ratioToFloor: !floor || floor.error || ours.error ? null : ours.usPerFrame / floor.usPerFrame,
     })),
+    timeToFirstAck: load,
   },
 };
 await mkdir(join(root, 'target'), { recursive: true });
 await writeFile(join(root, 'target/bench.json'), `${JSON.stringify(report, null, 2)}\n`);
 console.log('\nwritten to target/bench.json');
 
-const failures = speed.flatMap(({ frame, ours, official }) =>
-  [['ours', ours], ['official', official]].filter(([, result]) => result.error).map(([sdk, result]) => `${sdk}, ${frame}: ${result.error}`));
+const failures = speed.flatMap(({ frame, floor, ours, official }) =>
+  [['floor', floor], ['ours', ours], ['official', official]].filter(([, result]) => result?.error).map(([sdk, result]) => `${sdk}, ${frame}: ${result.error}`));
 if (failures.length > 0) {
   console.error(`\ncorrectness checks failed:\n  ${failures.join('\n  ')}`);
   process.exitCode = 1;

@@ -14,10 +14,16 @@ export const warmupFrames = 2000;
 export const measuredFrames = 20000;
 export const repeats = 5;
 
+/** What is measured; `others` subscriptions are live but never addressed by the frames. */
 export const frameKinds = [
-  { name: 'document update', withBigInt: false },
-  { name: 'document update + integer > 2^53', withBigInt: true },
+  { name: 'document update', withBigInt: false, others: 0 },
+  { name: 'document update + integer > 2^53', withBigInt: true, others: 0 },
+  { name: 'document update, 1 of 1,000 subscriptions matching', withBigInt: false, others: 999 },
 ];
+
+/** The floor (bare listener + JSON.parse) cannot keep big integers, so it runs plain frames only. */
+const sdksFor = (kind) => (kind.withBigInt ? ['ours', 'official'] : ['floor', 'ours', 'official']);
+export const loadRuns = 5;
 
 /** The official SDK as a classic script defining `window.Appwrite`, minified as an app ships it. */
 async function officialScript(root) {
@@ -35,17 +41,18 @@ function median(values) {
 }
 
 /** Subscribes with `sdk` in a fresh page, warms up, then times `repeats` runs of the frame. */
-async function measureInFreshPage(browser, baseUrl, { sdk, officialBundle, fixtureText, withBigInt }) {
+async function measureInFreshPage(browser, baseUrl, { sdk, officialBundle, fixtureText, withBigInt, others }) {
   const page = await browser.newPage();
   try {
     await page.addInitScript({ path: join(here, 'fake-websocket.js') });
     await page.goto(`${baseUrl}/bench/page.html`);
     if (sdk === 'official') await page.addScriptTag({ content: officialBundle });
     const expectedId = JSON.parse(fixtureText).data.payload.$id;
-    const args = { sdk, fixtureText, withBigInt, expectedId, warmupFrames, measuredFrames, repeats };
+    const args = { sdk, fixtureText, withBigInt, others, expectedId, warmupFrames, measuredFrames, repeats };
     const { frameBytes, runsUs, userAgent } = await page.evaluate(async (args) => {
       const bench = await import('/bench/in-page.js');
-      const subscriptionId = args.sdk === 'ours' ? await bench.subscribeOurs() : await bench.subscribeOfficial();
+      const subscribe = { floor: bench.subscribeFloor, ours: bench.subscribeOurs, official: bench.subscribeOfficial }[args.sdk];
+      const subscriptionId = await subscribe(args.others);
       const text = bench.frameFor(args.fixtureText, subscriptionId, args.withBigInt);
       await bench.measure(text, args.warmupFrames, args.expectedId, args.withBigInt);
       const runsUs = [];
@@ -61,6 +68,21 @@ async function measureInFreshPage(browser, baseUrl, { sdk, officialBundle, fixtu
   }
 }
 
+/** One fresh page: ms from loading `sdk` to its first acknowledged subscription. */
+async function timeToFirstAckInFreshPage(browser, baseUrl, sdk, officialBundle) {
+  const page = await browser.newPage();
+  try {
+    await page.addInitScript({ path: join(here, 'fake-websocket.js') });
+    await page.goto(`${baseUrl}/bench/page.html`);
+    return await page.evaluate(async ({ sdk, officialBundle }) => {
+      const bench = await import('/bench/in-page.js');
+      return bench.timeToFirstAck(sdk, officialBundle);
+    }, { sdk, officialBundle });
+  } finally {
+    await page.close();
+  }
+}
+
 /**
  * The browser's user agent and the results per frame kind; a failed correctness check is recorded
  * as `error` instead of figures.
@@ -71,13 +93,14 @@ export async function measureSpeed(root) {
   const server = await startStaticServer(root);
   const browser = await launchBrowser();
   const results = [];
+  const load = {};
   let userAgent = null;
   try {
     for (const kind of frameKinds) {
       const result = { frame: kind.name };
-      for (const sdk of ['ours', 'official']) {
+      for (const sdk of sdksFor(kind)) {
         try {
-          const { userAgent: pageUserAgent, ...figures } = await measureInFreshPage(browser, server.url, { sdk, officialBundle, fixtureText, withBigInt: kind.withBigInt });
+          const { userAgent: pageUserAgent, ...figures } = await measureInFreshPage(browser, server.url, { sdk, officialBundle, fixtureText, ...kind });
           userAgent = pageUserAgent;
           result[sdk] = figures;
         } catch (error) {
@@ -86,9 +109,14 @@ export async function measureSpeed(root) {
       }
       results.push(result);
     }
+    for (const sdk of ['ours', 'official']) {
+      const runsMs = [];
+      for (let run = 0; run < loadRuns; run += 1) runsMs.push(await timeToFirstAckInFreshPage(browser, server.url, sdk, officialBundle));
+      load[sdk] = { msMedian: median(runsMs), runsMs: runsMs.map((ms) => Number(ms.toFixed(1))) };
+    }
   } finally {
     await browser.close();
     await server.close();
   }
-  return { userAgent, frames: results };
+  return { userAgent, frames: results, load };
 }

@@ -154,7 +154,9 @@ test('the board fits a 390×844 phone screen without sideways scrolling', async 
 
 test('takes the README screenshot of a board with live events', async () => {
   // Back to the seeded cards, so that the picture shows no leftovers of the tests above.
-  const reset = await fetch(`${suite.emulator.url}/_emulator/reset`, { method: 'POST' });
+  const reset = await fetch(`${suite.emulator.url}/_emulator/reset`, {
+    method: 'POST', headers: { 'X-Emulator-Control': '1' },
+  });
   assert.equal(reset.status, 200);
   const page = await openBoard({ width: 1200, height: 760 });
   const other = await openBoard();
