@@ -73,20 +73,38 @@ mod browser_tests {
             .iter()
             .map(|item| {
                 let kind = item.js_typeof().as_string().unwrap();
-                format!("{kind}:{}", crate::args::id_text(&item).unwrap())
+                format!("{kind}:{}", crate::args::error_text(&item))
             })
             .collect()
     }
 
     #[wasm_bindgen_test]
-    fn both_paths_keep_unsafe_integers_exact_and_leave_the_rest_alone() {
-        let text = r#"{"a":[-9007199254740993,9007199254740991,1e21,12345678901234567.5,"12345678901234567890"]}"#;
-        let native = parse_exactly(text);
-        let fallback = parse_marked(&mark_unsafe_integers(text));
-        assert_eq!(render(&native), render(&fallback));
-        assert_eq!(render(&native)[0], "bigint:-9007199254740993");
-        assert_eq!(render(&native)[1], "number:9007199254740991");
-        assert_eq!(render(&native)[4], "string:12345678901234567890");
+    fn unsafe_integers_become_bigints_and_nothing_else_changes() {
+        let text = r#"{"a":[-9007199254740993,9007199254740991,1e21,12345678901234567.5,"12345678901234567890",-0.12345678901234567890,1e12345678901234567,{"__proto__":99999999999999999999}]}"#;
+        let parsed = parse_exactly(text);
+        assert_eq!(
+            render(&parsed)[..7],
+            [
+                "bigint:-9007199254740993",
+                "number:9007199254740991",
+                "number:1e+21",
+                "number:12345678901234568",
+                "string:12345678901234567890",
+                "number:-0.12345678901234568",
+                "number:Infinity",
+            ]
+        );
+        let nested = js_sys::Array::from(&field(&parsed, "a")).get(7);
+        let own = js_sys::Object::get_own_property_descriptor(&nested.into(), &"__proto__".into());
+        assert!(
+            field(&own, "value").is_bigint(),
+            "a `__proto__` member stays a member"
+        );
+        let plain = r#"{"a":[1,2.5,"x"]}"#;
+        assert_eq!(
+            render(&parse_exactly(plain)),
+            ["number:1", "number:2.5", "string:x"]
+        );
     }
 
     #[wasm_bindgen_test]
