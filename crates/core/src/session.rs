@@ -309,8 +309,7 @@ impl fmt::Display for PresenceError {
     }
 }
 
-const TOO_LARGE: &str =
-    "Too large: Appwrite accepts frames of at most 64000 bytes, and this alone would not fit";
+const TOO_LARGE: &str = "Too large for one frame (Appwrite accepts at most 64000 bytes)";
 
 /// The largest frame the server accepts; a larger one makes it drop the connection.
 const MAX_FRAME_BYTES: usize = 64_000;

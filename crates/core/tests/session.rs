@@ -767,3 +767,55 @@ fn large_batches_are_split_below_the_frame_limit_and_each_row_is_sent_once() {
     );
     assert!(sent_frames(&gone).iter().all(|f| f.len() <= 64_000));
 }
+
+#[test]
+fn events_reach_exactly_the_subscriptions_they_name_through_any_mix_of_changes() {
+    let mut d = driver();
+    let mut live: Vec<(appwrite_realtime_core::SubscriptionKey, String)> = Vec::new();
+    let mut state = 12345u64;
+    let mut roll = |n: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    d.open_and_connect(Value::Null);
+    for step in 0..300 {
+        match roll(4) {
+            0 | 1 => {
+                let channel = format!("c{step}");
+                live.push((d.subscribe(&[channel.as_str()], &[]), channel));
+            }
+            2 if !live.is_empty() => {
+                let at = roll(live.len() as u64) as usize;
+                let channel = format!("c{step}");
+                d.session
+                    .update(d.at(), live[at].0, Some(vec![channel.clone()]), None)
+                    .expect("a live subscription updates");
+                live[at].1 = channel;
+            }
+            3 if !live.is_empty() => {
+                let (key, _) = live.remove(roll(live.len() as u64) as usize);
+                d.session.unsubscribe(d.at(), key);
+            }
+            _ => {}
+        }
+        d.tick();
+        for (key, channel) in &live {
+            let wire = d.wire(*key);
+            let outputs = d.frame(event(&[channel.as_str()], std::slice::from_ref(&wire)));
+            let delivered: Vec<_> = outputs
+                .iter()
+                .filter_map(|o| match o {
+                    Output::Deliver { targets, .. } => Some(targets.clone()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                delivered,
+                vec![vec![*key]],
+                "step {step}: {wire} on {channel}"
+            );
+        }
+    }
+}
