@@ -106,12 +106,12 @@ export function presenceFields(params) {
 }
 
 /**
- * `new Realtime(client, options)`'s timings → [heartbeatInterval, pongTimeout] in ms, 0 where
- * left out; or the message saying which one is wrong.
+ * `new Realtime(client, options)`'s timings in ms, in this order, 0 where left out; or the
+ * message saying which one is wrong.
  */
 export function timingOptions(options) {
   const timings = [];
-  for (const name of ['heartbeatInterval', 'pongTimeout']) {
+  for (const name of ['heartbeatInterval', 'pongTimeout', 'reconnectDelay', 'maxReconnectDelay']) {
     let value;
     try {
       value = options?.[name];

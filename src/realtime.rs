@@ -31,11 +31,15 @@ extern "C" {
     fn unsubscribe_function_of(handle: SubscriptionHandle) -> Function;
 }
 
-/// Timing options of a connection (`new Realtime(client, options)`), in milliseconds.
+/// Timing options of a connection (`new Realtime(client, options)`, in milliseconds there).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct RealtimeOptions {
     pub(crate) heartbeat_interval: Duration,
     pub(crate) pong_timeout: Duration,
+    /// Bound of the first reconnect delay; it doubles per failed attempt.
+    pub(crate) reconnect_delay: Duration,
+    /// Cap of the reconnect delay's bound.
+    pub(crate) max_reconnect_delay: Duration,
 }
 
 impl Default for RealtimeOptions {
@@ -44,6 +48,8 @@ impl Default for RealtimeOptions {
         RealtimeOptions {
             heartbeat_interval: defaults.ping_interval,
             pong_timeout: defaults.pong_timeout,
+            reconnect_delay: defaults.backoff_initial,
+            max_reconnect_delay: defaults.backoff_max,
         }
     }
 }
@@ -63,6 +69,8 @@ impl RealtimeOptions {
         Ok(RealtimeOptions {
             heartbeat_interval: millis(0, defaults.heartbeat_interval),
             pong_timeout: millis(1, defaults.pong_timeout),
+            reconnect_delay: millis(2, defaults.reconnect_delay),
+            max_reconnect_delay: millis(3, defaults.max_reconnect_delay),
         })
     }
 
@@ -70,6 +78,8 @@ impl RealtimeOptions {
         Config {
             ping_interval: self.heartbeat_interval,
             pong_timeout: self.pong_timeout,
+            backoff_initial: self.reconnect_delay,
+            backoff_max: self.max_reconnect_delay,
             jitter_seed,
             ..Config::default()
         }

@@ -100,6 +100,7 @@ impl Connection {
         let options = RealtimeOptions {
             heartbeat_interval: options.heartbeat_interval,
             pong_timeout: options.pong_timeout,
+            ..RealtimeOptions::default()
         };
         Connection {
             driver: Driver::new(ClientSource::Native(client.shared.clone()), options),

@@ -136,6 +136,13 @@ export interface RealtimeOptions {
   heartbeatInterval?: number;
   /** Milliseconds to wait for a pong before the socket is deemed dead and replaced. Default 10000. */
   pongTimeout?: number;
+  /**
+   * Milliseconds bounding the first reconnect delay (each delay is random below its bound, and
+   * the bound doubles per failed attempt until a connection has held for 10 s). Default 1000.
+   */
+  reconnectDelay?: number;
+  /** Milliseconds the reconnect delay's bound never exceeds. Default 30000. */
+  maxReconnectDelay?: number;
 }
 
 export interface RealtimePresenceCreate {
