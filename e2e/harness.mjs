@@ -36,14 +36,14 @@ export async function startEmulator(extraArgs = []) {
 }
 
 /** Launches headless Chromium with a fresh profile; `close()` removes the profile. */
-export async function launchBrowser() {
+export async function launchBrowser(extraArgs = []) {
   const profile = await mkdtemp(join(tmpdir(), 'e2e-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run',
+      '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs,
     ],
   });
   return {
