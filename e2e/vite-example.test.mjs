@@ -35,6 +35,11 @@ before(async () => {
 
 const suite = useEmulatorAndBrowser();
 
+test("the example's Vitest test imports the package in Node with no init()", async () => {
+  const { stdout } = await run('npx', ['--no-install', 'vitest', 'run'], { cwd: example, timeout: 120_000 });
+  assert.match(stdout, /1 passed/);
+});
+
 test('the Vite build emits the .wasm as a hashed asset', async () => {
   const assets = await readdir(join(example, 'dist/assets'));
   assert.ok(assets.some((name) => /^appwrite_realtime_wasm_bg-[\w-]+\.wasm$/.test(name)), assets.join(', '));
