@@ -442,3 +442,64 @@ mod tests {
         assert_eq!(value.member("m"), Some(&JsonValue::Number("2".into())));
     }
 }
+
+/// The reader against `serde_json`: the frames of every connection pass through it.
+#[cfg(test)]
+mod differential {
+    use super::parse;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("JSON has no NaN or infinities", |f| f.is_finite())
+                .prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                prop::collection::btree_map(any::<String>(), inner, 0..8)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn reads_back_whatever_serde_json_writes(value in json_value()) {
+            let text = serde_json::to_string(&value).unwrap();
+            let read = parse(&text).map_err(|error| TestCaseError::fail(format!("{error:?} on {text}")))?;
+            let mut written = String::new();
+            read.write(&mut written);
+            // Compared as serde_json reads both texts: its float parsing is not exact, ours keeps
+            // the number's text, so the same text must give the same value.
+            let reread = serde_json::from_str::<Value>(&written).unwrap();
+            prop_assert_eq!(reread, serde_json::from_str::<Value>(&text).unwrap());
+        }
+
+        #[test]
+        fn accepts_and_refuses_the_texts_serde_json_does(
+            value in json_value(),
+            at in any::<prop::sample::Index>(),
+            replacement in prop::sample::select(vec!['"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', 'e', '.', ' ', 'u', 'x', '\u{1}']),
+        ) {
+            // One character of a valid text replaced: usually invalid, sometimes still valid.
+            let mut chars: Vec<char> = serde_json::to_string(&value).unwrap().chars().collect();
+            let index = at.index(chars.len());
+            chars[index] = replacement;
+            let text: String = chars.into_iter().collect();
+            let theirs = serde_json::from_str::<Value>(&text);
+            // Numbers beyond f64's range are errors for serde_json; PHP and this reader keep them.
+            let out_of_range = theirs.as_ref().err().is_some_and(|e| e.to_string().contains("out of range"));
+            if !out_of_range {
+                prop_assert_eq!(parse(&text).is_ok(), theirs.is_ok(), "{}", text);
+            }
+        }
+    }
+}
