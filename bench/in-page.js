@@ -19,8 +19,8 @@ const otherChannels = (count) => Array.from({ length: count }, (_, i) => `databa
  * Subscribes with our SDK (plus `others` subscriptions the frames never address) and resolves
  * once the server's ack arrived (which `subscribe` awaits).
  */
-export async function subscribeOurs(others = 0) {
-  const { Client, Realtime } = await import('/pkg/index.js');
+export async function subscribeOurs(others = 0, moduleUrl = '/pkg/index.js') {
+  const { Client, Realtime } = await import(moduleUrl);
   const client = new Client().setEndpoint('http://127.0.0.1:1/v1').setProject('bench');
   const realtime = new Realtime(client);
   const extra = otherChannels(others).map((other) => realtime.subscribe(other, () => {}));
@@ -52,18 +52,21 @@ export async function subscribeFloor() {
 }
 
 /**
- * Milliseconds from loading an SDK to its first acknowledged subscription: ours from the
- * dynamic import (wasm fetch, compile and instantiate included) to `subscribe` resolving; the
- * official one from evaluating its bundle to the server's response to its subscribe frame.
+ * Milliseconds from loading an SDK to its first acknowledged subscription. Each SDK is fetched as
+ * an app would ship it, one esbuild bundle (ours also fetches its .wasm, compiles and
+ * instantiates it): ours to `subscribe` resolving, the official one to the server's response to
+ * its subscribe frame.
  */
-export async function timeToFirstAck(sdk, officialBundle) {
+export async function timeToFirstAck(sdk, bundleUrl) {
   const startedAt = performance.now();
   if (sdk === 'ours') {
-    await subscribeOurs();
+    await subscribeOurs(0, bundleUrl);
   } else {
     const script = document.createElement('script');
-    script.textContent = officialBundle;
+    script.src = bundleUrl;
+    const loaded = new Promise((resolve, reject) => { script.onload = resolve; script.onerror = reject; });
     document.head.append(script);
+    await loaded;
     await subscribeOfficial();
     // The official SDK has no ack to await: wait for the fake server's response to be delivered.
     await new Promise((resolve) => { window.fakeServer.replied = resolve; });

@@ -1,6 +1,6 @@
 // Decode+dispatch speed of both SDKs in headless Chromium: each SDK in its own fresh page, fed
 // by the in-page fake socket of fake-websocket.js, timed by in-page.js.
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -68,16 +68,32 @@ async function measureInFreshPage(browser, baseUrl, { sdk, officialBundle, fixtu
   }
 }
 
+/**
+ * Both SDKs as an app ships them, one minified esbuild bundle each, written under target/ so the
+ * static server fetches them like any script; ours keeps its .wasm beside the bundle.
+ */
+async function writeAppBundles(root, officialBundle) {
+  const folder = join(root, 'target/bench-load');
+  await mkdir(folder, { recursive: true });
+  const ours = await build({
+    entryPoints: [join(root, 'pkg/index.js')], bundle: true, write: false, minify: true, format: 'esm', logLevel: 'silent',
+  });
+  await writeFile(join(folder, 'ours.js'), ours.outputFiles[0].contents);
+  await copyFile(join(root, 'pkg/appwrite_realtime_wasm_bg.wasm'), join(folder, 'appwrite_realtime_wasm_bg.wasm'));
+  await writeFile(join(folder, 'official.js'), officialBundle);
+  return { ours: '/target/bench-load/ours.js', official: '/target/bench-load/official.js' };
+}
+
 /** One fresh page: ms from loading `sdk` to its first acknowledged subscription. */
-async function timeToFirstAckInFreshPage(browser, baseUrl, sdk, officialBundle) {
+async function timeToFirstAckInFreshPage(browser, baseUrl, sdk, bundleUrl) {
   const page = await browser.newPage();
   try {
     await page.addInitScript({ path: join(here, 'fake-websocket.js') });
     await page.goto(`${baseUrl}/bench/page.html`);
-    return await page.evaluate(async ({ sdk, officialBundle }) => {
+    return await page.evaluate(async ({ sdk, bundleUrl }) => {
       const bench = await import('/bench/in-page.js');
-      return bench.timeToFirstAck(sdk, officialBundle);
-    }, { sdk, officialBundle });
+      return bench.timeToFirstAck(sdk, bundleUrl);
+    }, { sdk, bundleUrl });
   } finally {
     await page.close();
   }
@@ -109,9 +125,10 @@ export async function measureSpeed(root) {
       }
       results.push(result);
     }
+    const bundles = await writeAppBundles(root, officialBundle);
     for (const sdk of ['ours', 'official']) {
       const runsMs = [];
-      for (let run = 0; run < loadRuns; run += 1) runsMs.push(await timeToFirstAckInFreshPage(browser, server.url, sdk, officialBundle));
+      for (let run = 0; run < loadRuns; run += 1) runsMs.push(await timeToFirstAckInFreshPage(browser, server.url, sdk, bundles[sdk]));
       load[sdk] = { msMedian: median(runsMs), runsMs: runsMs.map((ms) => Number(ms.toFixed(1))) };
     }
   } finally {
