@@ -61,6 +61,9 @@ pub struct Config {
     pub bind_host: Option<String>,
     /// Authenticating a connection without subscriptions drops its project context (§8 weakness 6).
     pub auth_without_subscriptions_quirk: bool,
+    /// `--no-permissions`: REST reads and writes skip permission checks (realtime delivery
+    /// still follows read permissions).
+    pub no_permissions: bool,
     pub verbose: bool,
 }
 
@@ -78,6 +81,7 @@ impl Default for Config {
             cors_origins: Vec::new(),
             bind_host: None,
             auth_without_subscriptions_quirk: false,
+            no_permissions: false,
             verbose: false,
         }
     }

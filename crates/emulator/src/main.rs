@@ -46,6 +46,10 @@ struct Cli {
     /// Reproduce the server quirk where authenticating without subscriptions loses the project context.
     #[arg(long)]
     auth_quirk: bool,
+    /// REST calls skip permission checks (anyone may read and write anything); realtime
+    /// delivery still follows read permissions.
+    #[arg(long)]
+    no_permissions: bool,
     /// Log connections and REST writes to stderr.
     #[arg(long)]
     verbose: bool,
@@ -66,6 +70,7 @@ async fn main() -> ExitCode {
         cors_origins: cli.cors_origins,
         bind_host: Some(cli.host.clone()),
         auth_without_subscriptions_quirk: cli.auth_quirk,
+        no_permissions: cli.no_permissions,
         verbose: cli.verbose,
     };
     let listener = match TcpListener::bind((cli.host.as_str(), cli.port)).await {

@@ -23,6 +23,42 @@ pub fn read_roles(permissions: &[String]) -> Vec<String> {
     roles
 }
 
+/// Whether one of `roles` (the caller's, `any` included) holds `action` (`read`, `create`,
+/// `update`, `delete`) in `permissions`; `write` grants create, update and delete.
+pub fn allows(roles: &[String], permissions: &[String], action: &str) -> bool {
+    permissions.iter().any(|permission| {
+        parse_permission(permission).is_some_and(|(kind, role)| {
+            let kind_matches = kind == action
+                || (kind == "write" && matches!(action, "create" | "update" | "delete"));
+            kind_matches && (role == "any" || roles.iter().any(|own| own == role))
+        })
+    })
+}
+
+/// Appwrite's defaults for a resource an authenticated user creates without `permissions`:
+/// read, update and delete for that user.
+pub fn creator_defaults(user_id: &str) -> Vec<String> {
+    ["read", "update", "delete"]
+        .iter()
+        .map(|kind| format!("{kind}(\"user:{user_id}\")"))
+        .collect()
+}
+
+/// Permissions of a collection or bucket created on first use: anyone may create, update and
+/// delete in it; reads follow the items' own permissions (`documentSecurity` on), so realtime
+/// delivery still depends on each item. `readable` also lets anyone read everything.
+pub fn open_container(readable: bool) -> Vec<String> {
+    let kinds: &[&str] = if readable {
+        &["read", "create", "update", "delete"]
+    } else {
+        &["create", "update", "delete"]
+    };
+    kinds
+        .iter()
+        .map(|kind| format!("{kind}(\"any\")"))
+        .collect()
+}
+
 /// What a user's roles are derived from.
 pub struct RoleSource<'a> {
     pub user_id: &'a str,
@@ -82,6 +118,22 @@ mod tests {
             r#"read("any")"#.to_string(),
         ];
         assert_eq!(read_roles(&perms), vec!["any"]);
+    }
+
+    #[test]
+    fn allows_matches_roles_any_and_write() {
+        let roles = vec!["user:u".to_string(), "users".to_string()];
+        let perms = vec![
+            r#"read("user:u")"#.to_string(),
+            r#"write("users")"#.to_string(),
+            r#"delete("any")"#.to_string(),
+        ];
+        assert!(allows(&roles, &perms, "read"));
+        assert!(allows(&roles, &perms, "update"));
+        assert!(allows(&[], &perms, "delete"));
+        assert!(!allows(&["guests".to_string()], &perms, "read"));
+        assert!(!allows(&roles, &[r#"read("user:v")"#.to_string()], "read"));
+        assert_eq!(creator_defaults("u")[0], r#"read("user:u")"#);
     }
 
     #[test]

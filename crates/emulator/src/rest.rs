@@ -202,11 +202,32 @@ fn caller(state: &State, credentials: &Credentials) -> Result<Caller, ApiError> 
             .get(jwt)
             .map(|stored| stored.session_id.clone());
     }
+    if let Some(user) = user_id.as_ref().and_then(|id| project.users.get(id)) {
+        if !user.status {
+            return Err(user_blocked());
+        }
+    }
     Ok(Caller {
         project: project_id,
         user_id,
         session_id,
     })
+}
+
+fn user_blocked() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "user_blocked",
+        "The current user has been blocked.",
+    )
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "user_invalid_credentials",
+        "Invalid credentials. Please check the email and password.",
+    )
 }
 
 fn parse_body(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
@@ -340,6 +361,40 @@ where
     })
 }
 
+/// The caller's roles for permission checks: its connection roles plus `any`.
+fn caller_roles(project: &Project, caller: &Caller) -> Vec<String> {
+    let mut roles = match &caller.user_id {
+        Some(user_id) => project.roles_for(user_id),
+        None => permissions::guest_roles(),
+    };
+    roles.push("any".to_string());
+    roles
+}
+
+fn allowed(roles: &[String], permissions: &[String], action: &str) -> bool {
+    permissions::allows(roles, permissions, action)
+}
+
+/// Container-level permission, or the item's own when item security is on.
+fn item_allows(
+    roles: &[String],
+    (container, security): (&[String], bool),
+    item: &[String],
+    action: &str,
+) -> bool {
+    allowed(roles, container, action) || (security && allowed(roles, item, action))
+}
+
+/// Appwrite's answer when a write (or a read of a container without item security) is not
+/// permitted.
+fn unauthorized() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "user_unauthorized",
+        "The current user is not authorized to perform the requested action.",
+    )
+}
+
 fn publication(
     caller: &Caller,
     names: EventNames,
@@ -366,13 +421,35 @@ pub fn routes(emulator: &AppState) -> Router<AppState> {
             patch(update_verification),
         )
         .route("/v1/account", post(create_account).get(get_account))
+        .route("/v1/users/{user_id}", axum::routing::delete(delete_user))
         .route("/v1/account/name", patch(update_name))
+        .route("/v1/account/email", patch(update_email))
+        .route("/v1/account/password", patch(update_password))
+        .route("/v1/account/prefs", patch(update_prefs).get(get_prefs))
+        .route("/v1/account/status", patch(update_status))
         .route("/v1/account/sessions/email", post(create_email_session))
         .route(
             "/v1/account/sessions/current",
             axum::routing::delete(delete_current_session),
         )
         .route("/v1/account/jwts", post(create_jwt))
+        .route(
+            "/v1/databases/{database}/collections",
+            post(create_container::<DocumentsFace>),
+        )
+        .route(
+            "/v1/databases/{database}/collections/{collection}",
+            get(get_container::<DocumentsFace>).put(update_container::<DocumentsFace>),
+        )
+        .route(
+            "/v1/tablesdb/{database}/tables",
+            post(create_container::<RowsFace>),
+        )
+        .route(
+            "/v1/tablesdb/{database}/tables/{collection}",
+            get(get_container::<RowsFace>).put(update_container::<RowsFace>),
+        )
+        .route("/v1/storage/buckets", post(create_bucket))
         .route(
             "/v1/databases/{database}/collections/{collection}/documents",
             post(create_entry::<DocumentsFace>).get(list_entries::<DocumentsFace>),
@@ -422,6 +499,10 @@ pub fn routes(emulator: &AppState) -> Router<AppState> {
         .route(
             "/v1/functions/{function}/executions",
             post(create_execution),
+        )
+        .route(
+            "/v1/functions/{function}/executions/{execution}",
+            get(get_execution),
         )
         .layer(axum::middleware::from_fn_with_state(
             emulator.clone(),
@@ -558,6 +639,185 @@ async fn update_name(request: ApiRequest, body: Bytes) -> ApiResult {
     })
 }
 
+/// Applies `change` to the calling user and emits `users.U.update.<attribute>`.
+fn update_own_account(
+    request: &ApiRequest,
+    attribute: &'static str,
+    change: impl FnOnce(&Project, &mut User) -> Result<(), ApiError>,
+) -> ApiResult {
+    write(request, |project, caller| {
+        let user_id = caller.user_id.clone().ok_or_else(ApiError::guest)?;
+        let mut user = project
+            .users
+            .get(&user_id)
+            .cloned()
+            .ok_or_else(ApiError::guest)?;
+        change(project, &mut user)?;
+        user.updated_at = ids::now_timestamp();
+        project.users.insert(user_id, user.clone());
+        Ok((
+            ok(user.account_json())?,
+            vec![user_update(caller, &user, attribute)],
+        ))
+    })
+}
+
+/// `PATCH /v1/account/email {email, password}`: the current password confirms the change
+/// (a user without one may set an email freely); verification is reset.
+async fn update_email(request: ApiRequest, body: Bytes) -> ApiResult {
+    let body = parse_body(&body)?;
+    let email = required_string(&body, "email")?;
+    let password = required_string(&body, "password")?;
+    if !is_email(&email) {
+        return Err(ApiError::bad_request(
+            "Invalid `email` param: Value must be a valid email address",
+        ));
+    }
+    update_own_account(&request, "email", |project, user| {
+        if !user.password.is_empty() && user.password != password {
+            return Err(invalid_credentials());
+        }
+        let taken = project
+            .users
+            .values()
+            .any(|other| other.id != user.id && other.email.eq_ignore_ascii_case(&email));
+        if taken {
+            return Err(ApiError::conflict(
+                "user_email_already_exists",
+                "A user with the same email already exists in the current project.",
+            ));
+        }
+        user.email = email;
+        user.email_verification = false;
+        Ok(())
+    })
+}
+
+fn is_email(text: &str) -> bool {
+    text.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+    }) && !text.contains(char::is_whitespace)
+}
+
+/// `PATCH /v1/account/password {password, oldPassword}`: the old password is required once
+/// the user has one.
+async fn update_password(request: ApiRequest, body: Bytes) -> ApiResult {
+    let body = parse_body(&body)?;
+    let password = required_string(&body, "password")?;
+    let old_password = string_field(&body, "oldPassword")?.unwrap_or_default();
+    let length = password.chars().count();
+    if !(8..=256).contains(&length) {
+        return Err(ApiError::bad_request(
+            "Invalid `password` param: Password must be between 8 and 256 characters long.",
+        ));
+    }
+    update_own_account(&request, "password", |_, user| {
+        if !user.password.is_empty() && user.password != old_password {
+            return Err(invalid_credentials());
+        }
+        user.password = password;
+        user.password_update = ids::now_timestamp();
+        Ok(())
+    })
+}
+
+/// `PATCH /v1/account/prefs {prefs}`: replaces the preferences object.
+async fn update_prefs(request: ApiRequest, body: Bytes) -> ApiResult {
+    let body = parse_body(&body)?;
+    let prefs = match body.get("prefs") {
+        Some(Value::Object(prefs)) => prefs.clone(),
+        None | Some(Value::Null) => {
+            return Err(ApiError::bad_request("Param \"prefs\" is not optional."))
+        }
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "Invalid `prefs` param: Value must be a valid object.",
+            ))
+        }
+    };
+    update_own_account(&request, "prefs", |_, user| {
+        user.prefs = prefs;
+        Ok(())
+    })
+}
+
+async fn get_prefs(request: ApiRequest) -> ApiResult {
+    read(&request, |project, caller| {
+        let user = caller
+            .user_id
+            .as_ref()
+            .and_then(|id| project.users.get(id))
+            .ok_or_else(ApiError::guest)?;
+        ok(Value::Object(user.prefs.clone()))
+    })
+}
+
+/// `PATCH /v1/account/status`: blocks the caller. Its sessions end (the session cookies are
+/// cleared in the answer) and its open sockets get the status event, then are dropped.
+async fn update_status(request: ApiRequest) -> ApiResult {
+    let blocked = std::cell::Cell::new(None);
+    let mut response = update_own_account(&request, "status", |_, user| {
+        user.status = false;
+        blocked.set(Some(user.id.clone()));
+        Ok(())
+    })?;
+    if let Some(user_id) = blocked.take() {
+        let project_id = request.credentials.project_id.clone().unwrap_or_default();
+        request.emulator.with_state(|state| {
+            if let Some(project) = state.project_mut(&project_id) {
+                project
+                    .sessions
+                    .retain(|_, session| session.user_id != user_id);
+                project.jwts.retain(|_, jwt| jwt.user_id != user_id);
+            }
+            state.drop_user_connections(&project_id, &user_id);
+        });
+        let cookie_name = format!("a_session_{project_id}");
+        for name in [cookie_name.clone(), format!("{cookie_name}_legacy")] {
+            let cookie = format!(
+                "{name}=deleted; expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
+            );
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+        }
+    }
+    Ok(response)
+}
+
+/// `DELETE /v1/users/{id}` (a server route; the emulator has no API keys): removes the user
+/// with its sessions, JWTs and memberships and emits `users.U.delete` with the last model.
+async fn delete_user(request: ApiRequest, Path(user_id): Path<String>) -> ApiResult {
+    write(&request, |project, caller| {
+        let user = project
+            .users
+            .shift_remove(&user_id)
+            .ok_or_else(user_not_found)?;
+        project
+            .sessions
+            .retain(|_, session| session.user_id != user_id);
+        project.jwts.retain(|_, jwt| jwt.user_id != user_id);
+        project
+            .memberships
+            .retain(|_, membership| membership.user_id != user_id);
+        let names = EventNames::from_pattern(
+            "users.[userId].delete",
+            &[("userId", &user.id)],
+            &caller.project,
+        );
+        let event = publication(
+            caller,
+            names,
+            vec![format!("user:{}", user.id)],
+            user.account_json(),
+        );
+        Ok((no_content()?, vec![event]))
+    })
+}
+
 fn user_not_found() -> ApiError {
     ApiError::not_found(
         "user_not_found",
@@ -628,14 +888,11 @@ async fn create_email_session(request: ApiRequest, body: Bytes) -> ApiResult {
             .users
             .values()
             .find(|user| user.email.eq_ignore_ascii_case(&email) && user.password == password)
-            .map(|user| user.id.clone())
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "user_invalid_credentials",
-                    "Invalid credentials. Please check the email and password.",
-                )
-            })?;
+            .ok_or_else(invalid_credentials)?;
+        if !user_id.status {
+            return Err(user_blocked());
+        }
+        let user_id = user_id.id.clone();
         let session = project.create_session(&user_id);
         let token = session.token();
         let cookie_name = format!("a_session_{}", caller.project);
@@ -777,7 +1034,10 @@ fn collection_mut<'a>(
         .collections
         .entry(collection_id.to_string())
         .or_insert_with(|| Collection {
-            permissions: Vec::new(),
+            name: collection_id.to_string(),
+            created_at: ids::now_timestamp(),
+            updated_at: ids::now_timestamp(),
+            permissions: permissions::open_container(false),
             document_security: true,
             documents: IndexMap::new(),
         });
@@ -831,11 +1091,23 @@ fn create_in(
     let body = parse_body(body)?;
     let document_id = new_id(&body, flavour.id_param())?;
     let data = data_field(&body)?;
-    let document_permissions = permissions_field(&body)?.unwrap_or_default();
+    let requested_permissions = permissions_field(&body)?;
     let (database_id, collection_id) = ids_in_path;
+    let open = request.emulator.config.no_permissions;
     write(request, |project, caller| {
+        let roles = caller_roles(project, caller);
+        let document_permissions = requested_permissions.unwrap_or_else(|| {
+            caller
+                .user_id
+                .as_deref()
+                .map(permissions::creator_defaults)
+                .unwrap_or_default()
+        });
         let sequence = project.next_sequence();
         let (kind, collection) = collection_mut(project, flavour, &database_id, &collection_id);
+        if !open && !allowed(&roles, &collection.permissions, "create") {
+            return Err(unauthorized());
+        }
         if collection.documents.contains_key(&document_id) {
             return Err(match flavour {
                 Flavour::Documents => ApiError::conflict("document_already_exists", "Document with the requested ID already exists. Try again with a different ID or use ID.unique() to generate a unique ID."),
@@ -881,10 +1153,24 @@ fn change_in(
     let body = parse_body(body)?;
     let data = data_field(&body)?;
     let new_permissions = permissions_field(&body)?;
+    let open = request.emulator.config.no_permissions;
     write(request, |project, caller| {
+        let roles = caller_roles(project, caller);
+        let creator = caller.user_id.clone();
         let sequence = project.next_sequence();
         let (kind, collection) = collection_mut(project, flavour, &database_id, &collection_id);
         let now = ids::now_timestamp();
+        let container = (
+            collection.permissions.as_slice(),
+            collection.document_security,
+        );
+        let permitted = match collection.documents.get(&document_id) {
+            Some(document) => item_allows(&roles, container, &document.permissions, "update"),
+            None => !upsert || allowed(&roles, container.0, "create"),
+        };
+        if !open && !permitted {
+            return Err(unauthorized());
+        }
         let document = match collection.documents.get_mut(&document_id) {
             Some(document) => {
                 if upsert {
@@ -904,7 +1190,12 @@ fn change_in(
                     sequence,
                     created_at: now.clone(),
                     updated_at: now,
-                    permissions: new_permissions.unwrap_or_default(),
+                    permissions: new_permissions.unwrap_or_else(|| {
+                        creator
+                            .as_deref()
+                            .map(permissions::creator_defaults)
+                            .unwrap_or_default()
+                    }),
                     data,
                 };
                 collection
@@ -936,8 +1227,21 @@ fn delete_in(
     flavour: Flavour,
     (database_id, collection_id, document_id): (String, String, String),
 ) -> ApiResult {
+    let open = request.emulator.config.no_permissions;
     write(request, |project, caller| {
+        let roles = caller_roles(project, caller);
         let (kind, collection) = collection_mut(project, flavour, &database_id, &collection_id);
+        let container = (
+            collection.permissions.as_slice(),
+            collection.document_security,
+        );
+        let permitted = collection
+            .documents
+            .get(&document_id)
+            .is_none_or(|document| item_allows(&roles, container, &document.permissions, "delete"));
+        if !open && !permitted {
+            return Err(unauthorized());
+        }
         let document = collection
             .documents
             .shift_remove(&document_id)
@@ -960,12 +1264,27 @@ fn get_in(
     flavour: Flavour,
     (database_id, collection_id, document_id): (String, String, String),
 ) -> ApiResult {
-    read(request, |project, _| {
-        let document = project
+    let open = request.emulator.config.no_permissions;
+    read(request, |project, caller| {
+        let collection = project
             .databases
             .get(&database_id)
             .and_then(|database| database.collections.get(&collection_id))
-            .and_then(|collection| collection.documents.get(&document_id))
+            .ok_or_else(|| flavour.not_found())?;
+        let roles = caller_roles(project, caller);
+        let container = (
+            collection.permissions.as_slice(),
+            collection.document_security,
+        );
+        if !open && !container.1 && !allowed(&roles, container.0, "read") {
+            return Err(unauthorized());
+        }
+        let document = collection
+            .documents
+            .get(&document_id)
+            .filter(|document| {
+                open || item_allows(&roles, container, &document.permissions, "read")
+            })
             .ok_or_else(|| flavour.not_found())?;
         ok(flavour.model(&database_id, &collection_id, document))
     })
@@ -976,19 +1295,31 @@ fn list_in(
     flavour: Flavour,
     (database_id, collection_id): (String, String),
 ) -> ApiResult {
-    read(request, |project, _| {
-        let models: Vec<Value> = project
+    let open = request.emulator.config.no_permissions;
+    read(request, |project, caller| {
+        let roles = caller_roles(project, caller);
+        let collection = project
             .databases
             .get(&database_id)
-            .and_then(|database| database.collections.get(&collection_id))
-            .map(|collection| {
-                collection
-                    .documents
-                    .values()
-                    .map(|document| flavour.model(&database_id, &collection_id, document))
-                    .collect()
-            })
-            .unwrap_or_default();
+            .and_then(|database| database.collections.get(&collection_id));
+        let mut models: Vec<Value> = Vec::new();
+        if let Some(collection) = collection {
+            let container = (
+                collection.permissions.as_slice(),
+                collection.document_security,
+            );
+            if !open && !container.1 && !allowed(&roles, container.0, "read") {
+                return Err(unauthorized());
+            }
+            models = collection
+                .documents
+                .values()
+                .filter(|document| {
+                    open || item_allows(&roles, container, &document.permissions, "read")
+                })
+                .map(|document| flavour.model(&database_id, &collection_id, document))
+                .collect();
+        }
         ok(json!({"total": models.len(), flavour.list_key(): models}))
     })
 }
@@ -1053,6 +1384,205 @@ async fn delete_entry<F: Face>(
     delete_in(&request, F::FLAVOUR, path)
 }
 
+// ---- collections, tables and buckets (server routes; the emulator has no API keys) ---
+
+fn bool_field(body: &Map<String, Value>, key: &str) -> Result<Option<bool>, ApiError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(flag)) => Ok(Some(*flag)),
+        Some(_) => Err(ApiError::bad_request(format!(
+            "Invalid `{key}` param: Value must be a valid boolean"
+        ))),
+    }
+}
+
+impl Flavour {
+    fn container_id_param(self) -> &'static str {
+        match self {
+            Flavour::Documents => "collectionId",
+            Flavour::Rows => "tableId",
+        }
+    }
+
+    fn security_param(self) -> &'static str {
+        match self {
+            Flavour::Documents => "documentSecurity",
+            Flavour::Rows => "rowSecurity",
+        }
+    }
+
+    fn container_not_found(self) -> ApiError {
+        match self {
+            Flavour::Documents => ApiError::not_found(
+                "collection_not_found",
+                "Collection with the requested ID could not be found.",
+            ),
+            Flavour::Rows => ApiError::not_found(
+                "table_not_found",
+                "Table with the requested ID could not be found.",
+            ),
+        }
+    }
+
+    fn container_model(
+        self,
+        database_id: &str,
+        collection_id: &str,
+        collection: &Collection,
+    ) -> Value {
+        let mut object = Map::new();
+        object.insert("$id".into(), json!(collection_id));
+        object.insert("$createdAt".into(), json!(collection.created_at));
+        object.insert("$updatedAt".into(), json!(collection.updated_at));
+        object.insert("$permissions".into(), json!(collection.permissions));
+        object.insert("databaseId".into(), json!(database_id));
+        object.insert("name".into(), json!(collection.name));
+        object.insert("enabled".into(), json!(true));
+        object.insert(
+            self.security_param().into(),
+            json!(collection.document_security),
+        );
+        let (fields, indexes) = match self {
+            Flavour::Documents => ("attributes", "indexes"),
+            Flavour::Rows => ("columns", "indexes"),
+        };
+        object.insert(fields.into(), json!([]));
+        object.insert(indexes.into(), json!([]));
+        Value::Object(object)
+    }
+}
+
+/// `POST /v1/databases/{db}/collections {collectionId, name, permissions?, documentSecurity?}`
+/// (and `/v1/tablesdb/{db}/tables` with `tableId`, `rowSecurity`): a container with the given
+/// permissions; item security is off unless asked for, as in Appwrite.
+async fn create_container<F: Face>(
+    request: ApiRequest,
+    Path(database_id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let flavour = F::FLAVOUR;
+    let body = parse_body(&body)?;
+    let collection_id = new_id(&body, flavour.container_id_param())?;
+    let name = required_string(&body, "name")?;
+    let container_permissions = permissions_field(&body)?.unwrap_or_default();
+    let security = bool_field(&body, flavour.security_param())?.unwrap_or(false);
+    write(&request, |project, _| {
+        let database = project
+            .databases
+            .entry(database_id.clone())
+            .or_insert_with(|| Database {
+                kind: flavour.database_type(),
+                collections: IndexMap::new(),
+            });
+        if database.collections.contains_key(&collection_id) {
+            return Err(match flavour {
+                Flavour::Documents => ApiError::conflict("collection_already_exists", "Collection with the requested ID already exists. Try again with a different ID or use ID.unique() to generate a unique ID."),
+                Flavour::Rows => ApiError::conflict("table_already_exists", "Table with the requested ID already exists. Try again with a different ID or use ID.unique() to generate a unique ID."),
+            });
+        }
+        let now = ids::now_timestamp();
+        let collection = Collection {
+            name,
+            created_at: now.clone(),
+            updated_at: now,
+            permissions: container_permissions,
+            document_security: security,
+            documents: IndexMap::new(),
+        };
+        let model = flavour.container_model(&database_id, &collection_id, &collection);
+        database.collections.insert(collection_id, collection);
+        Ok((created(model)?, Vec::new()))
+    })
+}
+
+async fn get_container<F: Face>(
+    request: ApiRequest,
+    Path((database_id, collection_id)): Path<(String, String)>,
+) -> ApiResult {
+    read(&request, |project, _| {
+        let collection = project
+            .databases
+            .get(&database_id)
+            .and_then(|database| database.collections.get(&collection_id))
+            .ok_or_else(|| F::FLAVOUR.container_not_found())?;
+        ok(F::FLAVOUR.container_model(&database_id, &collection_id, collection))
+    })
+}
+
+/// `PUT …/collections/{c} {name, permissions?, documentSecurity?}`: replaces permissions and
+/// item security (absent `permissions` keeps them).
+async fn update_container<F: Face>(
+    request: ApiRequest,
+    Path((database_id, collection_id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let flavour = F::FLAVOUR;
+    let body = parse_body(&body)?;
+    let name = string_field(&body, "name")?;
+    let new_permissions = permissions_field(&body)?;
+    let security = bool_field(&body, flavour.security_param())?;
+    write(&request, |project, _| {
+        let collection = project
+            .databases
+            .get_mut(&database_id)
+            .and_then(|database| database.collections.get_mut(&collection_id))
+            .ok_or_else(|| flavour.container_not_found())?;
+        if let Some(name) = name {
+            collection.name = name;
+        }
+        if let Some(new_permissions) = new_permissions {
+            collection.permissions = new_permissions;
+        }
+        collection.document_security = security.unwrap_or(false);
+        collection.updated_at = ids::now_timestamp();
+        let model = flavour.container_model(&database_id, &collection_id, collection);
+        Ok((ok(model)?, Vec::new()))
+    })
+}
+
+/// `POST /v1/storage/buckets {bucketId, name, permissions?, fileSecurity?}`.
+async fn create_bucket(request: ApiRequest, body: Bytes) -> ApiResult {
+    let body = parse_body(&body)?;
+    let bucket_id = new_id(&body, "bucketId")?;
+    let name = required_string(&body, "name")?;
+    let bucket_permissions = permissions_field(&body)?.unwrap_or_default();
+    let file_security = bool_field(&body, "fileSecurity")?.unwrap_or(false);
+    write(&request, |project, _| {
+        if project.buckets.contains_key(&bucket_id) {
+            return Err(ApiError::conflict(
+                "storage_bucket_already_exists",
+                "A storage bucket with the requested ID already exists. Try again with a different ID or use ID.unique() to generate a unique ID.",
+            ));
+        }
+        let now = ids::now_timestamp();
+        let model = json!({
+            "$id": bucket_id,
+            "$createdAt": now,
+            "$updatedAt": now,
+            "$permissions": bucket_permissions,
+            "fileSecurity": file_security,
+            "name": name,
+            "enabled": true,
+            "maximumFileSize": 30_000_000,
+            "allowedFileExtensions": [],
+            "compression": "none",
+            "encryption": true,
+            "antivirus": true,
+            "transformations": true,
+            "totalSize": 0,
+        });
+        project.buckets.insert(
+            bucket_id,
+            Bucket {
+                permissions: bucket_permissions,
+                file_security,
+                files: IndexMap::new(),
+            },
+        );
+        Ok((created(model)?, Vec::new()))
+    })
+}
+
 // ---- storage --------------------------------------------------------------------------
 
 fn bucket_mut<'a>(project: &'a mut Project, bucket_id: &str) -> &'a mut Bucket {
@@ -1060,7 +1590,7 @@ fn bucket_mut<'a>(project: &'a mut Project, bucket_id: &str) -> &'a mut Bucket {
         .buckets
         .entry(bucket_id.to_string())
         .or_insert_with(|| Bucket {
-            permissions: Vec::new(),
+            permissions: permissions::open_container(false),
             file_security: true,
             files: IndexMap::new(),
         })
@@ -1094,6 +1624,28 @@ fn file_publication(
         permissions::read_roles(&read_permissions),
         Value::Object(file.clone()),
     )
+}
+
+fn file_permissions(file: &Map<String, Value>) -> Vec<String> {
+    file.get("$permissions")
+        .and_then(|value| serde_json::from_value(value.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// Whether the caller may `action` an existing file (bucket permission, or the file's own
+/// when file security is on).
+fn file_allows(roles: &[String], bucket: &Bucket, file: &Map<String, Value>, action: &str) -> bool {
+    item_allows(
+        roles,
+        (&bucket.permissions, bucket.file_security),
+        &file_permissions(file),
+        action,
+    )
+}
+
+/// Reads need bucket read, or file security (then each file decides).
+fn bucket_readable(roles: &[String], bucket: &Bucket) -> bool {
+    bucket.file_security || allowed(roles, &bucket.permissions, "read")
 }
 
 fn file_not_found() -> ApiError {
@@ -1158,9 +1710,21 @@ async fn create_file(request: ApiRequest, Path(bucket_id): Path<String>, body: B
         Some(file) => file.data.len() as u64,
         None => body.get("size").and_then(Value::as_u64).unwrap_or(0),
     };
-    let file_permissions = permissions_field(&body)?.unwrap_or_default();
+    let requested_permissions = permissions_field(&body)?;
+    let open = request.emulator.config.no_permissions;
     write(&request, |project, caller| {
+        let roles = caller_roles(project, caller);
+        let file_permissions = requested_permissions.unwrap_or_else(|| {
+            caller
+                .user_id
+                .as_deref()
+                .map(permissions::creator_defaults)
+                .unwrap_or_default()
+        });
         let bucket = bucket_mut(project, &bucket_id);
+        if !open && !allowed(&roles, &bucket.permissions, "create") {
+            return Err(unauthorized());
+        }
         if bucket.files.contains_key(&file_id) {
             return Err(ApiError::conflict(
                 "storage_file_already_exists",
@@ -1191,12 +1755,22 @@ async fn create_file(request: ApiRequest, Path(bucket_id): Path<String>, body: B
 }
 
 async fn list_files(request: ApiRequest, Path(bucket_id): Path<String>) -> ApiResult {
-    read(&request, |project, _| {
-        let files: Vec<Value> = project
-            .buckets
-            .get(&bucket_id)
-            .map(|bucket| bucket.files.values().cloned().map(Value::Object).collect())
-            .unwrap_or_default();
+    let open = request.emulator.config.no_permissions;
+    read(&request, |project, caller| {
+        let roles = caller_roles(project, caller);
+        let mut files: Vec<Value> = Vec::new();
+        if let Some(bucket) = project.buckets.get(&bucket_id) {
+            if !open && !bucket_readable(&roles, bucket) {
+                return Err(unauthorized());
+            }
+            files = bucket
+                .files
+                .values()
+                .filter(|file| open || file_allows(&roles, bucket, file, "read"))
+                .cloned()
+                .map(Value::Object)
+                .collect();
+        }
         ok(json!({"total": files.len(), "files": files}))
     })
 }
@@ -1205,11 +1779,17 @@ async fn get_file(
     request: ApiRequest,
     Path((bucket_id, file_id)): Path<(String, String)>,
 ) -> ApiResult {
-    read(&request, |project, _| {
-        let file = project
-            .buckets
-            .get(&bucket_id)
-            .and_then(|bucket| bucket.files.get(&file_id))
+    let open = request.emulator.config.no_permissions;
+    read(&request, |project, caller| {
+        let roles = caller_roles(project, caller);
+        let bucket = project.buckets.get(&bucket_id).ok_or_else(file_not_found)?;
+        if !open && !bucket_readable(&roles, bucket) {
+            return Err(unauthorized());
+        }
+        let file = bucket
+            .files
+            .get(&file_id)
+            .filter(|file| open || file_allows(&roles, bucket, file, "read"))
             .ok_or_else(file_not_found)?;
         ok(Value::Object(file.clone()))
     })
@@ -1223,8 +1803,17 @@ async fn update_file(
     let body = parse_body(&body)?;
     let name = string_field(&body, "name")?;
     let new_permissions = permissions_field(&body)?;
+    let open = request.emulator.config.no_permissions;
     write(&request, |project, caller| {
+        let roles = caller_roles(project, caller);
         let bucket = bucket_mut(project, &bucket_id);
+        let permitted = bucket
+            .files
+            .get(&file_id)
+            .is_none_or(|file| file_allows(&roles, bucket, file, "update"));
+        if !open && !permitted {
+            return Err(unauthorized());
+        }
         let file = bucket.files.get_mut(&file_id).ok_or_else(file_not_found)?;
         if let Some(name) = name {
             file.insert("name".into(), json!(name));
@@ -1243,8 +1832,17 @@ async fn delete_file(
     request: ApiRequest,
     Path((bucket_id, file_id)): Path<(String, String)>,
 ) -> ApiResult {
+    let open = request.emulator.config.no_permissions;
     write(&request, |project, caller| {
+        let roles = caller_roles(project, caller);
         let bucket = bucket_mut(project, &bucket_id);
+        let permitted = bucket
+            .files
+            .get(&file_id)
+            .is_none_or(|file| file_allows(&roles, bucket, file, "delete"));
+        if !open && !permitted {
+            return Err(unauthorized());
+        }
         let file = bucket
             .files
             .shift_remove(&file_id)
@@ -1541,6 +2139,98 @@ async fn delete_membership(
 
 // ---- executions -----------------------------------------------------------------------
 
+/// How long an async execution waits in the queue, then runs, before it completes.
+const ASYNC_EXECUTION_STEP: std::time::Duration = std::time::Duration::from_millis(25);
+
+fn execution_not_found() -> ApiError {
+    ApiError::not_found(
+        "execution_not_found",
+        "Execution with the requested ID could not be found.",
+    )
+}
+
+/// The event of one execution change, readable by the execution's read roles (none: no event).
+fn execution_publication(
+    project_id: &str,
+    execution: &Map<String, Value>,
+    action: &str,
+) -> Publication {
+    let text = |key: &str| {
+        execution
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let pattern = format!("functions.[functionId].executions.[executionId].{action}");
+    let names = EventNames::from_pattern(
+        &pattern,
+        &[
+            ("functionId", text("functionId")),
+            ("executionId", text("$id")),
+        ],
+        project_id,
+    );
+    let permissions: Vec<String> = execution
+        .get("$permissions")
+        .and_then(|value| serde_json::from_value(value.clone()).ok())
+        .unwrap_or_default();
+    Publication {
+        project: project_id.to_string(),
+        events: names.events,
+        channels: names.channels,
+        roles: permissions::read_roles(&permissions),
+        payload: Value::Object(execution.clone()),
+        permissions_changed_for: None,
+    }
+}
+
+/// Moves an execution to `processing`, or to `completed` with the function's answer (the
+/// emulator's function echoes the request body).
+fn advance_execution(
+    execution: &mut Map<String, Value>,
+    status: &str,
+    response_body: &str,
+    started: std::time::Instant,
+) {
+    execution.insert("$updatedAt".into(), json!(ids::now_timestamp()));
+    execution.insert("status".into(), json!(status));
+    if status == "completed" {
+        execution.insert("responseStatusCode".into(), json!(200));
+        execution.insert("responseBody".into(), json!(response_body));
+        // Seconds as a float, never exactly 0 (a real run always takes time).
+        let duration = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+        execution.insert("duration".into(), json!(duration.max(0.001)));
+    }
+}
+
+/// Updates a stored execution and publishes `…executions.E.update`; false when it is gone
+/// (e.g. after `/_emulator/reset`).
+fn step_execution(
+    emulator: &Emulator,
+    (project_id, execution_id): (&str, &str),
+    status: &str,
+    response_body: &str,
+    started: std::time::Instant,
+) -> bool {
+    emulator.with_state(|state| {
+        let Some(execution) = state
+            .project_mut(project_id)
+            .and_then(|project| project.executions.get_mut(execution_id))
+        else {
+            return false;
+        };
+        advance_execution(execution, status, response_body, started);
+        let event = execution_publication(project_id, execution, "update");
+        state.publish(event, emulator.config.server_version);
+        true
+    })
+}
+
+/// `POST /v1/functions/{fn}/executions {body?, async?, path?, method?, headers?, permissions?}`.
+/// Synchronous: runs at once; `…update` events for `processing` and `completed`, then the
+/// route's `…create` event with the final model, all before the 201 answer.
+/// `async: true`: 202 with status `waiting` and the `…create` event; `processing` and
+/// `completed` follow as `…update` events.
 async fn create_execution(
     request: ApiRequest,
     Path(function_id): Path<String>,
@@ -1551,7 +2241,30 @@ async fn create_execution(
     let request_body = string_field(&body, "body")?.unwrap_or_default();
     let path = string_field(&body, "path")?.unwrap_or_else(|| "/".to_string());
     let method = string_field(&body, "method")?.unwrap_or_else(|| "POST".to_string());
-    write(&request, |project, caller| {
+    let is_async = match body.get("async") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "Invalid `async` param: Value must be a valid boolean",
+            ))
+        }
+    };
+    let request_headers: Vec<Value> = match body.get("headers") {
+        Some(Value::Object(headers)) => headers
+            .iter()
+            .map(|(name, value)| {
+                let value = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_string);
+                json!({"name": name.to_lowercase(), "value": value})
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let started = std::time::Instant::now();
+    let execution_id = ids::unique_id();
+    let response = write(&request, |project, caller| {
         // Real executions are readable by their caller only; the emulator also takes `permissions`.
         let execution_permissions = requested_permissions.unwrap_or_else(|| {
             caller
@@ -1561,7 +2274,6 @@ async fn create_execution(
                 .collect()
         });
         let now = ids::now_timestamp();
-        let execution_id = ids::unique_id();
         let execution = json!({
             "$id": execution_id,
             "$createdAt": now,
@@ -1572,31 +2284,75 @@ async fn create_execution(
             "resourceType": "functions",
             "deploymentId": "",
             "trigger": "http",
-            "status": "completed",
+            "status": if is_async { "waiting" } else { "processing" },
             "requestMethod": method,
             "requestPath": path,
-            "requestHeaders": [],
-            "responseStatusCode": 200,
-            "responseBody": request_body,
+            "requestHeaders": request_headers,
+            "responseStatusCode": 0,
+            "responseBody": "",
             "responseHeaders": [],
             "logs": "",
             "errors": "",
             "duration": 0.0,
             "scheduledAt": null,
         });
-        let Value::Object(execution) = execution else {
+        let Value::Object(mut execution) = execution else {
             return Err(ApiError::bad_request("execution model"));
         };
+        let mut events = Vec::new();
+        if !is_async {
+            events.push(execution_publication(&caller.project, &execution, "update"));
+            advance_execution(&mut execution, "completed", &request_body, started);
+            events.push(execution_publication(&caller.project, &execution, "update"));
+        }
         project
             .executions
             .insert(execution_id.clone(), execution.clone());
-        let names = EventNames::from_pattern(
-            "functions.[functionId].executions.[executionId].create",
-            &[("functionId", &function_id), ("executionId", &execution_id)],
-            &caller.project,
-        );
-        let roles = permissions::read_roles(&execution_permissions);
-        let event = publication(caller, names, roles, Value::Object(execution.clone()));
-        Ok((created(Value::Object(execution))?, vec![event]))
+        events.push(execution_publication(&caller.project, &execution, "create"));
+        let status = if is_async {
+            StatusCode::ACCEPTED
+        } else {
+            StatusCode::CREATED
+        };
+        Ok((
+            (status, Json(Value::Object(execution))).into_response(),
+            events,
+        ))
+    })?;
+    if is_async {
+        let emulator = request.emulator.clone();
+        let project_id = request.credentials.project_id.clone().unwrap_or_default();
+        tokio::spawn(async move {
+            let key = (project_id.as_str(), execution_id.as_str());
+            tokio::time::sleep(ASYNC_EXECUTION_STEP).await;
+            if step_execution(&emulator, key, "processing", "", started) {
+                tokio::time::sleep(ASYNC_EXECUTION_STEP).await;
+                step_execution(&emulator, key, "completed", &request_body, started);
+            }
+        });
+    }
+    Ok(response)
+}
+
+/// `GET /v1/functions/{fn}/executions/{id}`: readable by the execution's read roles.
+async fn get_execution(
+    request: ApiRequest,
+    Path((function_id, execution_id)): Path<(String, String)>,
+) -> ApiResult {
+    let open = request.emulator.config.no_permissions;
+    read(&request, |project, caller| {
+        let execution = project
+            .executions
+            .get(&execution_id)
+            .filter(|execution| execution.get("functionId") == Some(&json!(function_id)))
+            .ok_or_else(execution_not_found)?;
+        let permissions: Vec<String> = execution
+            .get("$permissions")
+            .and_then(|value| serde_json::from_value(value.clone()).ok())
+            .unwrap_or_default();
+        if !open && !allowed(&caller_roles(project, caller), &permissions, "read") {
+            return Err(execution_not_found());
+        }
+        ok(Value::Object(execution.clone()))
     })
 }

@@ -37,6 +37,9 @@ pub struct User {
     pub phone_verification: bool,
     pub labels: Vec<String>,
     pub prefs: Map<String, Value>,
+    /// False once blocked (`PATCH /v1/account/status`).
+    pub status: bool,
+    pub password_update: String,
 }
 
 impl User {
@@ -45,7 +48,9 @@ impl User {
         User {
             id,
             created_at: now.clone(),
-            updated_at: now,
+            updated_at: now.clone(),
+            password_update: now,
+            status: true,
             name,
             email,
             phone: String::new(),
@@ -65,9 +70,9 @@ impl User {
             "$updatedAt": self.updated_at,
             "name": self.name,
             "registration": self.created_at,
-            "status": true,
+            "status": self.status,
             "labels": self.labels,
-            "passwordUpdate": self.created_at,
+            "passwordUpdate": self.password_update,
             "email": self.email,
             "phone": self.phone,
             "emailVerification": self.email_verification,
@@ -150,6 +155,9 @@ pub struct Document {
 
 #[derive(Debug, Clone)]
 pub struct Collection {
+    pub name: String,
+    pub created_at: String,
+    pub updated_at: String,
     pub permissions: Vec<String>,
     pub document_security: bool,
     pub documents: IndexMap<String, Document>,
@@ -578,7 +586,11 @@ impl State {
         collections.insert(
             "posts".to_string(),
             Collection {
-                permissions: vec![r#"read("any")"#.to_string()],
+                name: "Posts".to_string(),
+                created_at: ids::now_timestamp(),
+                updated_at: ids::now_timestamp(),
+                // Guests of the demo and the tests create, edit and delete posts.
+                permissions: crate::permissions::open_container(true),
                 document_security: true,
                 documents,
             },
@@ -656,6 +668,19 @@ impl State {
                 );
             }
         }
+    }
+
+    /// Drops (TCP, no close frame) every socket of a user, after what is already queued
+    /// for it: a blocked user's sockets get the status event, then end.
+    pub fn drop_user_connections(&mut self, project_id: &str, user_id: &str) -> usize {
+        let mut dropped = 0;
+        for connection in self.connections.values() {
+            if connection.project == project_id && connection.user_id.as_deref() == Some(user_id) {
+                connection.outbox.push(ConnectionCommand::Drop);
+                dropped += 1;
+            }
+        }
+        dropped
     }
 
     /// Recomputes roles of a user's connections (membership changes).
