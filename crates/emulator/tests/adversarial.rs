@@ -223,24 +223,10 @@ async fn control_durations_are_capped() {
         json!(1.5),
         json!("10"),
     ] {
-        let refused = http(
-            &server,
-            "POST",
-            "/_emulator/refuse",
-            &[],
-            Some(json!({ "ms": ms })),
-        )
-        .await;
-        assert_eq!(refused.status, 400, "refuse {ms}");
-        let silenced = http(
-            &server,
-            "POST",
-            "/_emulator/silence",
-            &[],
-            Some(json!({ "ms": ms })),
-        )
-        .await;
-        assert_eq!(silenced.status, 400, "silence {ms}");
+        for path in ["/_emulator/refuse", "/_emulator/silence"] {
+            let answer = http(&server, "POST", path, &[], Some(json!({ "ms": ms }))).await;
+            assert_eq!(answer.status, 400, "{path} {ms}");
+        }
     }
     assert!(!server.emulator.is_refusing_connections());
     let longest = http(
