@@ -529,13 +529,22 @@ test('executions: the caller of a function receives its execution event', async 
     const subscription = await serverSubscription('the function channel', (s, connection) =>
       connection.user === callerId && s.channels.includes('functions.fn'));
     const execution = await new Functions(client).createExecution({ functionId: 'fn', body: 'ping' });
-    const [event] = await executions.until(1);
-    return { channel: channel.toString(), subscription, execution, event };
+    // A synchronous execution: processing and completed updates, then the route's create event.
+    const [processing, completed, event] = await executions.until(3);
+    return { channel: channel.toString(), subscription, execution, processing, completed, event };
   }, caller.userId);
   await page.close();
 
   const { execution, event } = received;
   assert.equal(received.channel, 'functions.fn');
+  assert.equal(received.processing.events[0], `functions.fn.executions.${execution.$id}.update`);
+  assert.equal(received.processing.payload.status, 'processing');
+  assert.equal(received.completed.events[0], `functions.fn.executions.${execution.$id}.update`);
+  assert.equal(received.completed.payload.status, 'completed');
+  assert.equal(execution.status, 'completed');
+  assert.equal(execution.responseBody, 'ping');
+  assert.equal(execution.responseStatusCode, 200);
+  assert.ok(execution.duration > 0, `duration ${execution.duration}`);
   assert.equal(event.events[0], `functions.fn.executions.${execution.$id}.create`);
   assert.deepEqual([...event.channels].sort(), [
     'console', 'projects.demo', 'executions', `executions.${execution.$id}`, 'functions.fn',
@@ -544,6 +553,149 @@ test('executions: the caller of a function receives its execution event', async 
   assert.deepEqual(event.subscriptions, [received.subscription.id]);
   assert.deepEqual(event.payload, execution);
   assert.deepEqual(event.payload.$permissions, [`read("user:${caller.userId}")`]);
+});
+
+test('executions: async answers waiting, then processing and completed arrive as update events', async () => {
+  const page = await sdkPage();
+  const caller = await signUpAndIn(page, 'async-caller');
+  const received = await page.evaluate(async (callerId) => {
+    const { Realtime, Channel, Functions } = window.appwrite;
+    const { inbox, newClient, serverSubscription } = window.conformance;
+    const client = newClient();
+    const executions = inbox('async executions');
+    await new Realtime(client).subscribe(Channel.function('fn-async'), executions.callback);
+    const subscription = await serverSubscription('the async function channel', (s, connection) =>
+      connection.user === callerId && s.channels.includes('functions.fn-async'));
+    const functions = new Functions(client);
+    const execution = await functions.createExecution({ functionId: 'fn-async', body: 'later', async: true });
+    const events = await executions.until(3);
+    const polled = await functions.getExecution({ functionId: 'fn-async', executionId: execution.$id });
+    return { subscription, execution, events, polled };
+  }, caller.userId);
+  await page.close();
+
+  const { execution, events, polled } = received;
+  assert.equal(execution.status, 'waiting');
+  assert.equal(execution.responseBody, '');
+  const id = execution.$id;
+  assert.deepEqual(events.map((event) => [event.events[0], event.payload.status]), [
+    [`functions.fn-async.executions.${id}.create`, 'waiting'],
+    [`functions.fn-async.executions.${id}.update`, 'processing'],
+    [`functions.fn-async.executions.${id}.update`, 'completed'],
+  ]);
+  assert.deepEqual([...events[1].channels].sort(), [
+    'console', 'projects.demo', 'executions', `executions.${id}`, 'functions.fn-async',
+    'executions.update', `executions.${id}.update`, 'functions.fn-async.update',
+  ].sort());
+  for (const event of events) assert.deepEqual(event.subscriptions, [received.subscription.id]);
+  const completed = events[2].payload;
+  assert.equal(completed.responseBody, 'later');
+  assert.equal(completed.responseStatusCode, 200);
+  assert.ok(completed.duration > 0);
+  assert.deepEqual(polled, completed, 'polling returns what the last event carried');
+});
+
+test('account: email, password, prefs and status changes reach the signed-in user in order', async () => {
+  const page = await sdkPage();
+  const login = await signUpAndIn(page, 'dora');
+  const received = await page.evaluate(async (userId) => {
+    const { Realtime, Channel, Account, AppwriteException } = window.appwrite;
+    const { inbox, newClient, serverSubscription, waitUntil, serverConnections } = window.conformance;
+    const client = newClient();
+    const events = inbox('account changes');
+    await new Realtime(client).subscribe(Channel.account(), events.callback);
+    const subscription = await serverSubscription('the account channel', (s, connection) =>
+      connection.user === userId && s.channels.includes('account'));
+    const account = new Account(client);
+    const failure = async (call) => {
+      try { await call(); return null; } catch (error) {
+        return { code: error.code, type: error.type, isSdkError: error instanceof AppwriteException };
+      }
+    };
+    const email = `dora-new-${Date.now()}@example.com`;
+    const wrongPassword = await failure(() => account.updateEmail({ email, password: 'wrong-password' }));
+    await account.updateEmail({ email, password: 'password123' });
+    const wrongOld = await failure(() => account.updatePassword({ password: 'new-password-1', oldPassword: 'nope' }));
+    await account.updatePassword({ password: 'new-password-1', oldPassword: 'password123' });
+    await account.updatePrefs({ prefs: { theme: 'dark' } });
+    const prefs = await account.getPrefs();
+    const blocked = await account.updateStatus();
+    const [emailEvent, passwordEvent, prefsEvent, statusEvent] = await events.until(4);
+    // Blocking ends the user's sockets on the server.
+    await waitUntil('the blocked user\'s socket to be dropped', async () =>
+      (await serverConnections()).every((connection) => connection.user !== userId));
+    const afterBlock = await failure(() => account.get());
+    return { subscription, email, wrongPassword, wrongOld, prefs, blocked, afterBlock,
+      emailEvent, passwordEvent, prefsEvent, statusEvent };
+  }, login.userId);
+  await page.close();
+
+  const userId = login.userId;
+  assert.deepEqual(received.wrongPassword, { code: 401, type: 'user_invalid_credentials', isSdkError: true });
+  assert.deepEqual(received.wrongOld, { code: 401, type: 'user_invalid_credentials', isSdkError: true });
+  const update = (attribute) => expectedVector({ kind: 'account' }, { u1: userId, name: attribute });
+  assertMatchesVector(received.emailEvent, update('email'), received.subscription.id);
+  assertMatchesVector(received.passwordEvent, update('password'), received.subscription.id);
+  assertMatchesVector(received.prefsEvent, update('prefs'), received.subscription.id);
+  assertMatchesVector(received.statusEvent, update('status'), received.subscription.id);
+  assert.equal(received.emailEvent.payload.email, received.email);
+  assert.equal(received.emailEvent.payload.emailVerification, false);
+  assert.deepEqual(received.prefsEvent.payload.prefs, { theme: 'dark' });
+  assert.deepEqual(received.prefs, { theme: 'dark' });
+  assert.equal(received.blocked.status, false);
+  assert.equal(received.statusEvent.payload.status, false);
+  assert.equal(received.afterBlock.code, 401, 'the blocked user is signed out');
+});
+
+test('permissions: another user cannot read or change a document it was not granted', async () => {
+  const created = await fetch(`${emulator.url}/v1/databases/perm/collections`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' },
+    body: JSON.stringify({ collectionId: 'notes', name: 'Notes', permissions: ['create("users")'], documentSecurity: true }),
+  });
+  assert.equal(created.status, 201);
+  const ownerPage = await sdkPage();
+  const strangerPage = await sdkPage(otherBrowser);
+  const owner = await signUpAndIn(ownerPage, 'owner-notes');
+  await signUpAndIn(strangerPage, 'stranger-notes');
+  const ids = { databaseId: 'perm', collectionId: 'notes', documentId: `note-${Date.now()}` };
+  const document = await ownerPage.evaluate(async (ids) => {
+    const { Databases } = window.appwrite;
+    return new Databases(window.conformance.newClient()).createDocument({ ...ids, data: { text: 'mine' } });
+  }, ids);
+  assert.deepEqual(document.$permissions, [
+    `read("user:${owner.userId}")`, `update("user:${owner.userId}")`, `delete("user:${owner.userId}")`,
+  ], 'the creator gets read, update and delete when no permissions are given');
+
+  const stranger = await strangerPage.evaluate(async (ids) => {
+    const { Databases } = window.appwrite;
+    const databases = new Databases(window.conformance.newClient());
+    const failure = async (call) => {
+      try { await call(); return null; } catch (error) { return { code: error.code, type: error.type, message: error.message }; }
+    };
+    return {
+      get: await failure(() => databases.getDocument(ids)),
+      update: await failure(() => databases.updateDocument({ ...ids, data: { text: 'theirs' } })),
+      remove: await failure(() => databases.deleteDocument(ids)),
+      list: (await databases.listDocuments({ databaseId: ids.databaseId, collectionId: ids.collectionId })).total,
+    };
+  }, ids);
+  await Promise.all([ownerPage.close(), strangerPage.close()]);
+
+  assert.deepEqual(stranger.get, { code: 404, type: 'document_not_found', message: 'Document with the requested ID could not be found.' });
+  const unauthorized = { code: 401, type: 'user_unauthorized', message: 'The current user is not authorized to perform the requested action.' };
+  assert.deepEqual(stranger.update, unauthorized);
+  assert.deepEqual(stranger.remove, unauthorized);
+  assert.equal(stranger.list, 0);
+
+  // A guest (no session) may not create: the collection grants create to users only.
+  const guest = await fetch(`${emulator.url}/v1/databases/perm/collections/notes/documents`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' },
+    body: JSON.stringify({ documentId: 'guest-note', data: {} }),
+  });
+  assert.equal(guest.status, 401);
+  assert.equal((await guest.json()).type, 'user_unauthorized');
 });
 
 test('errors: a query realtime cannot evaluate reaches onError; the socket keeps serving', async () => {
