@@ -132,7 +132,10 @@ test('a simulated network drop shows reconnecting, then connected, and events fl
   await page.waitForFunction(() => window.badgeStates.includes('reconnecting')
     && window.badgeStates.at(-1) === 'connected', null, { timeout: 10_000 });
   const states = await page.evaluate(() => window.badgeStates);
-  assert.deepEqual(states.slice(states.indexOf('reconnecting')), ['reconnecting', 'connected']);
+  // Reconnecting, then connecting while the new socket opens (observer records may coalesce it).
+  const after = states.slice(states.indexOf('reconnecting'));
+  assert.ok(after.every((state) => ['reconnecting', 'connecting', 'connected'].includes(state)), after.join(' '));
+  assert.equal(after.at(-1), 'connected');
   await page.locator('#log li[data-kind="warning"]', { hasText: 'without a close frame' }).waitFor();
 
   const title = `after the drop ${Date.now()}`;

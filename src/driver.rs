@@ -73,12 +73,37 @@ impl Subscribers {
     }
 }
 
-#[derive(Default)]
-struct Listeners {
-    open: Vec<Function>,
-    close: Vec<Function>,
-    error: Vec<Function>,
-    resync: Vec<Function>,
+#[wasm_bindgen(module = "/js/listeners.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = createListeners)]
+    fn create_listeners() -> JsValue;
+    #[wasm_bindgen(js_name = addListener)]
+    fn add_listener(listeners: &JsValue, kind: &str, callback: &Function) -> Function;
+    fn emit(listeners: &JsValue, kind: &str, first: &JsValue, second: &JsValue) -> u32;
+    #[wasm_bindgen(js_name = connectionState)]
+    fn connection_state(status: &str, retry_in: f64, last_error: &JsValue) -> JsValue;
+}
+
+/// What `realtime.state.status` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Idle,
+    Connecting,
+    Connected,
+    Reconnecting,
+    Closed,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Idle => "idle",
+            Status::Connecting => "connecting",
+            Status::Connected => "connected",
+            Status::Reconnecting => "reconnecting",
+            Status::Closed => "closed",
+        }
+    }
 }
 
 pub(crate) struct Driver {
@@ -90,7 +115,12 @@ pub(crate) struct Driver {
     socket: RefCell<Option<Socket>>,
     timer: RefCell<Option<Timer>>,
     subscribers: RefCell<Subscribers>,
-    listeners: RefCell<Listeners>,
+    /// `open`, `close`, `error`, `resync` and `state` listeners (`js/listeners.js`).
+    listeners: JsValue,
+    status: Cell<Status>,
+    /// When the pending reconnect is due, while reconnecting.
+    retry_at: Cell<Option<appwrite_realtime_core::Instant>>,
+    last_error: RefCell<JsValue>,
     draining: Cell<bool>,
     /// Whether a presence was set (the core re-sends it after every reconnect).
     has_presence: Cell<bool>,
@@ -98,7 +128,8 @@ pub(crate) struct Driver {
     /// socket listeners, this keeps subscriptions alive when page code drops its `Realtime`.
     /// Released on the last unsubscribe and on `disconnect()`, which ends the cycle.
     keep_alive: RefCell<Option<Rc<Driver>>>,
-    connected: Cell<bool>,
+    /// Set by `disconnect()` until the next subscription, so that its idle state reads `closed`.
+    disconnected: Cell<bool>,
 }
 
 impl Driver {
@@ -112,11 +143,14 @@ impl Driver {
             socket: RefCell::new(None),
             timer: RefCell::new(None),
             subscribers: RefCell::new(Subscribers::default()),
-            listeners: RefCell::new(Listeners::default()),
+            listeners: create_listeners(),
+            status: Cell::new(Status::Idle),
+            retry_at: Cell::new(None),
+            last_error: RefCell::new(JsValue::NULL),
             draining: Cell::new(false),
             has_presence: Cell::new(false),
             keep_alive: RefCell::new(None),
-            connected: Cell::new(false),
+            disconnected: Cell::new(false),
         });
         driver.client.register(&driver);
         driver
@@ -159,6 +193,7 @@ impl Driver {
     ) -> Result<u64, RealtimeError> {
         crate::socket::ensure_websocket()?;
         self.sync_config()?;
+        self.disconnected.set(false);
         let key = self
             .session
             .borrow_mut()
@@ -220,6 +255,7 @@ impl Driver {
     }
 
     pub(crate) fn disconnect(&self) {
+        self.disconnected.set(true);
         self.session.borrow_mut().disconnect(now());
         self.drain();
         let removed = std::mem::take(&mut *self.subscribers.borrow_mut());
@@ -246,17 +282,24 @@ impl Driver {
         accepted.map_err(|err| RealtimeError::invalid(&err.to_string()))
     }
 
-    pub(crate) fn on_open(&self, callback: Function) {
-        self.listeners.borrow_mut().open.push(callback);
+    /// Adds a listener of `kind` (`open`, `close`, `error`, `resync`, `state`); the returned
+    /// function removes it.
+    pub(crate) fn listen(&self, kind: &str, callback: &Function) -> Function {
+        add_listener(&self.listeners, kind, callback)
     }
-    pub(crate) fn on_close(&self, callback: Function) {
-        self.listeners.borrow_mut().close.push(callback);
-    }
-    pub(crate) fn on_error(&self, callback: Function) {
-        self.listeners.borrow_mut().error.push(callback);
-    }
-    pub(crate) fn on_resync(&self, callback: Function) {
-        self.listeners.borrow_mut().resync.push(callback);
+
+    /// `realtime.state`: the status, the milliseconds until the next reconnect while
+    /// reconnecting, and the last error reported.
+    pub(crate) fn state(&self) -> JsValue {
+        let retry_in = match self.retry_at.get() {
+            Some(at) => at.0.saturating_sub(now().0) as f64,
+            None => -1.0,
+        };
+        connection_state(
+            self.status.get().as_str(),
+            retry_in,
+            &self.last_error.borrow(),
+        )
     }
 
     /// The client's settings changed: pass them on (a live connection re-authenticates in-band
@@ -411,10 +454,12 @@ impl Driver {
             Output::Error(error) => self.report(&RealtimeError::from_core(&error)),
             Output::StateChanged(state) => self.state_changed(&state),
             Output::Resynced => {
-                let listeners = self.listeners.borrow().resync.clone();
-                for listener in listeners {
-                    let _ = listener.call0(&JsValue::UNDEFINED);
-                }
+                emit(
+                    &self.listeners,
+                    "resync",
+                    &JsValue::UNDEFINED,
+                    &JsValue::UNDEFINED,
+                );
             }
             Output::Authenticated { .. } => {}
         }
@@ -467,32 +512,41 @@ impl Driver {
     }
 
     fn state_changed(&self, state: &ConnectionState) {
-        let connected = matches!(state, ConnectionState::Connected);
-        let was_connected = self.connected.replace(connected);
-        let listeners = {
-            let listeners = self.listeners.borrow();
-            match (was_connected, connected) {
-                (false, true) => listeners.open.clone(),
-                (true, false) => listeners.close.clone(),
-                _ => return,
-            }
+        let status = match state {
+            ConnectionState::Idle if self.disconnected.get() => Status::Closed,
+            ConnectionState::Idle => Status::Idle,
+            ConnectionState::Connecting | ConnectionState::Open => Status::Connecting,
+            ConnectionState::Connected => Status::Connected,
+            ConnectionState::Reconnecting { .. } => Status::Reconnecting,
+            ConnectionState::Failed => Status::Closed,
         };
-        for listener in listeners {
-            let _ = listener.call0(&JsValue::UNDEFINED);
+        self.retry_at.set(match state {
+            ConnectionState::Reconnecting { at, .. } => Some(*at),
+            _ => None,
+        });
+        let previous = self.status.replace(status);
+        if previous == status {
+            return; // e.g. the socket opened: still `connecting` until the server's `connected`
         }
+        let undefined = JsValue::UNDEFINED;
+        if previous == Status::Connected || status == Status::Connected {
+            let kind = if status == Status::Connected {
+                "open"
+            } else {
+                "close"
+            };
+            emit(&self.listeners, kind, &undefined, &undefined);
+        }
+        emit(&self.listeners, "state", &self.state(), &undefined);
     }
 
     /// Reports to `onError` listeners as `(error, code)`; logs when nobody listens.
     fn report(&self, error: &RealtimeError) {
-        let listeners = self.listeners.borrow().error.clone();
         let js_error = error.to_js();
-        if listeners.is_empty() {
-            console_error(&js_error);
-            return;
-        }
+        *self.last_error.borrow_mut() = js_error.clone();
         let code = JsValue::from_f64(error.code as f64);
-        for listener in listeners {
-            let _ = listener.call2(&JsValue::UNDEFINED, &js_error, &code);
+        if emit(&self.listeners, "error", &js_error, &code) == 0 {
+            console_error(&js_error);
         }
     }
 }

@@ -139,33 +139,47 @@ impl Realtime {
     }
 
     #[wasm_bindgen(js_name = onOpen)]
-    pub fn on_open(&self, callback: JsValue) -> Result<(), RealtimeError> {
-        self.driver
-            .on_open(args::function(callback, CALLBACK_REFUSED)?);
-        Ok(())
+    pub fn on_open(&self, callback: JsValue) -> Result<Function, RealtimeError> {
+        self.listen("open", callback)
     }
 
     #[wasm_bindgen(js_name = onClose)]
-    pub fn on_close(&self, callback: JsValue) -> Result<(), RealtimeError> {
-        self.driver
-            .on_close(args::function(callback, CALLBACK_REFUSED)?);
-        Ok(())
+    pub fn on_close(&self, callback: JsValue) -> Result<Function, RealtimeError> {
+        self.listen("close", callback)
     }
 
     #[wasm_bindgen(js_name = onError)]
-    pub fn on_error(&self, callback: JsValue) -> Result<(), RealtimeError> {
-        self.driver
-            .on_error(args::function(callback, CALLBACK_REFUSED)?);
-        Ok(())
+    pub fn on_error(&self, callback: JsValue) -> Result<Function, RealtimeError> {
+        self.listen("error", callback)
+    }
+
+    /// Called with `realtime.state` whenever its status changes.
+    #[wasm_bindgen(js_name = onStateChange)]
+    pub fn on_state_change(&self, callback: JsValue) -> Result<Function, RealtimeError> {
+        self.listen("state", callback)
+    }
+
+    /// `{ status, retryIn, lastError }`: `idle`, `connecting`, `connected`, `reconnecting` (with
+    /// the milliseconds until the next attempt) or `closed`, and the last error reported.
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> JsValue {
+        self.driver.state()
     }
 
     /// Called after a reconnect once every subscription is acknowledged again: events published
     /// while the socket was down are lost (the server has no replay), so re-fetch data here.
     #[wasm_bindgen(js_name = onResync)]
-    pub fn on_resync(&self, callback: JsValue) -> Result<(), RealtimeError> {
-        self.driver
-            .on_resync(args::function(callback, CALLBACK_REFUSED)?);
-        Ok(())
+    pub fn on_resync(&self, callback: JsValue) -> Result<Function, RealtimeError> {
+        self.listen("resync", callback)
+    }
+}
+
+impl Realtime {
+    /// Every `on*` returns the function that removes its listener.
+    fn listen(&self, kind: &str, callback: JsValue) -> Result<Function, RealtimeError> {
+        Ok(self
+            .driver
+            .listen(kind, &args::function(callback, CALLBACK_REFUSED)?))
     }
 }
 

@@ -152,6 +152,21 @@ export interface RealtimePresenceCreate {
   metadata?: Record<string, unknown>;
 }
 
+/**
+ * `idle`: no socket, nothing to connect for; `connecting`: a socket is opening; `connected`;
+ * `reconnecting`: waiting `retryIn` ms before the next attempt; `closed`: after `disconnect()`,
+ * or refused for good by the server (see `lastError`).
+ */
+export type RealtimeStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface RealtimeState {
+  status: RealtimeStatus;
+  /** Milliseconds until the next reconnect attempt while `reconnecting`, else `null`. */
+  retryIn: number | null;
+  /** The last error reported through `onError`, if any. */
+  lastError: RealtimeError | null;
+}
+
 export type RealtimeErrorKind =
   | 'invalid' | 'server' | 'terminal' | 'protocol' | 'closed'
   | 'pong-timeout' | 'rate-limited' | 'callback' | 'environment';
@@ -213,13 +228,21 @@ export class Realtime {
   disconnect(): Promise<void>;
   /** Upserts this connection's presence; the latest one is re-sent after every reconnect. */
   upsertPresence(params: RealtimePresenceCreate): Promise<void>;
-  onOpen(callback: () => void): void;
-  onClose(callback: () => void): void;
-  onError(callback: (error: RealtimeError, code: number) => void): void;
+  /** What the connection is doing now. */
+  readonly state: RealtimeState;
+  /** Called with the new state whenever its status changes. Returns a function removing it. */
+  onStateChange(callback: (state: RealtimeState) => void): () => void;
+  /** Called when the server's `connected` arrives. Returns a function removing the listener. */
+  onOpen(callback: () => void): () => void;
+  /** Called when a connected socket is lost or closed. Returns a function removing it. */
+  onClose(callback: () => void): () => void;
+  /** Every error the connection reports. Returns a function removing the listener. */
+  onError(callback: (error: RealtimeError, code: number) => void): () => void;
   /**
    * Called after a reconnect once every subscription is acknowledged again. Events published
-   * while the socket was down are lost (the server has no replay): re-fetch data here.
+   * while the socket was down are lost (the server has no replay): re-fetch data here. Returns a
+   * function removing the listener.
    */
-  onResync(callback: () => void): void;
+  onResync(callback: () => void): () => void;
 }
 "#;

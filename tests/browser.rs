@@ -810,3 +810,50 @@ async fn a_socket_that_cannot_open_reports_without_the_jwt() {
     }
     let _ = realtime.disconnect();
 }
+
+#[wasm_bindgen_test]
+async fn the_state_api_follows_the_connection_and_listeners_can_be_removed() {
+    let realtime = Realtime::new(&JsValue::from(client("demo")), options(150, 150)).unwrap();
+    let status = |realtime: &Realtime| field(&realtime.state(), "status").as_string().unwrap();
+    assert_eq!(status(&realtime), "idle");
+    let states = queue();
+    let removed = queue();
+    let _keep = realtime.on_state_change(push_into(&states).into()).unwrap();
+    let remove: Function = realtime
+        .on_state_change(push_into(&removed).into())
+        .unwrap();
+    remove.call0(&JsValue::UNDEFINED).unwrap();
+
+    let channel = collection_channel("state");
+    subscribe(&realtime, &channel, &push_into(&queue())).await;
+    assert_eq!(status(&realtime), "connected");
+    let mut seen = Vec::new();
+    while seen.last().map(String::as_str) != Some("connected") {
+        let state = states
+            .next(WAIT_MS)
+            .await
+            .expect("state changes are reported");
+        seen.push(field(&state, "status").as_string().unwrap());
+    }
+    assert_eq!(seen, ["connecting", "connected"]);
+
+    let connection = connection_holding(&channel, JsValue::UNDEFINED).await;
+    control("POST", "/drop", connection_id_body(&connection)).await;
+    let state = states.next(WAIT_MS).await.expect("the loss is reported");
+    assert_eq!(
+        field(&state, "status").as_string().as_deref(),
+        Some("reconnecting")
+    );
+    assert!(
+        field(&state, "retryIn").as_f64().is_some(),
+        "the backoff delay is given"
+    );
+    assert!(
+        !field(&state, "lastError").is_null(),
+        "the loss was reported as an error"
+    );
+
+    let _ = realtime.disconnect();
+    assert_eq!(status(&realtime), "closed");
+    assert_eq!(removed.length(), 0, "a removed listener hears nothing");
+}

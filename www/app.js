@@ -46,14 +46,12 @@ function setState(state) {
   stateBadge.textContent = state;
 }
 
-realtime.onOpen(() => {
-  setState('connected');
-  log.note('connected');
-});
-// Without a subscription the socket was closed on purpose; with one, the SDK is already retrying.
-realtime.onClose(() => {
-  setState(subscription ? 'reconnecting' : 'closed');
-  log.note(subscription ? 'connection lost, reconnecting with backoff…' : 'socket closed');
+// The badge shows the connection's status; `idle` (no subscription left) reads as closed.
+realtime.onStateChange(({ status, retryIn }) => {
+  setState(status === 'idle' ? 'closed' : status);
+  if (status === 'connected') log.note('connected');
+  if (status === 'reconnecting') log.note(`connection lost, reconnecting in ${retryIn} ms…`);
+  if (status === 'idle') log.note('socket closed');
 });
 realtime.onError((error, code) => log.note(`${error.kind} error ${code}: ${error.message}`, 'error'));
 // The server replays nothing: after a reconnect, reload what may have changed meanwhile.
@@ -70,7 +68,6 @@ function onEvent(event) {
 }
 
 async function subscribe() {
-  if (stateBadge.dataset.state !== 'connected') setState('connecting');
   try {
     subscription = await realtime.subscribe(channelOf(view), onEvent, view.queries);
     log.note(`subscribed to ${channelOf(view)}`);
@@ -85,7 +82,6 @@ async function unsubscribe() {
   subscription = null;
   // close() rather than unsubscribe(): it also closes the socket, as this is the only subscription.
   await closing.close();
-  setState('closed');
   log.note('unsubscribed');
 }
 

@@ -60,9 +60,13 @@ export async function validUses(): Promise<void> {
     const kind: 'server' | 'terminal' | string = error.kind;
     void [kind, code, error.message];
   });
-  realtime.onOpen(() => {});
+  const stopListening: () => void = realtime.onOpen(() => {});
+  stopListening();
   realtime.onClose(() => {});
   realtime.onResync(() => {});
+  realtime.onStateChange(({ status, retryIn, lastError }) => void [status, retryIn, lastError?.kind]);
+  const status: 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed' = realtime.state.status;
+  void status;
   const stop: () => void = client.subscribe(['files', 'account'], (event) => void event.channels);
   stop();
   await realtime.disconnect();
@@ -104,6 +108,9 @@ export function misuses(client: Client, realtime: Realtime): void {
   Query.equal('a', { nested: true });
   // @ts-expect-error presence needs a status
   void realtime.upsertPresence({ presenceId: 'p' });
+  // @ts-expect-error statuses are a closed union
+  const offline: typeof realtime.state.status = 'offline';
+  void offline;
   // @ts-expect-error error kinds are a closed union
   const kind: RealtimeError['kind'] = 'oops';
   void kind;
