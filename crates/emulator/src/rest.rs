@@ -1983,9 +1983,49 @@ async fn create_team(request: ApiRequest, body: Bytes) -> ApiResult {
     })
 }
 
+/// What a caller may do in a team. A call without a session stands for a server call with an
+/// API key (the emulator has none) and may do everything; a signed-in user needs membership
+/// to see the team and the `owner` role to change it, as in Appwrite.
+struct TeamAccess {
+    open: bool,
+    member: bool,
+    owner: bool,
+}
+
+fn team_access(
+    request: &ApiRequest,
+    project: &Project,
+    caller: &Caller,
+    team_id: &str,
+) -> TeamAccess {
+    let open = request.emulator.config.no_permissions || caller.user_id.is_none();
+    let roles = caller_roles(project, caller);
+    TeamAccess {
+        open,
+        member: roles.iter().any(|role| role == &format!("team:{team_id}")),
+        owner: roles
+            .iter()
+            .any(|role| role == &format!("team:{team_id}/owner")),
+    }
+}
+
+impl TeamAccess {
+    fn can_see(&self) -> bool {
+        self.open || self.member
+    }
+
+    fn can_manage(&self) -> bool {
+        self.open || self.owner
+    }
+}
+
 async fn get_team(request: ApiRequest, Path(team_id): Path<String>) -> ApiResult {
-    read(&request, |project, _| {
-        let team = project.teams.get(&team_id).ok_or_else(team_not_found)?;
+    read(&request, |project, caller| {
+        let team = project
+            .teams
+            .get(&team_id)
+            .filter(|_| team_access(&request, project, caller, &team_id).can_see())
+            .ok_or_else(team_not_found)?;
         ok(team_model(project, team))
     })
 }
@@ -1994,6 +2034,13 @@ async fn update_team(request: ApiRequest, Path(team_id): Path<String>, body: Byt
     let body = parse_body(&body)?;
     let name = required_string(&body, "name")?;
     write(&request, |project, caller| {
+        let access = team_access(&request, project, caller, &team_id);
+        if !project.teams.contains_key(&team_id) || !access.can_see() {
+            return Err(team_not_found());
+        }
+        if !access.can_manage() {
+            return Err(unauthorized());
+        }
         let team = project.teams.get_mut(&team_id).ok_or_else(team_not_found)?;
         team.name = name;
         team.updated_at = ids::now_timestamp();
@@ -2005,6 +2052,13 @@ async fn update_team(request: ApiRequest, Path(team_id): Path<String>, body: Byt
 
 async fn delete_team(request: ApiRequest, Path(team_id): Path<String>) -> ApiResult {
     write(&request, |project, caller| {
+        let access = team_access(&request, project, caller, &team_id);
+        if !project.teams.contains_key(&team_id) || !access.can_see() {
+            return Err(team_not_found());
+        }
+        if !access.can_manage() {
+            return Err(unauthorized());
+        }
         let team = project
             .teams
             .shift_remove(&team_id)
@@ -2027,8 +2081,16 @@ async fn create_membership(
     let email = string_field(&body, "email")?;
     let roles = string_list(&body, "roles")?.unwrap_or_default();
     write(&request, |project, caller| {
-        if !project.teams.contains_key(&team_id) {
+        let access = team_access(&request, project, caller, &team_id);
+        if !project.teams.contains_key(&team_id) || !access.can_see() {
             return Err(team_not_found());
+        }
+        if !access.can_manage() {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "user_unauthorized",
+                "User is not allowed to send invitations for this team",
+            ));
         }
         let user_id = match (&requested_user, &email) {
             (Some(user_id), _) => project.users.get(user_id).map(|user| user.id.clone()),
@@ -2082,6 +2144,14 @@ fn change_membership(
     suffix: &str,
 ) -> ApiResult {
     write(request, |project, caller| {
+        let access = team_access(request, project, caller, &team_id);
+        if roles.is_some() && project.teams.contains_key(&team_id) && !access.can_manage() {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "user_unauthorized",
+                "User is not allowed to modify roles",
+            ));
+        }
         let membership = project
             .memberships
             .get_mut(&membership_id)
@@ -2127,6 +2197,14 @@ async fn delete_membership(
             .is_some_and(|membership| membership.team_id == team_id);
         if !exists {
             return Err(membership_not_found());
+        }
+        let access = team_access(&request, project, caller, &team_id);
+        let own = project
+            .memberships
+            .get(&membership_id)
+            .is_some_and(|membership| caller.user_id.as_deref() == Some(&membership.user_id));
+        if !access.can_manage() && !own {
+            return Err(unauthorized());
         }
         let membership = project
             .memberships

@@ -767,3 +767,118 @@ async fn auto_created_and_seeded_collections_stay_open_to_guests() {
     .await;
     assert_eq!(posts.body["total"], 3);
 }
+
+#[tokio::test]
+async fn team_roles_decide_who_sees_and_manages_a_team() {
+    let server = start_default().await;
+    let (_, owner_token) = user_with_session(&server, "olga").await;
+    let (member, member_token) = user_with_session(&server, "mia").await;
+    let (_, outsider_token) = user_with_session(&server, "otto").await;
+    let owner_cookie = cookie_of(&owner_token);
+    let member_cookie = cookie_of(&member_token);
+    let outsider_cookie = cookie_of(&outsider_token);
+    let as_owner = [PROJECT, ("Cookie", owner_cookie.as_str())];
+    let as_member = [PROJECT, ("Cookie", member_cookie.as_str())];
+    let as_outsider = [PROJECT, ("Cookie", outsider_cookie.as_str())];
+
+    let team = http(
+        &server,
+        "POST",
+        "/v1/teams",
+        &as_owner,
+        Some(json!({"teamId": "crew", "name": "Crew"})),
+    )
+    .await;
+    assert_eq!(team.status, 201, "{}", team.body);
+    let membership = http(
+        &server,
+        "POST",
+        "/v1/teams/crew/memberships",
+        &as_owner,
+        Some(json!({"userId": member, "roles": ["editor"]})),
+    )
+    .await;
+    assert_eq!(membership.status, 201, "{}", membership.body);
+    let membership_id = membership.body["$id"].as_str().expect("id").to_string();
+
+    // Outsiders do not see the team at all.
+    let hidden = http(&server, "GET", "/v1/teams/crew", &as_outsider, None).await;
+    assert_eq!(hidden.status, 404);
+    assert_eq!(hidden.body["type"], "team_not_found");
+    // Members see it but may not rename it, invite, change roles or delete it.
+    assert_eq!(
+        http(&server, "GET", "/v1/teams/crew", &as_member, None)
+            .await
+            .status,
+        200
+    );
+    let renamed = http(
+        &server,
+        "PUT",
+        "/v1/teams/crew",
+        &as_member,
+        Some(json!({"name": "Mine"})),
+    )
+    .await;
+    assert_eq!(renamed.status, 401);
+    assert_eq!(renamed.body["type"], "user_unauthorized");
+    let invite = http(
+        &server,
+        "POST",
+        "/v1/teams/crew/memberships",
+        &as_member,
+        Some(json!({"userId": "otto", "roles": []})),
+    )
+    .await;
+    assert_eq!(invite.status, 401);
+    assert_eq!(
+        invite.body["message"],
+        "User is not allowed to send invitations for this team"
+    );
+    let promote = http(
+        &server,
+        "PATCH",
+        &format!("/v1/teams/crew/memberships/{membership_id}"),
+        &as_member,
+        Some(json!({"roles": ["owner"]})),
+    )
+    .await;
+    assert_eq!(promote.status, 401);
+    assert_eq!(
+        http(&server, "DELETE", "/v1/teams/crew", &as_member, None)
+            .await
+            .status,
+        401
+    );
+    // The owner may; a member may leave on its own.
+    let renamed = http(
+        &server,
+        "PUT",
+        "/v1/teams/crew",
+        &as_owner,
+        Some(json!({"name": "Crew 2"})),
+    )
+    .await;
+    assert_eq!(renamed.status, 200);
+    let leave = http(
+        &server,
+        "DELETE",
+        &format!("/v1/teams/crew/memberships/{membership_id}"),
+        &as_member,
+        None,
+    )
+    .await;
+    assert_eq!(leave.status, 204);
+    assert_eq!(
+        http(&server, "GET", "/v1/teams/crew", &as_member, None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        http(&server, "DELETE", "/v1/teams/crew", &as_owner, None)
+            .await
+            .status,
+        204
+    );
+}
