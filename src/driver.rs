@@ -128,7 +128,8 @@ pub(crate) struct Driver {
     /// socket listeners, this keeps subscriptions alive when page code drops its `Realtime`.
     /// Released on the last unsubscribe and on `disconnect()`, which ends the cycle.
     keep_alive: RefCell<Option<Rc<Driver>>>,
-    /// Set by `disconnect()` until the next subscription, so that its idle state reads `closed`.
+    /// Set by `disconnect()` until the next subscription or presence, so that its idle state
+    /// reads `closed`.
     disconnected: Cell<bool>,
 }
 
@@ -275,6 +276,7 @@ impl Driver {
     pub(crate) fn upsert_presence(&self, presence: Presence) -> Result<(), RealtimeError> {
         crate::socket::ensure_websocket()?;
         self.sync_config()?;
+        self.disconnected.set(false);
         let accepted = self.session.borrow_mut().upsert_presence(now(), presence);
         self.has_presence
             .set(self.has_presence.get() || accepted.is_ok());
