@@ -529,18 +529,14 @@ test('executions: the caller of a function receives its execution event', async 
     const subscription = await serverSubscription('the function channel', (s, connection) =>
       connection.user === callerId && s.channels.includes('functions.fn'));
     const execution = await new Functions(client).createExecution({ functionId: 'fn', body: 'ping' });
-    // A synchronous execution: processing and completed updates, then the route's create event.
-    const [processing, completed, event] = await executions.until(3);
-    return { channel: channel.toString(), subscription, execution, processing, completed, event };
+    const [event] = await executions.until(1);
+    return { channel: channel.toString(), subscription, execution, event };
   }, caller.userId);
   await page.close();
 
   const { execution, event } = received;
   assert.equal(received.channel, 'functions.fn');
-  assert.equal(received.processing.events[0], `functions.fn.executions.${execution.$id}.update`);
-  assert.equal(received.processing.payload.status, 'processing');
-  assert.equal(received.completed.events[0], `functions.fn.executions.${execution.$id}.update`);
-  assert.equal(received.completed.payload.status, 'completed');
+  // Synchronous: the answer is the finished execution, and the create event carries it.
   assert.equal(execution.status, 'completed');
   assert.equal(execution.responseBody, 'ping');
   assert.equal(execution.responseStatusCode, 200);
@@ -555,7 +551,7 @@ test('executions: the caller of a function receives its execution event', async 
   assert.deepEqual(event.payload.$permissions, [`read("user:${caller.userId}")`]);
 });
 
-test('executions: async answers waiting, then processing and completed arrive as update events', async () => {
+test('executions: async answers waiting, then completion arrives as an update event', async () => {
   const page = await sdkPage();
   const caller = await signUpAndIn(page, 'async-caller');
   const received = await page.evaluate(async (callerId) => {
@@ -568,7 +564,7 @@ test('executions: async answers waiting, then processing and completed arrive as
       connection.user === callerId && s.channels.includes('functions.fn-async'));
     const functions = new Functions(client);
     const execution = await functions.createExecution({ functionId: 'fn-async', body: 'later', async: true });
-    const events = await executions.until(3);
+    const events = await executions.until(2);
     const polled = await functions.getExecution({ functionId: 'fn-async', executionId: execution.$id });
     return { subscription, execution, events, polled };
   }, caller.userId);
@@ -578,18 +574,19 @@ test('executions: async answers waiting, then processing and completed arrive as
   assert.equal(execution.status, 'waiting');
   assert.equal(execution.responseBody, '');
   const id = execution.$id;
+  // `processing` is a silent database step in Appwrite's functions worker: no event.
   assert.deepEqual(events.map((event) => [event.events[0], event.payload.status]), [
     [`functions.fn-async.executions.${id}.create`, 'waiting'],
-    [`functions.fn-async.executions.${id}.update`, 'processing'],
     [`functions.fn-async.executions.${id}.update`, 'completed'],
   ]);
+  assert.deepEqual(events[0].payload, execution, 'the create event carries the 202 answer');
   assert.deepEqual([...events[1].channels].sort(), [
     'console', 'projects.demo', 'executions', `executions.${id}`, 'functions.fn-async',
     'executions.update', `executions.${id}.update`, 'functions.fn-async.update',
   ].sort());
   for (const event of events) assert.deepEqual(event.subscriptions, [received.subscription.id]);
-  const completed = events[2].payload;
-  assert.equal(completed.responseBody, 'later');
+  const completed = events[1].payload;
+  assert.equal(completed.responseBody, '', 'async executions keep no response body');
   assert.equal(completed.responseStatusCode, 200);
   assert.ok(completed.duration > 0);
   assert.deepEqual(polled, completed, 'polling returns what the last event carried');

@@ -2262,32 +2262,30 @@ fn execution_publication(
     }
 }
 
-/// Moves an execution to `processing`, or to `completed` with the function's answer (the
-/// emulator's function echoes the request body).
+/// Moves an execution to `processing`, or to `completed` (the emulator's stand-in function
+/// answers 200 at once).
 fn advance_execution(
     execution: &mut Map<String, Value>,
     status: &str,
-    response_body: &str,
     started: std::time::Instant,
 ) {
     execution.insert("$updatedAt".into(), json!(ids::now_timestamp()));
     execution.insert("status".into(), json!(status));
     if status == "completed" {
         execution.insert("responseStatusCode".into(), json!(200));
-        execution.insert("responseBody".into(), json!(response_body));
         // Seconds as a float, never exactly 0 (a real run always takes time).
         let duration = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
         execution.insert("duration".into(), json!(duration.max(0.001)));
     }
 }
 
-/// Updates a stored execution and publishes `…executions.E.update`; false when it is gone
-/// (e.g. after `/_emulator/reset`).
+/// Moves a stored execution on; `completed` also publishes `…executions.E.update` (the
+/// functions worker's only event: `processing` is a silent database update). False when the
+/// execution is gone (e.g. after `/_emulator/reset`).
 fn step_execution(
     emulator: &Emulator,
     (project_id, execution_id): (&str, &str),
     status: &str,
-    response_body: &str,
     started: std::time::Instant,
 ) -> bool {
     emulator.with_state(|state| {
@@ -2297,18 +2295,23 @@ fn step_execution(
         else {
             return false;
         };
-        advance_execution(execution, status, response_body, started);
-        let event = execution_publication(project_id, execution, "update");
-        state.publish(event, emulator.config.server_version);
+        advance_execution(execution, status, started);
+        if status == "completed" {
+            let event = execution_publication(project_id, execution, "update");
+            state.publish(event, emulator.config.server_version);
+        }
         true
     })
 }
 
 /// `POST /v1/functions/{fn}/executions {body?, async?, path?, method?, headers?, permissions?}`.
-/// Synchronous: runs at once; `…update` events for `processing` and `completed`, then the
-/// route's `…create` event with the final model, all before the 201 answer.
-/// `async: true`: 202 with status `waiting` and the `…create` event; `processing` and
-/// `completed` follow as `…update` events.
+/// As Appwrite's `Executions/Create.php` and functions worker do:
+/// synchronous: runs at once and answers 201 `completed` with the response body; the route's
+/// `…create` event carries that answer (published before the answer leaves). The stored copy
+/// keeps no response body (`GET` shows `""`), as Appwrite stores the execution before it sets it.
+/// `async: true`: 202 `waiting` and the `…create` event; the execution then turns `processing`
+/// (no event) and `completed`, announced by one `…update` event; async executions keep no
+/// response body.
 async fn create_execution(
     request: ApiRequest,
     Path(function_id): Path<String>,
@@ -2377,16 +2380,20 @@ async fn create_execution(
         let Value::Object(mut execution) = execution else {
             return Err(ApiError::bad_request("execution model"));
         };
-        let mut events = Vec::new();
         if !is_async {
-            events.push(execution_publication(&caller.project, &execution, "update"));
-            advance_execution(&mut execution, "completed", &request_body, started);
-            events.push(execution_publication(&caller.project, &execution, "update"));
+            advance_execution(&mut execution, "completed", started);
         }
         project
             .executions
             .insert(execution_id.clone(), execution.clone());
-        events.push(execution_publication(&caller.project, &execution, "create"));
+        if !is_async {
+            execution.insert("responseBody".into(), json!(request_body));
+            execution.insert(
+                "responseHeaders".into(),
+                json!([{"name": "x-appwrite-execution-id", "value": execution_id}]),
+            );
+        }
+        let events = vec![execution_publication(&caller.project, &execution, "create")];
         let status = if is_async {
             StatusCode::ACCEPTED
         } else {
@@ -2403,9 +2410,9 @@ async fn create_execution(
         tokio::spawn(async move {
             let key = (project_id.as_str(), execution_id.as_str());
             tokio::time::sleep(ASYNC_EXECUTION_STEP).await;
-            if step_execution(&emulator, key, "processing", "", started) {
+            if step_execution(&emulator, key, "processing", started) {
                 tokio::time::sleep(ASYNC_EXECUTION_STEP).await;
-                step_execution(&emulator, key, "completed", &request_body, started);
+                step_execution(&emulator, key, "completed", started);
             }
         });
     }

@@ -294,16 +294,17 @@ async fn execution_socket(server: &Server, token: &str) -> Client {
 }
 
 #[tokio::test]
-async fn synchronous_execution_emits_processing_and_completed_before_answering() {
+async fn synchronous_execution_answers_completed_and_emits_one_create_event() {
     let server = start_default().await;
     let (user, token) = user_with_session(&server, "ivy").await;
     let mut socket = execution_socket(&server, &token).await;
     let cookie = cookie_of(&token);
+    let headers = [PROJECT, ("Cookie", cookie.as_str())];
     let answer = http(
         &server,
         "POST",
         "/v1/functions/fn/executions",
-        &[PROJECT, ("Cookie", &cookie)],
+        &headers,
         Some(json!({"body": "hello", "method": "GET", "path": "/ping"})),
     )
     .await;
@@ -315,25 +316,15 @@ async fn synchronous_execution_emits_processing_and_completed_before_answering()
     assert_eq!(execution["responseBody"], "hello");
     assert_eq!(execution["requestMethod"], "GET");
     assert_eq!(execution["requestPath"], "/ping");
+    assert_eq!(execution["trigger"], "http");
     assert!(execution["duration"].as_f64().is_some_and(|d| d > 0.0));
     assert_eq!(
         execution["$permissions"],
         json!([format!("read(\"user:{user}\")")])
     );
 
-    // Everything was queued before the answer: the frames are already there.
-    let processing = socket.next().await;
-    assert_eq!(
-        processing["data"]["events"][0],
-        format!("functions.fn.executions.{id}.update")
-    );
-    assert_eq!(processing["data"]["payload"]["status"], "processing");
-    let completed = socket.next().await;
-    assert_eq!(
-        completed["data"]["events"][0],
-        format!("functions.fn.executions.{id}.update")
-    );
-    assert_eq!(completed["data"]["payload"]["status"], "completed");
+    // The route's event was queued before the answer: the frame is already there, and it
+    // is the only one (Appwrite's synchronous path publishes no update events).
     let create = socket.next().await;
     assert_eq!(
         create["data"]["events"][0],
@@ -343,10 +334,24 @@ async fn synchronous_execution_emits_processing_and_completed_before_answering()
     assert!(create["data"]["channels"]
         .as_array()
         .is_some_and(|channels| channels.contains(&json!("functions.fn.create"))));
+    socket.expect_silence(SHORT).await;
+
+    // Appwrite stores the execution before it sets the response body.
+    let stored = http(
+        &server,
+        "GET",
+        &format!("/v1/functions/fn/executions/{id}"),
+        &headers,
+        None,
+    )
+    .await;
+    assert_eq!(stored.status, 200);
+    assert_eq!(stored.body["status"], "completed");
+    assert_eq!(stored.body["responseBody"], "");
 }
 
 #[tokio::test]
-async fn async_execution_answers_waiting_then_completes_with_update_events() {
+async fn async_execution_answers_waiting_then_completes_with_an_update_event() {
     let server = start_default().await;
     let (_, token) = user_with_session(&server, "jack").await;
     let mut socket = execution_socket(&server, &token).await;
@@ -365,20 +370,22 @@ async fn async_execution_answers_waiting_then_completes_with_update_events() {
     assert_eq!(answer.body["status"], "waiting");
     assert_eq!(answer.body["responseBody"], "");
     assert_eq!(answer.body["responseStatusCode"], 0);
+    assert_eq!(answer.body["duration"], 0.0);
 
     let create = socket.next().await;
     assert_eq!(
         create["data"]["events"][0],
         format!("functions.fn.executions.{id}.create")
     );
-    assert_eq!(create["data"]["payload"]["status"], "waiting");
-    let processing = socket.next().await;
+    assert_eq!(create["data"]["payload"], answer.body);
+    // `processing` is a silent step: the next frame is the completion.
+    let completed = socket.next().await;
     assert_eq!(
-        processing["data"]["events"][0],
+        completed["data"]["events"][0],
         format!("functions.fn.executions.{id}.update")
     );
     assert_eq!(
-        processing["data"]["channels"],
+        completed["data"]["channels"],
         json!([
             "console",
             "projects.demo",
@@ -390,13 +397,12 @@ async fn async_execution_answers_waiting_then_completes_with_update_events() {
             "functions.fn.update"
         ])
     );
-    assert_eq!(processing["data"]["payload"]["status"], "processing");
-    let completed = socket.next().await;
     let payload = &completed["data"]["payload"];
     assert_eq!(payload["status"], "completed");
-    assert_eq!(payload["responseBody"], "later");
     assert_eq!(payload["responseStatusCode"], 200);
+    assert_eq!(payload["responseBody"], "", "async executions keep no body");
     assert!(payload["duration"].as_f64().is_some_and(|d| d > 0.0));
+    socket.expect_silence(SHORT).await;
 
     let polled = http(
         &server,
