@@ -414,7 +414,8 @@ fn resolve_user(
             .user_for_jwt(jwt)
             .map_err(|reason| FrameError::new(401, format!("Failed to verify JWT. {reason}")))?;
     }
-    Ok(user_id)
+    // A blocked user's session still exists but no longer signs a socket in.
+    Ok(user_id.filter(|id| project.is_active(id)))
 }
 
 fn origin_host(origin: &str) -> String {
@@ -681,6 +682,7 @@ fn authenticate(
         .ok_or_else(|| FrameError::new(1008, MISSING_PROJECT_CONTEXT))?;
     let user_id = project
         .user_for_session_value(&session)
+        .filter(|id| project.is_active(id))
         .ok_or_else(|| FrameError::format("Session is not valid."))?;
     let roles = project.roles_for(&user_id);
     let account = project

@@ -755,8 +755,11 @@ async fn get_prefs(request: ApiRequest) -> ApiResult {
     })
 }
 
-/// `PATCH /v1/account/status`: blocks the caller. Its sessions end (the session cookies are
-/// cleared in the answer) and its open sockets get the status event, then are dropped.
+/// `PATCH /v1/account/status`: blocks the caller. As in Appwrite its sessions stay but every
+/// REST call made with them answers 401 `user_blocked`; the answer clears the session cookies
+/// and the SDK's fallback (`X-Fallback-Cookies: []`). The emulator also ends the user's open
+/// sockets right after they got the status event, and a blocked session no longer signs a
+/// socket in.
 async fn update_status(request: ApiRequest) -> ApiResult {
     let blocked = std::cell::Cell::new(None);
     let mut response = update_own_account(&request, "status", |_, user| {
@@ -766,24 +769,21 @@ async fn update_status(request: ApiRequest) -> ApiResult {
     })?;
     if let Some(user_id) = blocked.take() {
         let project_id = request.credentials.project_id.clone().unwrap_or_default();
-        request.emulator.with_state(|state| {
-            if let Some(project) = state.project_mut(&project_id) {
-                project
-                    .sessions
-                    .retain(|_, session| session.user_id != user_id);
-                project.jwts.retain(|_, jwt| jwt.user_id != user_id);
-            }
-            state.drop_user_connections(&project_id, &user_id);
-        });
+        request
+            .emulator
+            .with_state(|state| state.drop_user_connections(&project_id, &user_id));
         let cookie_name = format!("a_session_{project_id}");
-        for name in [cookie_name.clone(), format!("{cookie_name}_legacy")] {
+        for name in [format!("{cookie_name}_legacy"), cookie_name] {
             let cookie = format!(
-                "{name}=deleted; expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
+                "{name}=; expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
             );
             if let Ok(value) = HeaderValue::from_str(&cookie) {
                 response.headers_mut().append(header::SET_COOKIE, value);
             }
         }
+        response
+            .headers_mut()
+            .insert("x-fallback-cookies", HeaderValue::from_static("[]"));
     }
     Ok(response)
 }

@@ -247,6 +247,11 @@ impl Project {
         })
     }
 
+    /// A user that exists and is not blocked.
+    pub fn is_active(&self, user_id: &str) -> bool {
+        self.users.get(user_id).is_some_and(|user| user.status)
+    }
+
     /// Resolves a session value (base64 `{"id","secret"}`) to its user, or `None`
     /// for anything malformed, unknown or expired.
     pub fn user_for_session_value(&self, value: &str) -> Option<String> {
