@@ -218,7 +218,7 @@ fn user_blocked() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "user_blocked",
-        "The current user has been blocked.",
+        "The current user has been blocked. You can unblock the user by making a request to the User API's \"Update User Status\" endpoint or in the Appwrite Console's Auth section.",
     )
 }
 
@@ -673,19 +673,26 @@ async fn update_email(request: ApiRequest, body: Bytes) -> ApiResult {
             "Invalid `email` param: Value must be a valid email address",
         ));
     }
+    let email = email.to_lowercase();
     update_own_account(&request, "email", |project, user| {
         if !user.password.is_empty() && user.password != password {
             return Err(invalid_credentials());
         }
+        // Every email is also a messaging target; Appwrite finds the other user's target first.
         let taken = project
             .users
             .values()
             .any(|other| other.id != user.id && other.email.eq_ignore_ascii_case(&email));
         if taken {
             return Err(ApiError::conflict(
-                "user_email_already_exists",
-                "A user with the same email already exists in the current project.",
+                "user_target_already_exists",
+                "A target with the same ID already exists.",
             ));
+        }
+        if user.password.is_empty() {
+            // A user without a password gets this one, as in Appwrite.
+            user.password = password;
+            user.password_update = ids::now_timestamp();
         }
         user.email = email;
         user.email_verification = false;
