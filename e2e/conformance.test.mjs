@@ -644,6 +644,35 @@ test('account: email, password, prefs and status changes reach the signed-in use
   assert.equal(received.afterBlock.code, 401, 'the blocked user is signed out');
 });
 
+test('account: deleting the user (server route) reaches its signed-in socket as users.<id>.delete', async () => {
+  const page = await sdkPage();
+  const login = await signUpAndIn(page, 'erased');
+  await page.evaluate(async (userId) => {
+    const { Realtime, Channel } = window.appwrite;
+    const { inbox, newClient, serverSubscription } = window.conformance;
+    window.deletions = inbox('account deletion');
+    await new Realtime(newClient()).subscribe(Channel.account(), window.deletions.callback);
+    window.deletionSubscription = await serverSubscription('the account channel', (s, connection) =>
+      connection.user === userId && s.channels.includes('account'));
+  }, login.userId);
+  const deleted = await fetch(`${emulator.url}/v1/users/${login.userId}`, {
+    method: 'DELETE', headers: { 'X-Appwrite-Project': 'demo' },
+  });
+  assert.equal(deleted.status, 204);
+  const received = await page.evaluate(async () => ({
+    subscription: window.deletionSubscription,
+    event: (await window.deletions.until(1))[0],
+  }));
+  await page.close();
+
+  const id = login.userId;
+  assert.deepEqual(received.event.events, [`users.${id}.delete`, 'users.*.delete', `users.${id}`, 'users.*']);
+  assert.deepEqual(received.event.channels, ['account', `account.${id}`, 'account.delete', `account.${id}.delete`]);
+  assert.deepEqual(received.event.subscriptions, [received.subscription.id]);
+  assert.equal(received.event.payload.$id, id);
+  assert.match(received.event.timestamp, TIMESTAMP);
+});
+
 test('permissions: another user cannot read or change a document it was not granted', async () => {
   const created = await fetch(`${emulator.url}/v1/databases/perm/collections`, {
     method: 'POST',
