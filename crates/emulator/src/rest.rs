@@ -371,6 +371,43 @@ fn caller_roles(project: &Project, caller: &Caller) -> Vec<String> {
     roles
 }
 
+/// Appwrite lets a client grant only roles it holds itself (API keys may grant any). In the
+/// emulator a call without a session stands for a server call here, so demos and tests can
+/// still hand out any role; a signed-in caller is held to the rule.
+fn check_grantable(
+    caller: &Caller,
+    roles: &[String],
+    requested: Option<&[String]>,
+    open: bool,
+) -> Result<(), ApiError> {
+    let (Some(requested), Some(_)) = (requested, &caller.user_id) else {
+        return Ok(());
+    };
+    if open {
+        return Ok(());
+    }
+    let grantable = |role: &str| role == "any" || roles.iter().any(|own| own == role);
+    let refused = requested.iter().any(|permission| {
+        permissions::parse_permission(permission).is_some_and(|(_, role)| !grantable(role))
+    });
+    if !refused {
+        return Ok(());
+    }
+    let listed: Vec<&str> = std::iter::once("any")
+        .chain(
+            roles
+                .iter()
+                .map(String::as_str)
+                .filter(|role| *role != "any"),
+        )
+        .collect();
+    Err(ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "user_unauthorized",
+        format!("Permissions must be one of: ({})", listed.join(", ")),
+    ))
+}
+
 fn allowed(roles: &[String], permissions: &[String], action: &str) -> bool {
     permissions::allows(roles, permissions, action)
 }
@@ -1103,7 +1140,7 @@ fn create_in(
     let open = request.emulator.config.no_permissions;
     write(request, |project, caller| {
         let roles = caller_roles(project, caller);
-        let document_permissions = requested_permissions.unwrap_or_else(|| {
+        let document_permissions = requested_permissions.clone().unwrap_or_else(|| {
             caller
                 .user_id
                 .as_deref()
@@ -1112,6 +1149,7 @@ fn create_in(
         });
         let sequence = project.next_sequence();
         let (kind, collection) = collection_mut(project, flavour, &database_id, &collection_id);
+        check_grantable(caller, &roles, requested_permissions.as_deref(), open)?;
         if !open && !allowed(&roles, &collection.permissions, "create") {
             return Err(unauthorized());
         }
@@ -1175,6 +1213,9 @@ fn change_in(
             Some(document) => item_allows(&roles, container, &document.permissions, "update"),
             None => !upsert || allowed(&roles, container.0, "create"),
         };
+        if upsert || collection.documents.contains_key(&document_id) {
+            check_grantable(caller, &roles, new_permissions.as_deref(), open)?;
+        }
         if !open && !permitted {
             return Err(unauthorized());
         }
@@ -1721,7 +1762,7 @@ async fn create_file(request: ApiRequest, Path(bucket_id): Path<String>, body: B
     let open = request.emulator.config.no_permissions;
     write(&request, |project, caller| {
         let roles = caller_roles(project, caller);
-        let file_permissions = requested_permissions.unwrap_or_else(|| {
+        let file_permissions = requested_permissions.clone().unwrap_or_else(|| {
             caller
                 .user_id
                 .as_deref()
@@ -1729,6 +1770,7 @@ async fn create_file(request: ApiRequest, Path(bucket_id): Path<String>, body: B
                 .unwrap_or_default()
         });
         let bucket = bucket_mut(project, &bucket_id);
+        check_grantable(caller, &roles, requested_permissions.as_deref(), open)?;
         if !open && !allowed(&roles, &bucket.permissions, "create") {
             return Err(unauthorized());
         }
@@ -1818,6 +1860,9 @@ async fn update_file(
             .files
             .get(&file_id)
             .is_none_or(|file| file_allows(&roles, bucket, file, "update"));
+        if bucket.files.contains_key(&file_id) {
+            check_grantable(caller, &roles, new_permissions.as_deref(), open)?;
+        }
         if !open && !permitted {
             return Err(unauthorized());
         }

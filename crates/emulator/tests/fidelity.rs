@@ -545,6 +545,21 @@ async fn document_security_decides_who_reads_updates_and_deletes() {
     .await;
     assert_eq!(update.status, 200);
     assert_eq!(alice_socket.next().await["data"]["payload"]["n"], 2);
+    // A signed-in client may grant only roles it holds itself.
+    let foreign = http(
+        &server,
+        "PATCH",
+        &format!("{DOCS}/d1"),
+        &as_alice,
+        Some(json!({"permissions": ["read(\"user:bob\")"]})),
+    )
+    .await;
+    assert_eq!(foreign.status, 401);
+    assert_eq!(foreign.body["type"], "user_unauthorized");
+    assert_eq!(
+        foreign.body["message"],
+        format!("Permissions must be one of: (any, user:{alice}, users, user:{alice}/unverified, users/unverified)")
+    );
     // Alice shares it with bob for reading only.
     let shared = http(
         &server,
