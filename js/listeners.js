@@ -30,3 +30,17 @@ export function emit(listeners, kind, first, second) {
 export function connectionState(status, retryIn, lastError) {
   return { status, retryIn: retryIn < 0 ? null : retryIn, lastError: lastError ?? null };
 }
+
+/** Calls `onChange(online)` on the page's `online` and `offline` events; returns a stopper. */
+export function watchNetwork(onChange) {
+  const target = globalThis;
+  if (typeof target.addEventListener !== 'function') return () => {};
+  const online = () => onChange(true);
+  const offline = () => onChange(false);
+  target.addEventListener('online', online);
+  target.addEventListener('offline', offline);
+  return () => {
+    target.removeEventListener('online', online);
+    target.removeEventListener('offline', offline);
+  };
+}

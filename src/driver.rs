@@ -82,6 +82,21 @@ extern "C" {
     fn emit(listeners: &JsValue, kind: &str, first: &JsValue, second: &JsValue) -> u32;
     #[wasm_bindgen(js_name = connectionState)]
     fn connection_state(status: &str, retry_in: f64, last_error: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = watchNetwork)]
+    fn watch_network(on_change: &Closure<dyn FnMut(JsValue, JsValue)>) -> Function;
+}
+
+/// The page's `online`/`offline` events, watched for the driver's lifetime.
+struct NetworkWatch {
+    /// The socket's message handler's signature, so no second closure shim is generated.
+    _on_change: Closure<dyn FnMut(JsValue, JsValue)>,
+    stop: Function,
+}
+
+impl Drop for NetworkWatch {
+    fn drop(&mut self) {
+        let _ = self.stop.call0(&JsValue::UNDEFINED);
+    }
 }
 
 /// What `realtime.state.status` says.
@@ -131,6 +146,9 @@ pub(crate) struct Driver {
     /// Set by `disconnect()` until the next subscription or presence, so that its idle state
     /// reads `closed`.
     disconnected: Cell<bool>,
+    /// The browser says the network is there (no reconnects are attempted while it is not).
+    online: Cell<bool>,
+    network: RefCell<Option<NetworkWatch>>,
 }
 
 impl Driver {
@@ -152,6 +170,19 @@ impl Driver {
             has_presence: Cell::new(false),
             keep_alive: RefCell::new(None),
             disconnected: Cell::new(false),
+            online: Cell::new(true),
+            network: RefCell::new(None),
+        });
+        let me = Rc::downgrade(&driver);
+        let on_change = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |online: JsValue, _| {
+            if let Some(driver) = me.upgrade() {
+                driver.network_changed(online.is_truthy());
+            }
+        });
+        let stop = watch_network(&on_change);
+        *driver.network.borrow_mut() = Some(NetworkWatch {
+            _on_change: on_change,
+            stop,
         });
         driver.client.register(&driver);
         driver
@@ -290,12 +321,23 @@ impl Driver {
         add_listener(&self.listeners, kind, callback)
     }
 
+    /// Offline, reconnects wait for the network; back online, a pending one happens at once.
+    fn network_changed(&self, online: bool) {
+        self.online.set(online);
+        self.session.borrow_mut().set_online(now(), online);
+        self.drain();
+        if !online && self.status.get() == Status::Reconnecting {
+            // Same status, but no attempt is pending any more: `retryIn` is now `null`.
+            emit(&self.listeners, "state", &self.state(), &JsValue::UNDEFINED);
+        }
+    }
+
     /// `realtime.state`: the status, the milliseconds until the next reconnect while
-    /// reconnecting, and the last error reported.
+    /// reconnecting (none while offline: it waits for the network), and the last error.
     pub(crate) fn state(&self) -> JsValue {
         let retry_in = match self.retry_at.get() {
-            Some(at) => at.0.saturating_sub(now().0) as f64,
-            None => -1.0,
+            Some(at) if self.online.get() => at.0.saturating_sub(now().0) as f64,
+            _ => -1.0,
         };
         connection_state(
             self.status.get().as_str(),

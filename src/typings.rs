@@ -161,7 +161,10 @@ export type RealtimeStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting
 
 export interface RealtimeState {
   status: RealtimeStatus;
-  /** Milliseconds until the next reconnect attempt while `reconnecting`, else `null`. */
+  /**
+   * Milliseconds until the next reconnect attempt while `reconnecting`, else `null`; also `null`
+   * while the browser is offline: the attempt waits for its `online` event, then happens at once.
+   */
   retryIn: number | null;
   /** The last error reported through `onError`, if any. */
   lastError: RealtimeError | null;

@@ -857,3 +857,44 @@ async fn the_state_api_follows_the_connection_and_listeners_can_be_removed() {
     assert_eq!(status(&realtime), "closed");
     assert_eq!(removed.length(), 0, "a removed listener hears nothing");
 }
+
+#[wasm_bindgen_test]
+async fn offline_holds_the_reconnect_and_online_makes_it_at_once() {
+    // A reconnect delay of up to a minute: only the `online` event can bring the socket back soon.
+    let options =
+        js_sys::JSON::parse(r#"{"reconnectDelay":60000,"maxReconnectDelay":60000}"#).unwrap();
+    let realtime = Realtime::new(&JsValue::from(client("demo")), options).unwrap();
+    let states = queue();
+    let _listening = realtime.on_state_change(push_into(&states).into()).unwrap();
+    let channel = collection_channel("offline");
+    subscribe(&realtime, &channel, &push_into(&queue())).await;
+    let window = js_sys::global();
+    let announce = |name: &str| {
+        let event = web_sys::Event::new(name).unwrap();
+        let dispatch: Function = js_sys::Reflect::get(&window, &"dispatchEvent".into())
+            .unwrap()
+            .into();
+        dispatch.call1(&window, &event).unwrap();
+    };
+    let next_status = || async {
+        let state = states.next(WAIT_MS).await.expect("a state change");
+        (
+            field(&state, "status").as_string().unwrap(),
+            field(&state, "retryIn"),
+        )
+    };
+    while next_status().await.0 != "connected" {}
+
+    announce("offline");
+    let connection = connection_holding(&channel, JsValue::UNDEFINED).await;
+    control("POST", "/drop", connection_id_body(&connection)).await;
+    let (status, retry_in) = next_status().await;
+    assert_eq!(status, "reconnecting");
+    assert!(retry_in.is_null(), "offline: no attempt is pending");
+
+    announce("online");
+    let (status, _) = next_status().await;
+    assert_eq!(status, "connecting", "online: the attempt is made at once");
+    assert_eq!(next_status().await.0, "connected");
+    let _ = realtime.disconnect();
+}

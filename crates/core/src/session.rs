@@ -473,6 +473,8 @@ pub struct Session<P> {
     attempt: u32,
     /// A connected socket was lost: report `Resynced` once everything is restored.
     resync_pending: bool,
+    /// The browser said it is offline: no reconnect is attempted until it is online again.
+    offline: bool,
     outputs: VecDeque<Output<P>>,
 }
 
@@ -498,6 +500,7 @@ impl<P> Session<P> {
             link: Link::new(),
             attempt: 0,
             resync_pending: false,
+            offline: false,
             outputs: VecDeque::new(),
         }
     }
@@ -779,7 +782,9 @@ impl<P> Session<P> {
     /// The timer armed from [`Session::poll_timeout`] fired (late is fine).
     pub fn handle_timeout(&mut self, now: Instant) {
         match self.state {
-            ConnectionState::Reconnecting { at, .. } if at <= now => self.connect(now),
+            ConnectionState::Reconnecting { at, .. } if at <= now && !self.offline => {
+                self.connect(now)
+            }
             ConnectionState::Connecting | ConnectionState::Open
                 if self.link.connect_deadline.is_some_and(|at| at <= now) =>
             {
@@ -817,6 +822,17 @@ impl<P> Session<P> {
         }
     }
 
+    /// The network went away (`false`) or came back (`true`), as the browser's `offline` and
+    /// `online` events say. Offline, no reconnect is attempted (each would fail); back online, a
+    /// pending reconnect happens at once instead of waiting out its backoff. A live socket is
+    /// left alone either way: the pong deadline decides whether it survived.
+    pub fn set_online(&mut self, now: Instant, online: bool) {
+        self.offline = !online;
+        if online && matches!(self.state, ConnectionState::Reconnecting { .. }) {
+            self.connect(now);
+        }
+    }
+
     /// The next output, or `None` when drained.
     pub fn poll_output(&mut self) -> Option<Output<P>> {
         self.outputs.pop_front()
@@ -825,7 +841,7 @@ impl<P> Session<P> {
     /// The earliest deadline the driver must call [`Session::handle_timeout`] at.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
-            ConnectionState::Reconnecting { at, .. } => Some(at),
+            ConnectionState::Reconnecting { at, .. } => (!self.offline).then_some(at),
             ConnectionState::Connecting | ConnectionState::Open => self.link.connect_deadline,
             ConnectionState::Connected => [
                 self.link.next_ping,

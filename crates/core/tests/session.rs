@@ -819,3 +819,43 @@ fn events_reach_exactly_the_subscriptions_they_name_through_any_mix_of_changes()
         }
     }
 }
+
+#[test]
+fn offline_holds_reconnects_and_online_reconnects_at_once() {
+    let mut d = driver();
+    d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    d.session.set_online(d.at(), false);
+    d.session.handle_close(d.at(), 1006);
+    d.drain();
+    assert!(is_retrying(d.state()));
+    assert_eq!(d.session.poll_timeout(), None, "no timer while offline");
+    let waited = d.advance_to(120_000);
+    assert!(
+        !waited.iter().any(|o| matches!(o, Output::Connect { .. })),
+        "no attempt while offline"
+    );
+    d.session.set_online(d.at(), true);
+    let back = d.drain();
+    assert!(
+        back.iter().any(|o| matches!(o, Output::Connect { .. })),
+        "online reconnects at once, not after the backoff"
+    );
+}
+
+#[test]
+fn online_leaves_a_live_or_idle_connection_alone() {
+    let mut d = driver();
+    d.session.set_online(d.at(), true);
+    assert_eq!(d.drain(), vec![], "idle stays idle");
+    d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    d.session.set_online(d.at(), false);
+    d.session.set_online(d.at(), true);
+    assert!(
+        !d.drain()
+            .iter()
+            .any(|o| matches!(o, Output::Connect { .. } | Output::Close { .. })),
+        "a connected socket is kept"
+    );
+}
