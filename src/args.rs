@@ -1,4 +1,4 @@
-//! Arguments from page code, read as the official SDK reads them (`js/args.js`): ids are coerced
+//! Arguments from page code, read as the official SDK reads them (`js/interop.js`): ids are coerced
 //! with `String()`, channels and queries may be builders, and anything else becomes a
 //! [`RealtimeError`] instead of reaching wasm as a value it cannot hold.
 
@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 
 use crate::error::RealtimeError;
 
-#[wasm_bindgen(module = "/js/args.js")]
+#[wasm_bindgen(module = "/js/interop.js")]
 extern "C" {
     #[wasm_bindgen(js_name = idText)]
     pub(crate) fn id_text(value: &JsValue) -> Option<String>;

@@ -1,4 +1,4 @@
-//! Inbound frames: `js/frames.js` parses each text in JS (integers beyond ±(2^53 − 1) exactly,
+//! Inbound frames: `js/interop.js` parses each text in JS (integers beyond ±(2^53 − 1) exactly,
 //! as `BigInt`) and calls into wasm once per frame with the routing envelope as a small JSON
 //! string and the frame's `data` object; the core reads the envelope, and payloads stay JS values.
 
@@ -6,7 +6,7 @@ use appwrite_realtime_core::{FrameError, RawFrame, ServerFrame};
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/js/frames.js")]
+#[wasm_bindgen(module = "/js/interop.js")]
 extern "C" {
     /// Installs `on_frame(envelope, data)` as the socket's message handler.
     #[wasm_bindgen(js_name = listen)]
@@ -29,7 +29,7 @@ impl JsPayload {
     }
 }
 
-/// Validates what `js/frames.js` handed over: an envelope, or (`None`) the reason in `data`.
+/// Validates what `js/interop.js` handed over: an envelope, or (`None`) the reason in `data`.
 pub(crate) fn decode_frame(
     envelope: Option<String>,
     data: JsValue,
@@ -51,7 +51,7 @@ mod browser_tests {
 
     wasm_bindgen_test_configure!(run_in_browser);
 
-    #[wasm_bindgen(module = "/js/frames.js")]
+    #[wasm_bindgen(module = "/js/interop.js")]
     extern "C" {
         #[wasm_bindgen(js_name = parseExactly)]
         fn parse_exactly(text: &str) -> JsValue;

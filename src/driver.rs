@@ -73,7 +73,7 @@ impl Subscribers {
     }
 }
 
-#[wasm_bindgen(module = "/js/listeners.js")]
+#[wasm_bindgen(module = "/js/interop.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createListeners)]
     fn create_listeners() -> JsValue;
@@ -130,7 +130,7 @@ pub(crate) struct Driver {
     socket: RefCell<Option<Socket>>,
     timer: RefCell<Option<Timer>>,
     subscribers: RefCell<Subscribers>,
-    /// `open`, `close`, `error`, `resync` and `state` listeners (`js/listeners.js`).
+    /// `open`, `close`, `error`, `resync` and `state` listeners (`js/interop.js`).
     listeners: JsValue,
     status: Cell<Status>,
     /// When the pending reconnect is due, while reconnecting.

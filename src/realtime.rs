@@ -12,18 +12,7 @@ use crate::client::{ClientSource, CALLBACK_REFUSED};
 use crate::driver::{Callback, Driver, SubscriptionRef};
 use crate::error::RealtimeError;
 
-#[wasm_bindgen(inline_js = r#"
-export function subscriptionObject(handle) {
-  return {
-    unsubscribe: () => handle.unsubscribe(),
-    update: (changes) => handle.update(changes),
-    close: () => handle.close(),
-  };
-}
-export function unsubscribeFunction(handle) {
-  return () => { handle.unsubscribe(); };
-}
-"#)]
+#[wasm_bindgen(module = "/js/interop.js")]
 extern "C" {
     #[wasm_bindgen(js_name = subscriptionObject)]
     fn subscription_object(handle: SubscriptionHandle) -> JsValue;

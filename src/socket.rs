@@ -12,7 +12,7 @@ use crate::error::{kind, RealtimeError};
 /// What the socket reports to its owner. Held weakly: a socket never keeps its driver alive.
 pub(crate) trait SocketListener {
     fn socket_opened(&self);
-    /// One frame, as `js/frames.js` read it: its routing envelope (a JSON string) and its `data`
+    /// One frame, as `js/interop.js` read it: its routing envelope (a JSON string) and its `data`
     /// object, or `undefined` and the reason the text could not be read.
     fn socket_message(&self, envelope: JsValue, data: JsValue);
     fn socket_closed(&self, code: u16);

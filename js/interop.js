@@ -1,0 +1,322 @@
+// The JS side of the wasm boundary, in one module so that a page fetches one file for all of it
+// (the wasm-bindgen test runner's server stalls now and then under many parallel module fetches):
+// reading page-code arguments, reading inbound frames, the connection's listeners, and the
+// subscription objects handed to page code.
+
+// ---- Arguments --------------------------------------------------------------------------------
+// Reads what page code passes, as the official SDK reads it, and never throws: `undefined`
+// means the value was refused, and the Rust caller turns that into a RealtimeError.
+
+/** An id or a name: strings as they are; finite numbers, bigints and booleans through String(). */
+export function idText(value) {
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? String(value) : undefined;
+    case 'bigint':
+    case 'boolean':
+      return String(value);
+    default:
+      return undefined;
+  }
+}
+
+/** A channel or query: also any object with its own toString(), such as the official builders. */
+function itemText(item) {
+  if (typeof item === 'object' && item !== null && typeof item.toString === 'function' &&
+      item.toString !== Object.prototype.toString && !Array.isArray(item)) {
+    try {
+      const text = item.toString();
+      return typeof text === 'string' ? text : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return idText(item);
+}
+
+/**
+ * One item or a list of them as strings; with `flatten`, lists nested one level deep are
+ * spread, as the official SDK does with queries. `undefined` if any item is refused.
+ */
+export function textList(value, flatten) {
+  const texts = [];
+  for (const item of Array.isArray(value) ? value : [value]) {
+    for (const inner of flatten && Array.isArray(item) ? item : [item]) {
+      const text = itemText(inner);
+      if (text === undefined) return undefined;
+      texts.push(text);
+    }
+  }
+  return texts;
+}
+
+/**
+ * The settings a realtime connection needs from any client shaped like the official SDK's
+ * (`client.config`): [realtime endpoint, project, session, jwt], or `undefined` for a value that
+ * is no such client.
+ */
+export function clientConfig(client) {
+  try {
+    const config = client?.config;
+    if (typeof config !== 'object' || config === null) return undefined;
+    const text = (value) => idText(value) ?? '';
+    const realtime = text(config.endpointRealtime) ||
+      text(config.endpoint).replace('https://', 'wss://').replace('http://', 'ws://');
+    return [realtime, text(config.project), text(config.session), text(config.jwt)];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The session the official SDK keeps in `localStorage.cookieFallback` when third-party cookies
+ * are blocked; '' when there is none or no storage (workers, sandboxed frames).
+ */
+export function fallbackSession(project) {
+  try {
+    const stored = globalThis.localStorage?.getItem('cookieFallback');
+    const session = stored ? JSON.parse(stored)?.[`a_session_${project}`] : undefined;
+    return typeof session === 'string' ? session : '';
+  } catch {
+    return '';
+  }
+}
+
+/** What a thrown value says: an Error's message, or the value as text. */
+export function errorText(error) {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'unknown error';
+  }
+}
+
+/**
+ * `upsertPresence`'s argument → [status, presenceId, metadata as JSON, permissions], with
+ * `undefined` for what was left out; or the message saying what is wrong.
+ */
+export function presenceFields(params) {
+  try {
+    const { status, presenceId, metadata, permissions } = params ?? {};
+    if (typeof status !== 'string') return 'Presence status is required';
+    const id = presenceId == null ? undefined : idText(presenceId);
+    if (presenceId != null && id === undefined) return 'Presence ID must be a string';
+    const list = permissions == null ? [] : textList(permissions, false);
+    if (list === undefined) return 'Presence permissions must be a list of strings';
+    return [status, id, metadata == null ? undefined : JSON.stringify(metadata), list];
+  } catch {
+    return 'Presence must be { status, presenceId?, permissions?, metadata? } with JSON-serialisable metadata';
+  }
+}
+
+/**
+ * `new Realtime(client, options)`'s timings in ms, in this order, 0 where left out; or the
+ * message saying which one is wrong.
+ */
+export function timingOptions(options) {
+  const timings = [];
+  for (const name of ['heartbeatInterval', 'pongTimeout', 'reconnectDelay', 'maxReconnectDelay']) {
+    let value;
+    try {
+      value = options?.[name];
+    } catch {}
+    if (value !== undefined && !(typeof value === 'number' && value > 0 && value < Infinity)) {
+      return `${name} must be a positive number of milliseconds`;
+    }
+    timings.push(value ?? 0);
+  }
+  return timings;
+}
+
+// ---- Inbound frames ---------------------------------------------------------------------------
+// The inbound hot path, kept in JS so that a frame crosses into wasm once: the text is parsed
+// natively (integers beyond ±(2^53 − 1) become BigInt, exactly), and Rust receives only the
+// envelope it routes on, as a small JSON string, plus the frame's `data` object, which JS
+// callbacks then receive as it is.
+
+// Every integer of magnitude 2^53 or more has at least 16 digits: frames without such a run (the
+// usual case) take the plain JSON.parse.
+const LONG_DIGIT_RUN = /\d{16}/;
+const MAX_SAFE = '9007199254740991';
+
+// Other frames have their unsafe integer tokens rewritten into marked strings, parsed natively,
+// and the marked strings turned into BigInt (a reviver would cost a call per value; this is
+// about a third of that). The marker's random part is drawn when the module loads, so no
+// payload string can spell it.
+const MARK = (() => {
+  const words = globalThis.crypto?.getRandomValues?.(new Uint32Array(2)) ??
+    [Math.random() * 2 ** 32, Math.random() * 2 ** 32];
+  return `\u0000bigint-${Array.from(words, (word) => (word >>> 0).toString(36)).join('')}:`;
+})();
+const MARK_JSON = JSON.stringify(MARK).slice(1, -1);
+
+const isDigit = (code) => code >= 48 && code <= 57;
+// `.`, `e`, `E`, `+`, `-` and digits: what may follow the integer part of a number.
+const isNumberPart = (code) => isDigit(code) || code === 46 || code === 101 || code === 69 || code === 43 || code === 45;
+
+function exceedsSafeInteger(token) {
+  const digits = token.replace(/^-?0*/, '');
+  return digits.length > MAX_SAFE.length || (digits.length === MAX_SAFE.length && digits > MAX_SAFE);
+}
+
+/**
+ * Rewrites the integer tokens beyond ±(2^53 − 1) outside strings into marked strings; numbers
+ * with a fraction or an exponent stay numbers. Exported for the browser tests.
+ */
+export function markUnsafeIntegers(text) {
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  while (i < text.length) {
+    const code = text.charCodeAt(i);
+    if (code === 34) { // a string: jump to its closing quote, past escaped ones
+      for (;;) {
+        const quote = text.indexOf('"', i + 1);
+        if (quote < 0) return text; // unterminated: JSON.parse will say so
+        let backslashes = 0;
+        while (text.charCodeAt(quote - 1 - backslashes) === 92) backslashes += 1;
+        i = quote;
+        if (backslashes % 2 === 0) break;
+      }
+      i += 1;
+    } else if (isDigit(code) || code === 45) {
+      const start = i;
+      i += 1;
+      while (isDigit(text.charCodeAt(i))) i += 1;
+      if (!isNumberPart(text.charCodeAt(i)) && i - start >= 16 && exceedsSafeInteger(text.slice(start, i))) {
+        out += `${text.slice(copied, start)}"${MARK_JSON}${text.slice(start, i)}"`;
+        copied = i;
+      }
+      while (isNumberPart(text.charCodeAt(i))) i += 1; // a fraction or exponent: not an integer
+    } else {
+      i += 1;
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** Turns marked strings back into BigInt, in place. */
+function reviveMarked(value) {
+  if (typeof value === 'string') return value.startsWith(MARK) ? BigInt(value.slice(MARK.length)) : value;
+  if (typeof value === 'object' && value !== null) {
+    for (const key in value) {
+      const item = value[key];
+      if (typeof item !== 'string' && typeof item !== 'object') continue;
+      const revived = reviveMarked(item);
+      // Only marked strings change; defineProperty, so a `__proto__` member stays a member.
+      if (revived !== item) Object.defineProperty(value, key, { value: revived, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return value;
+}
+
+/** Parses marked text; exported for the browser tests. */
+export function parseMarked(text) {
+  return reviveMarked(JSON.parse(text));
+}
+
+/** JSON.parse that keeps integers beyond ±(2^53 − 1) exact, as BigInt. */
+export function parseExactly(text) {
+  if (!LONG_DIGIT_RUN.test(text)) return JSON.parse(text);
+  const marked = markUnsafeIntegers(text);
+  return marked === text ? JSON.parse(text) : parseMarked(marked);
+}
+
+// The members of `data` the core routes on; the resources (`payload`, `user`, `presence`) are
+// only flagged, and `events`/`timestamp` stay in `data` for the callbacks.
+const ROUTED = ['channels', 'subscriptions', 'to', 'success', 'code', 'message'];
+const RESOURCES = ['payload', 'user', 'presence'];
+
+/**
+ * One frame's text → [envelope JSON, data], or [undefined, reason] when it is not JSON or its
+ * envelope cannot be written (a BigInt where the core expects a number).
+ */
+export function readFrame(text) {
+  try {
+    const frame = parseExactly(text);
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return [JSON.stringify(frame), undefined];
+    const data = frame.data;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      return [JSON.stringify({ type: frame.type, data }), undefined];
+    }
+    const routed = {};
+    for (const key of ROUTED) if (data[key] !== undefined) routed[key] = data[key];
+    for (const key of RESOURCES) if (data[key] != null) routed[key] = true;
+    return [JSON.stringify({ type: frame.type, data: routed }), data];
+  } catch (error) {
+    return [undefined, `invalid JSON: ${error?.message ?? error}`];
+  }
+}
+
+/** Hands every text frame of `socket` to `onFrame(envelope, data)`: one call into wasm each. */
+export function listen(socket, onFrame) {
+  socket.onmessage = (event) => {
+    const [envelope, data] = readFrame(event.data);
+    onFrame(envelope, data);
+  };
+}
+
+// ---- Listeners --------------------------------------------------------------------------------
+// The listeners of one connection, kept in JS: each on*() returns a function that removes what
+// it added, and a listener that throws never keeps the others from running.
+
+export function createListeners() {
+  return { open: new Set(), close: new Set(), error: new Set(), resync: new Set(), state: new Set() };
+}
+
+/** Adds `callback` for `kind`; the returned function removes this very registration. */
+export function addListener(listeners, kind, callback) {
+  const set = listeners[kind];
+  const entry = (first, second) => callback(first, second);
+  set.add(entry);
+  return () => { set.delete(entry); };
+}
+
+/** Calls every listener of `kind`; returns how many there were. */
+export function emit(listeners, kind, first, second) {
+  const set = listeners[kind];
+  for (const listener of [...set]) {
+    try {
+      listener(first, second);
+    } catch (error) {
+      queueMicrotask(() => { throw error; }); // reported as uncaught, after the others ran
+    }
+  }
+  return set.size;
+}
+
+/** What `realtime.state` gives. */
+export function connectionState(status, retryIn, lastError) {
+  return { status, retryIn: retryIn < 0 ? null : retryIn, lastError: lastError ?? null };
+}
+
+/** Calls `onChange(online)` on the page's `online` and `offline` events; returns a stopper. */
+export function watchNetwork(onChange) {
+  const target = globalThis;
+  if (typeof target.addEventListener !== 'function') return () => {};
+  const online = () => onChange(true);
+  const offline = () => onChange(false);
+  target.addEventListener('online', online);
+  target.addEventListener('offline', offline);
+  return () => {
+    target.removeEventListener('online', online);
+    target.removeEventListener('offline', offline);
+  };
+}
+
+// ---- Subscription objects ---------------------------------------------------------------------
+// What `subscribe` resolves with and what the legacy `client.subscribe` returns: arrow functions,
+// so page code may destructure them.
+export function subscriptionObject(handle) {
+  return {
+    unsubscribe: () => handle.unsubscribe(),
+    update: (changes) => handle.update(changes),
+    close: () => handle.close(),
+  };
+}
+
+export function unsubscribeFunction(handle) {
+  return () => { handle.unsubscribe(); };
+}
