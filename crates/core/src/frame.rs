@@ -350,66 +350,59 @@ pub(crate) fn encode_ping() -> String {
     "{\"type\":\"ping\"}".to_string()
 }
 
-const SUBSCRIBE_START: &str = "{\"type\":\"subscribe\",\"data\":[";
-const UNSUBSCRIBE_START: &str = "{\"type\":\"unsubscribe\",\"data\":[";
-const END: &str = "]}";
-/// Bytes of a subscribe frame around its rows.
-pub(crate) const SUBSCRIBE_ENVELOPE_BYTES: usize = SUBSCRIBE_START.len() + END.len();
-/// Bytes of an unsubscribe frame around its rows.
-pub(crate) const UNSUBSCRIBE_ENVELOPE_BYTES: usize = UNSUBSCRIBE_START.len() + END.len();
+/// The largest frame the server accepts; a larger one makes it drop the connection.
+pub(crate) const MAX_FRAME_BYTES: usize = 64_000;
 
-fn write_subscribe_row(out: &mut String, row: &SubscribeRow<'_>) {
-    out.push_str("{\"subscriptionId\":");
-    json::write_string(out, row.id);
+/// The opening of a subscribe frame, for [`pack`].
+pub(crate) const SUBSCRIBE_START: &str = "{\"type\":\"subscribe\",\"data\":[";
+/// The opening of an unsubscribe frame, for [`pack`].
+pub(crate) const UNSUBSCRIBE_START: &str = "{\"type\":\"unsubscribe\",\"data\":[";
+
+pub(crate) const END: &str = "]}";
+
+/// One row of a subscribe frame.
+pub(crate) fn subscribe_row(row: &SubscribeRow<'_>) -> String {
+    let mut out = String::from("{\"subscriptionId\":");
+    json::write_string(&mut out, row.id);
     out.push_str(",\"channels\":");
-    json::write_string_array(out, row.channels);
+    json::write_string_array(&mut out, row.channels);
     out.push_str(",\"queries\":");
-    json::write_string_array(out, row.queries);
+    json::write_string_array(&mut out, row.queries);
     out.push('}');
-}
-
-fn write_unsubscribe_row(out: &mut String, id: &str) {
-    out.push_str("{\"subscriptionId\":");
-    json::write_string(out, id);
-    out.push('}');
-}
-
-/// Bytes one row adds to a subscribe frame, its separating comma included.
-pub(crate) fn subscribe_row_bytes(row: &SubscribeRow<'_>) -> usize {
-    let mut out = String::new();
-    write_subscribe_row(&mut out, row);
-    out.len() + 1
-}
-
-/// Bytes one id adds to an unsubscribe frame, its separating comma included.
-pub(crate) fn unsubscribe_row_bytes(id: &str) -> usize {
-    let mut out = String::new();
-    write_unsubscribe_row(&mut out, id);
-    out.len() + 1
-}
-
-pub(crate) fn encode_subscribe(rows: &[SubscribeRow<'_>]) -> String {
-    let mut out = String::from(SUBSCRIBE_START);
-    for (index, row) in rows.iter().enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
-        write_subscribe_row(&mut out, row);
-    }
-    out.push_str(END);
     out
 }
 
-pub(crate) fn encode_unsubscribe(ids: &[String]) -> String {
-    let mut out = String::from(UNSUBSCRIBE_START);
-    for (index, id) in ids.iter().enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
-        write_unsubscribe_row(&mut out, id);
-    }
-    out.push_str(END);
+/// One row of an unsubscribe frame.
+pub(crate) fn unsubscribe_row(id: &str) -> String {
+    let mut out = String::from("{\"subscriptionId\":");
+    json::write_string(&mut out, id);
+    out.push('}');
     out
+}
+
+/// Encoded rows, in order, in as few frames of at most [`MAX_FRAME_BYTES`] as that order
+/// allows; each frame comes with the keys of its rows. A row too large for any frame still gets
+/// one of its own (the session refuses such rows before they are queued).
+pub(crate) fn pack<K>(start: &str, rows: Vec<(K, String)>) -> Vec<(Vec<K>, String)> {
+    let mut frames: Vec<(Vec<K>, String)> = Vec::new();
+    for (key, row) in rows {
+        match frames.last_mut() {
+            Some((keys, text)) if text.len() + 1 + row.len() + END.len() <= MAX_FRAME_BYTES => {
+                text.push(',');
+                text.push_str(&row);
+                keys.push(key);
+            }
+            _ => {
+                let mut text = String::from(start);
+                text.push_str(&row);
+                frames.push((vec![key], text));
+            }
+        }
+    }
+    for (_, text) in &mut frames {
+        text.push_str(END);
+    }
+    frames
 }
 
 pub(crate) fn encode_authentication(session: &str) -> String {
@@ -617,15 +610,31 @@ mod tests {
             channels: &["files".into()],
             queries: &["{\"m\":1}".into()],
         }];
-        let text = encode_subscribe(&rows);
+        let text = pack(SUBSCRIBE_START, vec![((), subscribe_row(&rows[0]))])
+            .remove(0)
+            .1;
         assert_eq!(
             serde_json::from_str::<Value>(&text).unwrap(),
             json!({"type":"subscribe","data":[{"subscriptionId":"p-1","channels":["files"],"queries":["{\"m\":1}"]}]})
         );
+        let ids = ["a", "b"].map(|id| (id, unsubscribe_row(id)));
         assert_eq!(
-            encode_unsubscribe(&["a".into(), "b".into()]),
-            r#"{"type":"unsubscribe","data":[{"subscriptionId":"a"},{"subscriptionId":"b"}]}"#
+            pack(UNSUBSCRIBE_START, ids.to_vec()),
+            [(
+                vec!["a", "b"],
+                r#"{"type":"unsubscribe","data":[{"subscriptionId":"a"},{"subscriptionId":"b"}]}"#
+                    .to_string()
+            )]
         );
+        // Rows fill a frame up to the limit and go on in the next one, in order.
+        let big = "x".repeat(40_000);
+        let frames = pack(
+            UNSUBSCRIBE_START,
+            vec![(1, big.clone()), (2, big.clone()), (3, "y".into())],
+        );
+        let keys: Vec<_> = frames.iter().map(|(keys, _)| keys.clone()).collect();
+        assert_eq!(keys, [vec![1], vec![2, 3]]);
+        assert!(frames.iter().all(|(_, text)| text.len() <= MAX_FRAME_BYTES));
         assert_eq!(
             encode_authentication("s\"x"),
             r#"{"type":"authentication","data":{"session":"s\"x"}}"#

@@ -311,9 +311,6 @@ impl fmt::Display for PresenceError {
 
 const TOO_LARGE: &str = "Too large for one frame (Appwrite accepts at most 64000 bytes)";
 
-/// The largest frame the server accepts; a larger one makes it drop the connection.
-const MAX_FRAME_BYTES: usize = 64_000;
-
 /// Bytes one subscription or presence may take in a frame: the server drops a connection whose
 /// frame exceeds 64,000 bytes, and an item that can never be sent would be retried forever.
 const MAX_ITEM_BYTES: usize = 60_000;
@@ -1043,50 +1040,38 @@ impl<P> Session<P> {
         for (index, subscription) in self.subscriptions.iter().enumerate() {
             if subscription.dirty && subscription.in_flight.is_none() {
                 if subscription.isolate {
-                    isolated.push(vec![index]);
+                    isolated.push(index);
                 } else {
                     batch.push(index);
                 }
             }
         }
-        // Rows are grouped into frames below the server's limit, in order; each frame is one
-        // request, so acknowledgements still pair with frames first-in, first-out.
-        let mut frames: Vec<Vec<usize>> = Vec::new();
-        let mut frame_bytes = 0;
-        for index in batch {
+        // Rows are packed into frames below the server's limit, in order; each frame is one
+        // request, so acknowledgements still pair with frames first-in, first-out. Isolated rows
+        // (being retried one by one) go after, one frame each.
+        let row = |index: usize| {
             let s = &self.subscriptions[index];
-            let row_bytes = frame::subscribe_row_bytes(&SubscribeRow {
+            let text = frame::subscribe_row(&SubscribeRow {
                 id: &s.wire_id,
                 channels: &s.channels,
                 queries: &s.queries,
             });
-            match frames.last_mut() {
-                Some(rows) if frame_bytes + row_bytes <= MAX_FRAME_BYTES => {
-                    rows.push(index);
-                    frame_bytes += row_bytes;
-                }
-                _ => {
-                    frames.push(vec![index]);
-                    frame_bytes = frame::SUBSCRIBE_ENVELOPE_BYTES + row_bytes;
-                }
-            }
+            (index, text)
+        };
+        let mut frames = frame::pack(frame::SUBSCRIBE_START, batch.into_iter().map(row).collect());
+        for index in isolated {
+            let (keys, text) = row(index);
+            frames.push((
+                vec![keys],
+                [frame::SUBSCRIBE_START, &text, frame::END].concat(),
+            ));
         }
-        isolated.splice(0..0, frames);
-        for indices in isolated {
-            let rows: Vec<SubscribeRow<'_>> = indices
+        for (indices, text) in frames {
+            self.outputs.push_back(Output::Send(text));
+            let ids = indices
                 .iter()
-                .map(|&i| {
-                    let s = &self.subscriptions[i];
-                    SubscribeRow {
-                        id: &s.wire_id,
-                        channels: &s.channels,
-                        queries: &s.queries,
-                    }
-                })
+                .map(|&i| self.subscriptions[i].wire_id.clone())
                 .collect();
-            self.outputs
-                .push_back(Output::Send(frame::encode_subscribe(&rows)));
-            let ids = rows.iter().map(|row| row.id.to_string()).collect();
             self.link.requests.push_back(Request::Subscribe(ids));
             for i in indices {
                 let subscription = &mut self.subscriptions[i];
@@ -1095,27 +1080,17 @@ impl<P> Session<P> {
                 subscription.on_server = true;
             }
         }
-        let mut unsubscribe: Vec<Vec<String>> = Vec::new();
-        let mut frame_bytes = 0;
+        let mut retiring = Vec::new();
         for retired in &mut self.retired {
             if !retired.subscribe_in_flight && !retired.unsubscribe_in_flight {
                 retired.unsubscribe_in_flight = true;
-                let row_bytes = frame::unsubscribe_row_bytes(&retired.wire_id);
-                match unsubscribe.last_mut() {
-                    Some(ids) if frame_bytes + row_bytes <= MAX_FRAME_BYTES => {
-                        ids.push(retired.wire_id.clone());
-                        frame_bytes += row_bytes;
-                    }
-                    _ => {
-                        unsubscribe.push(vec![retired.wire_id.clone()]);
-                        frame_bytes = frame::UNSUBSCRIBE_ENVELOPE_BYTES + row_bytes;
-                    }
-                }
+                let id = retired.wire_id.clone();
+                let text = frame::unsubscribe_row(&id);
+                retiring.push((id, text));
             }
         }
-        for ids in unsubscribe {
-            self.outputs
-                .push_back(Output::Send(frame::encode_unsubscribe(&ids)));
+        for (ids, text) in frame::pack(frame::UNSUBSCRIBE_START, retiring) {
+            self.outputs.push_back(Output::Send(text));
             self.link.requests.push_back(Request::Unsubscribe(ids));
         }
         if self.link.auth == Auth::Wanted && self.link.first_ack_seen {
