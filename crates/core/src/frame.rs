@@ -113,10 +113,19 @@ fn bool_member(object: &JsonValue, name: &str) -> Result<Option<bool>, FrameErro
 fn subscriptions(value: &JsonValue) -> Result<RawSubscriptions, FrameError> {
     const NAME: &str = "subscriptions";
     let items = match value {
-        // PHP's slot map {"1":"id",…}: only the ids matter to a message-mode client.
+        // PHP's slot map {"1":"id",…}, whose order is the server's insertion order: ids are
+        // listed by slot number, as a URL-mode client numbered them.
         JsonValue::Object(slots) => {
-            let ids = slots.iter().map(|(_, id)| string(id, NAME));
-            return ids.collect::<Result<_, _>>().map(RawSubscriptions::Ids);
+            // An insertion sort: a handful of slots, and `sort` would add kilobytes to the wasm.
+            let mut numbered: Vec<(u64, String)> = Vec::with_capacity(slots.len());
+            for (slot, id) in slots {
+                let slot = slot.parse().unwrap_or(u64::MAX);
+                let at = numbered.partition_point(|(other, _)| *other <= slot);
+                numbered.insert(at, (slot, string(id, NAME)?));
+            }
+            return Ok(RawSubscriptions::Ids(
+                numbered.into_iter().map(|(_, id)| id).collect(),
+            ));
         }
         JsonValue::Array(items) => items,
         _ => return Err(wrong_type(NAME, "a list or a map")),
@@ -456,7 +465,7 @@ mod tests {
             })
         );
         let map = decode(
-            r#"{"type":"connected","data":{"channels":["files"],"subscriptions":{"1":"a","3":"b"},"user":{"$id":"u"}}}"#,
+            r#"{"type":"connected","data":{"channels":["files"],"subscriptions":{"3":"b","1":"a"},"user":{"$id":"u"}}}"#,
         );
         assert_eq!(
             map,

@@ -52,6 +52,8 @@ pub struct Config {
     pub rate_limit_window: Duration,
     /// Seeds the jitter and the subscription id prefix (the driver uses `Math.random()`).
     pub jitter_seed: u64,
+    /// A page hidden this long has its socket closed until it is shown again (`None`: never).
+    pub hidden_timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -65,6 +67,7 @@ impl Default for Config {
             stable_after: Duration::from_secs(10),
             rate_limit_window: Duration::from_secs(60),
             jitter_seed: 0,
+            hidden_timeout: None,
         }
     }
 }
@@ -428,6 +431,10 @@ struct Link {
     pong_deadline: Option<Instant>,
     flush_at: Option<Instant>,
     hold_until: Option<Instant>,
+    /// When the unanswered ping went out.
+    ping_sent_at: Option<Instant>,
+    /// URL mode: the subscriptions in the URL, in slot order, and then with the server's ids.
+    url_slots: Vec<(SubscriptionKey, Option<String>)>,
 }
 
 impl Link {
@@ -442,6 +449,8 @@ impl Link {
             pong_deadline: None,
             flush_at: None,
             hold_until: None,
+            ping_sent_at: None,
+            url_slots: Vec::new(),
         }
     }
 }
@@ -472,6 +481,15 @@ pub struct Session<P> {
     resync_pending: bool,
     /// The browser said it is offline: no reconnect is attempted until it is online again.
     offline: bool,
+    /// The page is frozen or in the back-forward cache: no socket until it is back.
+    frozen: bool,
+    /// Since when the page is hidden; past [`Config::hidden_timeout`] it holds no socket.
+    hidden_since: Option<Instant>,
+    /// The server predates the message protocol (before 1.9.5): channels and queries travel in
+    /// the URL, and a changed set of subscriptions takes a new socket.
+    url_mode: bool,
+    /// The round trip of the last answered ping.
+    round_trip: Option<Duration>,
     outputs: VecDeque<Output<P>>,
 }
 
@@ -498,6 +516,10 @@ impl<P> Session<P> {
             attempt: 0,
             resync_pending: false,
             offline: false,
+            frozen: false,
+            hidden_since: None,
+            url_mode: false,
+            round_trip: None,
             outputs: VecDeque::new(),
         }
     }
@@ -513,11 +535,31 @@ impl<P> Session<P> {
             .map(|index| self.subscriptions[index].wire_id.as_str())
     }
 
+    /// Whether channels travel in the URL because the server is older than 1.9.5.
+    pub fn uses_url_channels(&self) -> bool {
+        self.url_mode
+    }
+
+    /// The round trip of the last answered ping.
+    pub fn round_trip(&self) -> Option<Duration> {
+        self.round_trip
+    }
+
+    /// Whether reconnects wait for the network or the page rather than for a timer.
+    pub fn is_held(&self, now: Instant) -> bool {
+        self.offline || self.frozen || self.hidden_expired(now)
+    }
+
     /// Sets where to connect; an active or retrying connection moves to it at once.
     pub fn set_endpoint(&mut self, now: Instant, endpoint: Endpoint) {
         if self.endpoint.as_ref() == Some(&endpoint) {
             return;
         }
+        // Another server may speak the message protocol again.
+        let same_server = self.endpoint.as_ref().is_some_and(|current| {
+            (&current.realtime, &current.project) == (&endpoint.realtime, &endpoint.project)
+        });
+        self.url_mode &= same_server;
         self.endpoint = Some(endpoint);
         if self.socket_active() || matches!(self.state, ConnectionState::Reconnecting { .. }) {
             self.attempt = 0;
@@ -746,7 +788,11 @@ impl<P> Session<P> {
             return;
         }
         match frame {
-            ServerFrame::Connected { user, .. } => self.on_connected(now, user),
+            ServerFrame::Connected {
+                user,
+                subscriptions,
+                ..
+            } => self.on_connected(now, user, subscriptions),
             ServerFrame::Event(event) => self.on_event(event),
             ServerFrame::Response {
                 to,
@@ -771,15 +817,23 @@ impl<P> Session<P> {
                 ),
             },
             ServerFrame::Error { code, message } => self.on_error(now, code, message),
-            ServerFrame::Pong => self.link.pong_deadline = None,
+            ServerFrame::Pong => {
+                self.link.pong_deadline = None;
+                if let Some(sent) = self.link.ping_sent_at.take() {
+                    self.round_trip = Some(now - sent);
+                }
+            }
         }
         self.report_acknowledged();
     }
 
     /// The timer armed from [`Session::poll_timeout`] fired (late is fine).
     pub fn handle_timeout(&mut self, now: Instant) {
+        if self.hidden_expired(now) {
+            self.suspend(now);
+        }
         match self.state {
-            ConnectionState::Reconnecting { at, .. } if at <= now && !self.offline => {
+            ConnectionState::Reconnecting { at, .. } if at <= now && !self.is_held(now) => {
                 self.connect(now)
             }
             ConnectionState::Connecting | ConnectionState::Open
@@ -805,13 +859,14 @@ impl<P> Session<P> {
                 }
                 if self.link.next_ping.is_some_and(|at| at <= now) {
                     self.outputs.push_back(Output::Send(frame::encode_ping()));
+                    self.link.ping_sent_at.get_or_insert(now);
                     self.link.next_ping = Some(now + self.config.ping_interval);
                     if self.link.pong_deadline.is_none() {
                         self.link.pong_deadline = Some(now + self.config.pong_timeout);
                     }
                 }
                 if self.flush_deadline().is_some_and(|at| at <= now) {
-                    self.flush();
+                    self.flush(now);
                     self.report_acknowledged();
                 }
             }
@@ -825,9 +880,35 @@ impl<P> Session<P> {
     /// left alone either way: the pong deadline decides whether it survived.
     pub fn set_online(&mut self, now: Instant, online: bool) {
         self.offline = !online;
-        if online && matches!(self.state, ConnectionState::Reconnecting { .. }) {
-            self.connect(now);
+        self.resume(now);
+    }
+
+    /// The page was frozen or entered the back-forward cache (`true`), or came back (`false`).
+    /// Frozen, the socket is closed cleanly and nothing reconnects; back, every subscription and
+    /// the presence are restored at once, and `Resynced` follows.
+    pub fn set_frozen(&mut self, now: Instant, frozen: bool) {
+        self.frozen = frozen;
+        if frozen {
+            self.suspend(now);
+        } else {
+            self.resume(now);
         }
+    }
+
+    /// The page was hidden (`false`) or shown (`true`). Hidden past [`Config::hidden_timeout`],
+    /// the socket is closed until the page is shown. Shown, a pending reconnect happens at once,
+    /// and a live socket is checked with a ping at once: while hidden, timers were throttled and
+    /// the machine may have slept.
+    pub fn set_visible(&mut self, now: Instant, visible: bool) {
+        if !visible {
+            self.hidden_since.get_or_insert(now);
+            return;
+        }
+        self.hidden_since = None;
+        if self.state == ConnectionState::Connected {
+            self.link.next_ping = Some(now);
+        }
+        self.resume(now);
     }
 
     /// The next output, or `None` when drained.
@@ -838,12 +919,18 @@ impl<P> Session<P> {
     /// The earliest deadline the driver must call [`Session::handle_timeout`] at.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
-            ConnectionState::Reconnecting { at, .. } => (!self.offline).then_some(at),
-            ConnectionState::Connecting | ConnectionState::Open => self.link.connect_deadline,
+            ConnectionState::Reconnecting { at, .. } => (!self.is_held(at)).then_some(at),
+            ConnectionState::Connecting | ConnectionState::Open => {
+                [self.link.connect_deadline, self.hidden_deadline()]
+                    .into_iter()
+                    .flatten()
+                    .min()
+            }
             ConnectionState::Connected => [
                 self.link.next_ping,
                 self.link.pong_deadline,
                 self.flush_deadline(),
+                self.hidden_deadline(),
             ]
             .into_iter()
             .flatten()
@@ -853,6 +940,30 @@ impl<P> Session<P> {
     }
 
     // ---- internals ----
+
+    /// When a hidden page stops holding a socket.
+    fn hidden_deadline(&self) -> Option<Instant> {
+        Some(self.hidden_since? + self.config.hidden_timeout?)
+    }
+
+    fn hidden_expired(&self, now: Instant) -> bool {
+        self.hidden_deadline().is_some_and(|at| at <= now)
+    }
+
+    /// Closes the socket cleanly for the page's sake; reconnects wait for [`Self::resume`].
+    fn suspend(&mut self, now: Instant) {
+        if self.socket_active() {
+            self.outputs.push_back(Output::Close { code: 1000 });
+            self.lose_connection(now, Duration::ZERO);
+        }
+    }
+
+    /// Reconnects at once if a reconnect is pending and nothing holds it any more.
+    fn resume(&mut self, now: Instant) {
+        if !self.is_held(now) && matches!(self.state, ConnectionState::Reconnecting { .. }) {
+            self.connect(now);
+        }
+    }
 
     fn find(&self, key: SubscriptionKey) -> Option<usize> {
         self.subscriptions
@@ -925,7 +1036,16 @@ impl<P> Session<P> {
     }
 
     fn ensure_connecting(&mut self, now: Instant) {
-        if matches!(self.state, ConnectionState::Idle | ConnectionState::Failed) {
+        if !matches!(self.state, ConnectionState::Idle | ConnectionState::Failed) {
+            return;
+        }
+        if self.is_held(now) {
+            // Connects when the network or the page allows.
+            self.set_state(ConnectionState::Reconnecting {
+                attempt: self.attempt,
+                at: now,
+            });
+        } else {
             self.connect(now);
         }
     }
@@ -936,8 +1056,11 @@ impl<P> Session<P> {
             self.set_state(ConnectionState::Idle);
             return;
         };
-        let url = endpoint.url();
+        let mut url = endpoint.url();
         self.forget_connection();
+        if self.url_mode {
+            self.put_subscriptions_in_url(&mut url);
+        }
         self.link.connect_deadline = Some(now + self.config.connect_timeout);
         self.outputs.push_back(Output::Connect { url });
         self.set_state(ConnectionState::Connecting);
@@ -1032,9 +1155,12 @@ impl<P> Session<P> {
 
     /// Sends everything waiting: one subscribe frame (plus one per isolated row), one
     /// unsubscribe frame, then authentication and presence when their turn has come.
-    fn flush(&mut self) {
+    fn flush(&mut self, now: Instant) {
         self.link.flush_at = None;
         self.link.hold_until = None;
+        if self.url_mode && self.flush_url_mode(now) {
+            return;
+        }
         let mut batch = Vec::new();
         let mut isolated = Vec::new();
         for (index, subscription) in self.subscriptions.iter().enumerate() {
@@ -1114,14 +1240,132 @@ impl<P> Session<P> {
         }
     }
 
+    /// URL mode has no subscribe messages: a changed set of subscriptions takes a new socket
+    /// (subscriptions that kept theirs missed what came meanwhile, so `Resynced` follows), and
+    /// presence is refused. Returns whether the socket was replaced.
+    fn flush_url_mode(&mut self, now: Instant) -> bool {
+        if self.presence.take().is_some() {
+            let message = "Presence needs Appwrite 1.9.5 or later".to_string();
+            self.report(0, message, ErrorKind::Server);
+        }
+        let changed = !self.retired.is_empty() || self.subscriptions.iter().any(|s| s.dirty);
+        if !changed {
+            return false;
+        }
+        if self.subscriptions.is_empty() {
+            self.outputs.push_back(Output::Close { code: 1000 });
+            self.forget_connection();
+            self.set_state(ConnectionState::Idle);
+        } else {
+            self.resync_pending |= self.link.connected_at.is_some();
+            self.restart(now);
+        }
+        true
+    }
+
+    /// URL mode (§1.4 of the protocol notes): each channel once in `channels[]`, and each
+    /// subscription's queries under its slot for each of its channels (`select("*")` when it
+    /// has none: a channel without a slot would join slot 0 and take its queries). The
+    /// subscriptions count as sent; `connected` acknowledges them.
+    fn put_subscriptions_in_url(&mut self, url: &mut String) {
+        let mut channels: Vec<&String> = Vec::new();
+        for subscription in &self.subscriptions {
+            for channel in &subscription.channels {
+                if !channels.contains(&channel) {
+                    url.push_str("&channels[]=");
+                    url.push_str(&url_encode(channel));
+                    channels.push(channel);
+                }
+            }
+        }
+        let select_all = [crate::query::select(&["*"])];
+        for (slot, subscription) in self.subscriptions.iter_mut().enumerate() {
+            let queries = if subscription.queries.is_empty() {
+                &select_all[..]
+            } else {
+                &subscription.queries[..]
+            };
+            let slot = ["[", &slot.to_string(), "][]="].concat();
+            for channel in &subscription.channels {
+                for query in queries {
+                    url.push('&');
+                    url.push_str(&url_encode(channel));
+                    url.push_str(&slot);
+                    url.push_str(&url_encode(query));
+                }
+            }
+            subscription.dirty = false;
+            subscription.in_flight = Some(subscription.version);
+            subscription.on_server = true;
+            self.link.url_slots.push((subscription.key, None));
+        }
+    }
+
+    /// URL mode: `connected` acknowledges what the URL carried, and names each slot's server id
+    /// (servers before 1.9 name none, and know no queries).
+    fn acknowledge_url_slots(&mut self, ids: Vec<String>) {
+        self.link.first_ack_seen = true;
+        for (slot, id) in self.link.url_slots.iter_mut().zip(ids) {
+            slot.1 = Some(id);
+        }
+        let without_queries = self.link.url_slots.iter().all(|(_, id)| id.is_none());
+        let mut index = 0;
+        while let Some(subscription) = self.subscriptions.get_mut(index) {
+            if without_queries && !subscription.queries.is_empty() {
+                let failed = self.subscriptions.remove(index);
+                self.unindex(&failed.wire_id);
+                let error = RealtimeError {
+                    code: 0,
+                    message: "Realtime queries need Appwrite 1.9 or later".into(),
+                    kind: ErrorKind::Server,
+                };
+                self.outputs.push_back(Output::SubscribeFailed {
+                    key: failed.key,
+                    error,
+                });
+                continue;
+            }
+            if let Some(version) = subscription.in_flight.take() {
+                if !subscription.dirty && version == subscription.version {
+                    subscription.acknowledged_version = Some(version);
+                    subscription.confirmed_on_link = true;
+                }
+            }
+            index += 1;
+        }
+    }
+
+    /// URL mode: the subscriptions an event names by server id, or, from servers before 1.9
+    /// (which name none), every one whose channels it matches.
+    fn url_mode_targets(&self, event: &Event<P>) -> Vec<SubscriptionKey> {
+        self.subscriptions
+            .iter()
+            .filter(|s| {
+                s.confirmed_on_link && s.channels.iter().any(|c| event.channels.contains(c))
+            })
+            .filter(|s| {
+                self.link.url_slots.iter().any(|(key, id)| {
+                    *key == s.key
+                        && id
+                            .as_ref()
+                            .is_none_or(|id| event.subscriptions.contains(id))
+                })
+            })
+            .map(|s| s.key)
+            .collect()
+    }
+
     fn take_request(&mut self, matches: impl Fn(&Request) -> bool) -> Option<Request> {
         let index = self.link.requests.iter().position(matches)?;
         self.link.requests.remove(index)
     }
 
-    fn on_connected(&mut self, now: Instant, user: Option<P>) {
+    fn on_connected(&mut self, now: Instant, user: Option<P>, subscriptions: Vec<String>) {
         if self.state == ConnectionState::Connected {
             return;
+        }
+        if self.url_mode {
+            self.acknowledge_url_slots(subscriptions);
         }
         self.set_state(ConnectionState::Connected);
         self.link.connect_deadline = None;
@@ -1139,6 +1383,13 @@ impl<P> Session<P> {
     }
 
     fn on_event(&mut self, event: Event<P>) {
+        if self.url_mode {
+            let targets = self.url_mode_targets(&event);
+            if !targets.is_empty() {
+                self.outputs.push_back(Output::Deliver { targets, event });
+            }
+            return;
+        }
         // O(ids in the event × log n): the server names the matching subscriptions. Targets
         // are kept in creation order, once each, whatever order the server listed them in.
         let mut targets: Vec<SubscriptionKey> = Vec::new();
@@ -1275,6 +1526,12 @@ impl<P> Session<P> {
     /// An error before `connected`: the server is about to drop the socket.
     fn on_connect_error(&mut self, now: Instant, error: RealtimeError) {
         self.outputs.push_back(Output::Close { code: 1000 });
+        if error.code == 1008 && error.message == "Missing channels" && !self.url_mode {
+            // A server before 1.9.5: it takes channels in the URL only.
+            self.url_mode = true;
+            self.connect(now);
+            return;
+        }
         if matches!(error.code, 1008 | 401 | 403) {
             let error = RealtimeError {
                 kind: ErrorKind::Terminal,
@@ -1343,6 +1600,14 @@ impl<P> Session<P> {
             self.link.requests.pop_front()
         };
         match request {
+            Some(Request::Subscribe(_))
+                if !self.url_mode && error.message == "Message type is not valid." =>
+            {
+                // A server before 1.9.5 that accepted a socket without channels.
+                self.url_mode = true;
+                self.restart(now);
+                return;
+            }
             Some(Request::Subscribe(ids)) => {
                 let single = ids.len() == 1;
                 for id in ids {

@@ -4,7 +4,7 @@ mod common;
 
 use appwrite_realtime_core::{
     query, Config, ConnectionState, Endpoint, ErrorKind, Instant, Output, Presence, SubscribeError,
-    UpdateError,
+    SubscriptionKey, UpdateError,
 };
 use common::*;
 use serde_json::{json, Value};
@@ -857,5 +857,263 @@ fn online_leaves_a_live_or_idle_connection_alone() {
             .iter()
             .any(|o| matches!(o, Output::Connect { .. } | Output::Close { .. })),
         "a connected socket is kept"
+    );
+}
+
+#[test]
+fn a_frozen_page_closes_cleanly_and_comes_back_with_a_resync() {
+    let mut d = driver();
+    let key = d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    let id = d.wire(key);
+    d.frame(subscribe_ack(std::slice::from_ref(&id)));
+    d.session.set_frozen(d.at(), true);
+    let frozen = d.drain();
+    assert!(has(&frozen, &Output::Close { code: 1000 }), "{frozen:?}");
+    assert!(
+        errors(&frozen).is_empty(),
+        "a clean close is no error: {frozen:?}"
+    );
+    assert!(is_retrying(d.state()));
+    assert_eq!(
+        d.session.poll_timeout(),
+        None,
+        "nothing reconnects while frozen"
+    );
+    assert!(d.session.is_held(d.at()));
+    d.session.set_frozen(d.at(), false);
+    assert!(
+        d.drain()
+            .iter()
+            .any(|o| matches!(o, Output::Connect { .. })),
+        "resume reconnects at once"
+    );
+    let restored = d.open_and_connect(Value::Null);
+    let rows = subscribe_rows(&restored);
+    assert_eq!(rows.len(), 1, "the subscription is restored: {restored:?}");
+    let after = d.frame(subscribe_ack(&rows[0]));
+    assert!(has(&after, &Output::Resynced), "{after:?}");
+}
+
+#[test]
+fn a_page_hidden_past_the_timeout_holds_no_socket_until_shown() {
+    let mut d = Driver::new(Config {
+        jitter_seed: 7,
+        hidden_timeout: Some(std::time::Duration::from_secs(60)),
+        ..Config::default()
+    });
+    let key = d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    let id = d.wire(key);
+    d.frame(subscribe_ack(std::slice::from_ref(&id)));
+    d.session.set_visible(d.at(), false);
+    let early = d.advance_to(59_000);
+    assert!(!has(&early, &Output::Close { code: 1000 }), "{early:?}");
+    let late = d.advance_to(61_000);
+    assert!(has(&late, &Output::Close { code: 1000 }), "{late:?}");
+    let waited = d.advance_to(600_000);
+    assert!(
+        !waited.iter().any(|o| matches!(o, Output::Connect { .. })),
+        "no reconnect while hidden: {waited:?}"
+    );
+    d.session.set_visible(d.at(), true);
+    assert!(d
+        .drain()
+        .iter()
+        .any(|o| matches!(o, Output::Connect { .. })));
+    let restored = d.open_and_connect(Value::Null);
+    let after = d.frame(subscribe_ack(&subscribe_rows(&restored)[0]));
+    assert!(has(&after, &Output::Resynced));
+}
+
+#[test]
+fn without_a_hidden_timeout_a_hidden_page_keeps_its_socket_and_showing_it_pings() {
+    let mut d = driver();
+    d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    d.session.set_visible(d.at(), false);
+    let hidden = d.advance_to(15_000);
+    assert!(!hidden.iter().any(|o| matches!(o, Output::Close { .. })));
+    d.session.set_visible(d.at(), true);
+    let shown = d.tick();
+    assert_eq!(
+        sent_types(&shown),
+        vec!["ping"],
+        "the link is checked at once"
+    );
+    d.now += 35;
+    d.frame(json!({"type":"pong"}));
+    assert_eq!(
+        d.session.round_trip(),
+        Some(std::time::Duration::from_millis(35))
+    );
+}
+
+#[test]
+fn subscribing_while_held_waits_for_the_network() {
+    let mut d = driver();
+    d.session.set_online(d.at(), false);
+    d.subscribe(&["files"], &[]);
+    let outputs = d.drain();
+    assert!(!outputs.iter().any(|o| matches!(o, Output::Connect { .. })));
+    assert!(is_retrying(d.state()));
+    d.session.set_online(d.at(), true);
+    assert!(d
+        .drain()
+        .iter()
+        .any(|o| matches!(o, Output::Connect { .. })));
+}
+
+fn connect_url(outputs: &[Output<Value>]) -> String {
+    outputs
+        .iter()
+        .rev()
+        .find_map(|o| match o {
+            Output::Connect { url } => Some(url.clone()),
+            _ => None,
+        })
+        .expect("a connect")
+}
+
+fn connected_with(subscriptions: Value) -> Value {
+    json!({"type":"connected","data":{"channels":[],"subscriptions":subscriptions,"user":null}})
+}
+
+#[test]
+fn missing_channels_switches_to_url_mode_with_one_slot_per_subscription() {
+    let mut d = driver();
+    let a = d.subscribe(&["files", "documents"], &[]);
+    let b = d.subscribe(
+        &["files"],
+        &[&query::equal("n", &[query::QueryValue::Bool(true)])],
+    );
+    d.drain();
+    d.session.handle_open(d.at());
+    let refused = d.frame(error(1008, "Missing channels"));
+    assert!(
+        errors(&refused).is_empty(),
+        "the fallback is silent: {refused:?}"
+    );
+    let url = connect_url(&refused);
+    assert!(d.session.uses_url_channels());
+    let select_all = "%7B%22method%22%3A%22select%22%2C%22values%22%3A%5B%22*%22%5D%7D";
+    assert_eq!(
+        url,
+        [
+            "ws://h/v1/realtime?project=demo&channels[]=files&channels[]=documents",
+            "&files[0][]=",
+            select_all,
+            "&documents[0][]=",
+            select_all,
+            "&files[1][]=%7B%22method%22%3A%22equal%22%2C%22attribute%22%3A%22n%22%2C%22values%22%3A%5Btrue%5D%7D",
+        ]
+        .concat()
+    );
+    d.session.handle_open(d.at());
+    // PHP's slot map in its insertion order: files (slots 0, 1) came before documents.
+    let acked = d.frame(connected_with(json!({"1":"srv-b","0":"srv-a"})));
+    assert!(has(&acked, &Output::Subscribed(a)) && has(&acked, &Output::Subscribed(b)));
+    assert!(
+        sent_types(&d.tick()).is_empty(),
+        "no subscribe messages in URL mode"
+    );
+    let only_b = d.frame(event(&["files"], &["srv-b".to_string()]));
+    assert!(
+        only_b
+            .iter()
+            .any(|o| matches!(o, Output::Deliver { targets, .. } if targets == &vec![b])),
+        "{only_b:?}"
+    );
+}
+
+#[test]
+fn url_mode_takes_a_new_socket_for_a_new_set_and_resyncs() {
+    let mut d = driver();
+    d.subscribe(&["files"], &[]);
+    d.drain();
+    d.session.handle_open(d.at());
+    d.frame(error(1008, "Missing channels"));
+    d.session.handle_open(d.at());
+    d.frame(connected_with(json!(["srv-1"])));
+    d.tick();
+    let second = d.subscribe(&["documents"], &[]);
+    let changed = d.tick();
+    assert!(has(&changed, &Output::Close { code: 1000 }), "{changed:?}");
+    assert!(connect_url(&changed).contains("&channels[]=files&channels[]=documents"));
+    d.session.handle_open(d.at());
+    let acked = d.frame(connected_with(json!(["srv-2", "srv-3"])));
+    assert!(has(&acked, &Output::Subscribed(second)));
+    assert!(
+        has(&acked, &Output::Resynced),
+        "the first one missed events: {acked:?}"
+    );
+    d.session.unsubscribe(d.at(), second);
+    let smaller = d.tick();
+    assert!(connect_url(&smaller).ends_with("&channels[]=files&files[0][]=%7B%22method%22%3A%22select%22%2C%22values%22%3A%5B%22*%22%5D%7D"), "{smaller:?}");
+    d.session.handle_open(d.at());
+    d.frame(connected_with(json!(["srv-4"])));
+    d.session.unsubscribe(d.at(), SubscriptionKey(1));
+    let emptied = d.tick();
+    assert!(has(&emptied, &Output::Close { code: 1000 }), "{emptied:?}");
+    assert_eq!(d.state(), ConnectionState::Idle);
+}
+
+#[test]
+fn servers_before_1_9_route_by_channel_and_refuse_queries_and_presence() {
+    let mut d = driver();
+    let plain = d.subscribe(&["files"], &[]);
+    let filtered = d.subscribe(&["files"], &[&query::select(&["*"])]);
+    d.drain();
+    d.session.handle_open(d.at());
+    d.frame(error(1008, "Missing channels"));
+    d.session.handle_open(d.at());
+    let connected = d.frame(json!({"type":"connected","data":{"channels":["files"],"user":null}}));
+    assert!(has(&connected, &Output::Subscribed(plain)));
+    assert!(
+        connected
+            .iter()
+            .any(|o| matches!(o, Output::SubscribeFailed { key, .. } if *key == filtered)),
+        "{connected:?}"
+    );
+    let delivered = d.frame(event(&["files"], &[]));
+    assert!(delivered
+        .iter()
+        .any(|o| matches!(o, Output::Deliver { targets, .. } if targets == &vec![plain])));
+    d.session
+        .upsert_presence(
+            d.at(),
+            Presence {
+                status: "online".into(),
+                presence_id: None,
+                metadata_json: None,
+                permissions: vec![],
+            },
+        )
+        .expect("valid presence");
+    let refused = d.tick();
+    assert!(sent_types(&refused).is_empty(), "{refused:?}");
+    assert_eq!(errors(&refused), vec![(0, ErrorKind::Server)]);
+}
+
+#[test]
+fn a_new_server_gets_the_message_protocol_again() {
+    let mut d = driver();
+    d.subscribe(&["files"], &[]);
+    d.drain();
+    d.session.handle_open(d.at());
+    d.frame(error(1008, "Missing channels"));
+    assert!(d.session.uses_url_channels());
+    d.session.set_endpoint(
+        d.at(),
+        Endpoint {
+            realtime: "ws://other/v1".into(),
+            project: "demo".into(),
+            jwt: None,
+        },
+    );
+    assert!(!d.session.uses_url_channels());
+    assert_eq!(
+        connect_url(&d.drain()),
+        "ws://other/v1/realtime?project=demo"
     );
 }
