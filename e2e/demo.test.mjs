@@ -57,6 +57,8 @@ test('a card created in one window appears in the other in under a second', asyn
   const latency = shownAt - sentAt;
   console.log(`cross-window latency (REST create to card shown in the other window): ${latency} ms`);
   assert.ok(latency < 1000, `the card took ${latency} ms to appear`);
+  // The stats line, from realtime.stats(), counts the event within its one-second refresh.
+  await reader.locator('#stats', { hasText: /^1 events · \d+ frames in/ }).waitFor({ timeout: 3_000 });
 
   const logged = await reader.locator('#log li[data-kind="event"]').first().textContent();
   assert.match(logged, /databases\.main\.collections\.posts\.documents\.[^.]+\.create/);

@@ -1,7 +1,7 @@
 // The JS side of the wasm boundary, in one module so that a page fetches one file for all of it
 // (the wasm-bindgen test runner's server stalls now and then under many parallel module fetches):
-// reading page-code arguments, reading inbound frames, the connection's listeners, and the
-// subscription objects handed to page code.
+// reading page-code arguments, reading inbound frames, the connection's listeners, counters and
+// log, the page events it follows, and the subscription objects handed to page code.
 
 // ---- Arguments --------------------------------------------------------------------------------
 // Reads what page code passes, as the official SDK reads it, and never throws: `undefined`
@@ -117,7 +117,7 @@ export function presenceFields(params) {
  */
 export function timingOptions(options) {
   const timings = [];
-  for (const name of ['heartbeatInterval', 'pongTimeout', 'reconnectDelay', 'maxReconnectDelay']) {
+  for (const name of ['heartbeatInterval', 'pongTimeout', 'reconnectDelay', 'maxReconnectDelay', 'hiddenTimeout']) {
     let value;
     try {
       value = options?.[name];
@@ -231,11 +231,13 @@ const RESOURCES = ['payload', 'user', 'presence'];
 
 /**
  * One frame's text → [envelope JSON, data], or [undefined, reason] when it is not JSON or its
- * envelope cannot be written (a BigInt where the core expects a number).
+ * envelope cannot be written (a BigInt where the core expects a number). With a `hub`, the frame
+ * is counted and logged.
  */
-export function readFrame(text) {
+export function readFrame(text, hub) {
   try {
     const frame = parseExactly(text);
+    if (hub) countFrameIn(hub, text, frame);
     if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return [JSON.stringify(frame), undefined];
     const data = frame.data;
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -246,37 +248,63 @@ export function readFrame(text) {
     for (const key of RESOURCES) if (data[key] != null) routed[key] = true;
     return [JSON.stringify({ type: frame.type, data: routed }), data];
   } catch (error) {
+    if (hub) countFrameIn(hub, text, undefined);
     return [undefined, `invalid JSON: ${error?.message ?? error}`];
   }
 }
 
-/** Hands every text frame of `socket` to `onFrame(envelope, data)`: one call into wasm each. */
-export function listen(socket, onFrame) {
+/**
+ * Hands every text frame of `socket` to `onFrame(envelope, data)`, one call into wasm each,
+ * after counting and logging it in `hub`.
+ */
+export function listen(socket, hub, onFrame) {
   socket.onmessage = (event) => {
-    const [envelope, data] = readFrame(event.data);
+    const [envelope, data] = readFrame(event.data, hub);
     onFrame(envelope, data);
   };
 }
 
-// ---- Listeners --------------------------------------------------------------------------------
-// The listeners of one connection, kept in JS: each on*() returns a function that removes what
-// it added, and a listener that throws never keeps the others from running.
+// ---- The connection's hub ----------------------------------------------------------------------
+// One object per connection, kept in JS: its listeners (each on*() returns a function that removes
+// what it added, and a listener that throws never keeps the others from running), its counters
+// for `stats()`, and the ring of its last protocol events for `debugLog()`.
 
-export function createListeners() {
-  return { open: new Set(), close: new Set(), error: new Set(), resync: new Set(), state: new Set() };
+const LOG_SIZE = 100;
+
+export function createHub() {
+  return {
+    open: new Set(), close: new Set(), error: new Set(), resync: new Set(), state: new Set(),
+    counts: { connects: 0, reconnects: 0, framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, callbackErrors: 0 },
+    connectedSince: undefined,
+    connectedBefore: 0,
+    log: [],
+    logged: 0,
+  };
 }
 
 /** Adds `callback` for `kind`; the returned function removes this very registration. */
-export function addListener(listeners, kind, callback) {
-  const set = listeners[kind];
+export function addListener(hub, kind, callback) {
+  const set = hub[kind];
   const entry = (first, second) => callback(first, second);
   set.add(entry);
   return () => { set.delete(entry); };
 }
 
-/** Calls every listener of `kind`; returns how many there were. */
-export function emit(listeners, kind, first, second) {
-  const set = listeners[kind];
+/** Calls every listener of `kind`, after noting errors and status changes; returns how many there were. */
+export function emit(hub, kind, first, second) {
+  if (kind === 'error') {
+    note(hub, 'local', 'error', `${first.kind} ${first.code}: ${first.message}`);
+    if (first.kind === 'callback') hub.counts.callbackErrors += 1;
+  } else if (kind === 'state') {
+    note(hub, 'local', 'state', first.retryIn === null ? first.status : `${first.status} in ${Math.round(first.retryIn)} ms`);
+    const connected = first.status === 'connected';
+    if (connected && hub.connectedSince === undefined) hub.connectedSince = performance.now();
+    if (!connected && hub.connectedSince !== undefined) {
+      hub.connectedBefore += performance.now() - hub.connectedSince;
+      hub.connectedSince = undefined;
+    }
+  }
+  const set = hub[kind];
   for (const listener of [...set]) {
     try {
       listener(first, second);
@@ -288,21 +316,115 @@ export function emit(listeners, kind, first, second) {
 }
 
 /** What `realtime.state` gives. */
-export function connectionState(status, retryIn, lastError) {
-  return { status, retryIn: retryIn < 0 ? null : retryIn, lastError: lastError ?? null };
+export function connectionState(status, retryIn, lastError, urlMode) {
+  return { status, retryIn: retryIn < 0 ? null : retryIn, lastError: lastError ?? null, protocol: urlMode ? 'url' : 'message' };
 }
 
-/** Calls `onChange(online)` on the page's `online` and `offline` events; returns a stopper. */
-export function watchNetwork(onChange) {
-  const target = globalThis;
-  if (typeof target.addEventListener !== 'function') return () => {};
-  const online = () => onChange(true);
-  const offline = () => onChange(false);
-  target.addEventListener('online', online);
-  target.addEventListener('offline', offline);
+function note(hub, direction, type, detail) {
+  hub.log[hub.logged % LOG_SIZE] = [Date.now(), direction, type, detail];
+  hub.logged += 1;
+}
+
+function countFrameIn(hub, text, frame) {
+  hub.counts.framesIn += 1;
+  hub.counts.bytesIn += text.length; // Appwrite escapes non-ASCII: one character, one byte
+  note(hub, 'in', frame?.type ?? 'unreadable', frame?.data);
+}
+
+/**
+ * What the connection did, from Rust: `connect`/`reconnect` (the URL, its JWT already
+ * redacted), `send` (the frame's text), `close` (the code we closed with), `opened`, `closed`
+ * (the code the socket closed with).
+ */
+export function record(hub, kind, detail) {
+  const counts = hub.counts;
+  if (kind === 'send') {
+    counts.framesOut += 1;
+    counts.bytesOut += new TextEncoder().encode(detail).length;
+    let frame;
+    try { frame = JSON.parse(detail); } catch {}
+    note(hub, 'out', frame?.type ?? 'unreadable', frame?.data);
+    return;
+  }
+  if (kind === 'connect' || kind === 'reconnect') {
+    counts.connects += 1;
+    if (kind === 'reconnect') counts.reconnects += 1;
+  }
+  note(hub, kind === 'closed' || kind === 'opened' ? 'in' : 'out', kind, detail);
+}
+
+/** `realtime.stats()`. */
+export function statsOf(hub, eventsDelivered, roundTrip) {
+  const connectedFor = hub.connectedBefore +
+    (hub.connectedSince === undefined ? 0 : performance.now() - hub.connectedSince);
+  return { ...hub.counts, eventsDelivered, lastPingRoundTrip: roundTrip < 0 ? null : roundTrip, connectedFor: Math.round(connectedFor) };
+}
+
+/** What a logged frame's `data` may show: its routing facts, never payloads, users or secrets. */
+function summary(type, data) {
+  if (typeof data !== 'object' || data === null) return typeof data === 'string' ? data : '';
+  const list = (value) => (Array.isArray(value) ? value.join(', ') : '');
+  switch (type) {
+    case 'event':
+      return `${list(data.events)} → subscriptions ${list(data.subscriptions)}`;
+    case 'connected':
+      return `${data.user ? 'signed in' : 'guest'}; subscriptions ${JSON.stringify(data.subscriptions ?? null)}`;
+    case 'response':
+      return `${data.to} ${data.success ? 'succeeded' : 'failed'}`;
+    case 'error':
+      return `${data.code}: ${data.message}`;
+    case 'subscribe':
+      return Array.isArray(data)
+        ? data.map((row) => `${row.subscriptionId} [${list(row.channels)}] with ${row.queries?.length ?? 0} queries`).join('; ')
+        : '';
+    case 'unsubscribe':
+      return Array.isArray(data) ? data.map((row) => row.subscriptionId).join(', ') : '';
+    case 'authentication':
+      return 'session [redacted]';
+    default:
+      return ''; // presence and others: their contents are the user's
+  }
+}
+
+/** `realtime.debugLog()`: the last protocol events, oldest first. */
+export function logOf(hub) {
+  const size = Math.min(hub.logged, LOG_SIZE);
+  const entries = [];
+  for (let i = hub.logged - size; i < hub.logged; i += 1) {
+    const [time, direction, type, detail] = hub.log[i % LOG_SIZE];
+    entries.push({ time: new Date(time).toISOString(), direction, type, detail: summary(type, detail) });
+  }
+  return entries;
+}
+
+/**
+ * Calls `onChange(kind, flag)` on the page events a connection follows: `online` (the network),
+ * `visible` (`visibilitychange`), and `frozen` (`freeze`/`resume`, and `pagehide`/`pageshow` into
+ * and out of the back-forward cache). Reports a hidden page or an offline browser at once.
+ * Returns a function that stops watching.
+ */
+export function watchPage(onChange) {
+  const win = globalThis;
+  const doc = win.document;
+  if (typeof win.addEventListener !== 'function') return () => {};
+  const watched = [
+    [win, 'online', () => onChange('online', true)],
+    [win, 'offline', () => onChange('online', false)],
+    [win, 'pagehide', (event) => { if (event.persisted) onChange('frozen', true); }],
+    [win, 'pageshow', (event) => { if (event.persisted) onChange('frozen', false); }],
+  ];
+  if (doc) {
+    watched.push(
+      [doc, 'visibilitychange', () => onChange('visible', doc.visibilityState !== 'hidden')],
+      [doc, 'freeze', () => onChange('frozen', true)],
+      [doc, 'resume', () => onChange('frozen', false)],
+    );
+  }
+  for (const [target, name, handler] of watched) target.addEventListener(name, handler);
+  if (doc?.visibilityState === 'hidden') onChange('visible', false);
+  if (win.navigator?.onLine === false) onChange('online', false);
   return () => {
-    target.removeEventListener('online', online);
-    target.removeEventListener('offline', offline);
+    for (const [target, name, handler] of watched) target.removeEventListener(name, handler);
   };
 }
 

@@ -75,25 +75,35 @@ impl Subscribers {
 
 #[wasm_bindgen(module = "/js/interop.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = createListeners)]
-    fn create_listeners() -> JsValue;
+    #[wasm_bindgen(js_name = createHub)]
+    fn create_hub() -> JsValue;
     #[wasm_bindgen(js_name = addListener)]
-    fn add_listener(listeners: &JsValue, kind: &str, callback: &Function) -> Function;
-    fn emit(listeners: &JsValue, kind: &str, first: &JsValue, second: &JsValue) -> u32;
+    fn add_listener(hub: &JsValue, kind: &str, callback: &Function) -> Function;
+    fn emit(hub: &JsValue, kind: &str, first: &JsValue, second: &JsValue) -> u32;
+    fn record(hub: &JsValue, kind: &str, detail: &str);
+    #[wasm_bindgen(js_name = statsOf)]
+    fn stats_of(hub: &JsValue, events_delivered: f64, round_trip: f64) -> JsValue;
+    #[wasm_bindgen(js_name = logOf)]
+    fn log_of(hub: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = connectionState)]
-    fn connection_state(status: &str, retry_in: f64, last_error: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = watchNetwork)]
-    fn watch_network(on_change: &Closure<dyn FnMut(JsValue, JsValue)>) -> Function;
+    fn connection_state(
+        status: &str,
+        retry_in: f64,
+        last_error: &JsValue,
+        url_mode: bool,
+    ) -> JsValue;
+    #[wasm_bindgen(js_name = watchPage)]
+    fn watch_page(on_change: &Closure<dyn FnMut(JsValue, JsValue)>) -> Function;
 }
 
-/// The page's `online`/`offline` events, watched for the driver's lifetime.
-struct NetworkWatch {
+/// The page events the driver follows for its lifetime: network, visibility, freezing.
+struct PageWatch {
     /// The socket's message handler's signature, so no second closure shim is generated.
     _on_change: Closure<dyn FnMut(JsValue, JsValue)>,
     stop: Function,
 }
 
-impl Drop for NetworkWatch {
+impl Drop for PageWatch {
     fn drop(&mut self) {
         let _ = self.stop.call0(&JsValue::UNDEFINED);
     }
@@ -130,8 +140,9 @@ pub(crate) struct Driver {
     socket: RefCell<Option<Socket>>,
     timer: RefCell<Option<Timer>>,
     subscribers: RefCell<Subscribers>,
-    /// `open`, `close`, `error`, `resync` and `state` listeners (`js/interop.js`).
-    listeners: JsValue,
+    /// The `open`, `close`, `error`, `resync` and `state` listeners, the counters and the log
+    /// (`js/interop.js`).
+    hub: JsValue,
     status: Cell<Status>,
     /// When the pending reconnect is due, while reconnecting.
     retry_at: Cell<Option<appwrite_realtime_core::Instant>>,
@@ -146,9 +157,8 @@ pub(crate) struct Driver {
     /// Set by `disconnect()` until the next subscription or presence, so that its idle state
     /// reads `closed`.
     disconnected: Cell<bool>,
-    /// The browser says the network is there (no reconnects are attempted while it is not).
-    online: Cell<bool>,
-    network: RefCell<Option<NetworkWatch>>,
+    page: RefCell<Option<PageWatch>>,
+    events_delivered: Cell<u32>,
 }
 
 impl Driver {
@@ -162,7 +172,7 @@ impl Driver {
             socket: RefCell::new(None),
             timer: RefCell::new(None),
             subscribers: RefCell::new(Subscribers::default()),
-            listeners: create_listeners(),
+            hub: create_hub(),
             status: Cell::new(Status::Idle),
             retry_at: Cell::new(None),
             last_error: RefCell::new(JsValue::NULL),
@@ -170,17 +180,18 @@ impl Driver {
             has_presence: Cell::new(false),
             keep_alive: RefCell::new(None),
             disconnected: Cell::new(false),
-            online: Cell::new(true),
-            network: RefCell::new(None),
+            page: RefCell::new(None),
+            events_delivered: Cell::new(0),
         });
         let me = Rc::downgrade(&driver);
-        let on_change = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |online: JsValue, _| {
-            if let Some(driver) = me.upgrade() {
-                driver.network_changed(online.is_truthy());
-            }
-        });
-        let stop = watch_network(&on_change);
-        *driver.network.borrow_mut() = Some(NetworkWatch {
+        let on_change =
+            Closure::<dyn FnMut(JsValue, JsValue)>::new(move |kind: JsValue, flag: JsValue| {
+                if let Some(driver) = me.upgrade() {
+                    driver.page_changed(&kind.as_string().unwrap_or_default(), flag.is_truthy());
+                }
+            });
+        let stop = watch_page(&on_change);
+        *driver.page.borrow_mut() = Some(PageWatch {
             _on_change: on_change,
             stop,
         });
@@ -318,32 +329,57 @@ impl Driver {
     /// Adds a listener of `kind` (`open`, `close`, `error`, `resync`, `state`); the returned
     /// function removes it.
     pub(crate) fn listen(&self, kind: &str, callback: &Function) -> Function {
-        add_listener(&self.listeners, kind, callback)
+        add_listener(&self.hub, kind, callback)
     }
 
-    /// Offline, reconnects wait for the network; back online, a pending one happens at once.
-    fn network_changed(&self, online: bool) {
-        self.online.set(online);
-        self.session.borrow_mut().set_online(now(), online);
+    /// The network (`online`), the page's visibility (`visible`) or its freezing (`frozen`)
+    /// changed; the core decides what that means for the socket.
+    fn page_changed(&self, kind: &str, flag: bool) {
+        let before = self.status.get();
+        let mut session = self.session.borrow_mut();
+        match kind {
+            "online" => session.set_online(now(), flag),
+            "visible" => session.set_visible(now(), flag),
+            _ => session.set_frozen(now(), flag),
+        }
+        drop(session);
         self.drain();
-        if !online && self.status.get() == Status::Reconnecting {
-            // Same status, but no attempt is pending any more: `retryIn` is now `null`.
-            emit(&self.listeners, "state", &self.state(), &JsValue::UNDEFINED);
+        if (before, self.status.get()) == (Status::Reconnecting, Status::Reconnecting) {
+            // The same status, but `retryIn` may have changed (`null` while held).
+            emit(&self.hub, "state", &self.state(), &JsValue::UNDEFINED);
         }
     }
 
     /// `realtime.state`: the status, the milliseconds until the next reconnect while
-    /// reconnecting (none while offline: it waits for the network), and the last error.
+    /// reconnecting (none while it waits for the network or the page), the last error, and
+    /// whether channels travel in the URL for a server before 1.9.5.
     pub(crate) fn state(&self) -> JsValue {
+        let session = self.session.borrow();
         let retry_in = match self.retry_at.get() {
-            Some(at) if self.online.get() => at.0.saturating_sub(now().0) as f64,
+            Some(at) if !session.is_held(now()) => at.0.saturating_sub(now().0) as f64,
             _ => -1.0,
         };
         connection_state(
             self.status.get().as_str(),
             retry_in,
             &self.last_error.borrow(),
+            session.uses_url_channels(),
         )
+    }
+
+    /// `realtime.stats()`: what the connection did since it was created.
+    pub(crate) fn stats(&self) -> JsValue {
+        let round_trip = self
+            .session
+            .borrow()
+            .round_trip()
+            .map_or(-1.0, |rtt| rtt.as_secs_f64() * 1000.0);
+        stats_of(&self.hub, self.events_delivered.get().into(), round_trip)
+    }
+
+    /// `realtime.debugLog()`: the last protocol events, redacted.
+    pub(crate) fn debug_log(&self) -> JsValue {
+        log_of(&self.hub)
     }
 
     /// The client's settings changed: pass them on (a live connection re-authenticates in-band
@@ -459,6 +495,7 @@ impl Driver {
         match output {
             Output::Connect { url } => self.connect(&url),
             Output::Send(text) => {
+                record(&self.hub, "send", &text);
                 let sent = self
                     .socket
                     .borrow()
@@ -469,6 +506,7 @@ impl Driver {
                 }
             }
             Output::Close { code } => {
+                record(&self.hub, "close", &code.to_string());
                 if let Some(socket) = self.socket.borrow_mut().take() {
                     socket.close(code);
                 }
@@ -499,7 +537,7 @@ impl Driver {
             Output::StateChanged(state) => self.state_changed(&state),
             Output::Resynced => {
                 emit(
-                    &self.listeners,
+                    &self.hub,
                     "resync",
                     &JsValue::UNDEFINED,
                     &JsValue::UNDEFINED,
@@ -513,7 +551,13 @@ impl Driver {
         *self.socket.borrow_mut() = None;
         // A login since the last command may have stored a fallback session.
         let _ = self.sync_config();
-        match Socket::open(url, self.me.clone()) {
+        let kind = if self.status.get() == Status::Reconnecting {
+            "reconnect"
+        } else {
+            "connect"
+        };
+        record(&self.hub, kind, &crate::socket::redact_secrets(url));
+        match Socket::open(url, &self.hub, self.me.clone()) {
             Ok(socket) => *self.socket.borrow_mut() = Some(socket),
             Err(message) => {
                 self.report(&RealtimeError::new(kind::ENVIRONMENT, 0, message));
@@ -534,6 +578,7 @@ impl Driver {
             match callback {
                 None => {}
                 Some(Callback::Js(function)) => {
+                    self.events_delivered.set(self.events_delivered.get() + 1);
                     // The frame's `data` as JSON.parse made it: events, channels, timestamp,
                     // payload and subscriptions, as in the official SDK.
                     if let Err(thrown) = function.call1(&JsValue::UNDEFINED, &event.payload.data) {
@@ -550,7 +595,10 @@ impl Driver {
                         self.report(&error);
                     }
                 }
-                Some(Callback::Rust(closure)) => (closure.borrow_mut())(&event),
+                Some(Callback::Rust(closure)) => {
+                    self.events_delivered.set(self.events_delivered.get() + 1);
+                    (closure.borrow_mut())(&event)
+                }
             }
         }
     }
@@ -579,9 +627,9 @@ impl Driver {
             } else {
                 "close"
             };
-            emit(&self.listeners, kind, &undefined, &undefined);
+            emit(&self.hub, kind, &undefined, &undefined);
         }
-        emit(&self.listeners, "state", &self.state(), &undefined);
+        emit(&self.hub, "state", &self.state(), &undefined);
     }
 
     /// Reports to `onError` listeners as `(error, code)`; logs when nobody listens.
@@ -589,7 +637,7 @@ impl Driver {
         let js_error = error.to_js();
         *self.last_error.borrow_mut() = js_error.clone();
         let code = JsValue::from_f64(error.code as f64);
-        if emit(&self.listeners, "error", &js_error, &code) == 0 {
+        if emit(&self.hub, "error", &js_error, &code) == 0 {
             console_error(&js_error);
         }
     }
@@ -597,6 +645,7 @@ impl Driver {
 
 impl SocketListener for Driver {
     fn socket_opened(&self) {
+        record(&self.hub, "opened", "");
         self.session.borrow_mut().handle_open(now());
         self.drain();
     }
@@ -613,6 +662,7 @@ impl SocketListener for Driver {
     }
 
     fn socket_closed(&self, code: u16) {
+        record(&self.hub, "closed", &code.to_string());
         *self.socket.borrow_mut() = None;
         self.session.borrow_mut().handle_close(now(), code);
         self.drain();

@@ -29,6 +29,8 @@ pub(crate) struct RealtimeOptions {
     pub(crate) reconnect_delay: Duration,
     /// Cap of the reconnect delay's bound.
     pub(crate) max_reconnect_delay: Duration,
+    /// A page hidden this long closes its socket until shown again.
+    pub(crate) hidden_timeout: Option<Duration>,
 }
 
 impl Default for RealtimeOptions {
@@ -39,6 +41,7 @@ impl Default for RealtimeOptions {
             pong_timeout: defaults.pong_timeout,
             reconnect_delay: defaults.backoff_initial,
             max_reconnect_delay: defaults.backoff_max,
+            hidden_timeout: defaults.hidden_timeout,
         }
     }
 }
@@ -60,6 +63,11 @@ impl RealtimeOptions {
             pong_timeout: millis(1, defaults.pong_timeout),
             reconnect_delay: millis(2, defaults.reconnect_delay),
             max_reconnect_delay: millis(3, defaults.max_reconnect_delay),
+            hidden_timeout: timings
+                .get(4)
+                .as_f64()
+                .filter(|ms| *ms > 0.0)
+                .map(|ms| Duration::from_millis(ms as u64)),
         })
     }
 
@@ -69,6 +77,7 @@ impl RealtimeOptions {
             pong_timeout: self.pong_timeout,
             backoff_initial: self.reconnect_delay,
             backoff_max: self.max_reconnect_delay,
+            hidden_timeout: self.hidden_timeout,
             jitter_seed,
             ..Config::default()
         }
@@ -153,6 +162,19 @@ impl Realtime {
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> JsValue {
         self.driver.state()
+    }
+
+    /// Counters since this connection was created: connects, reconnects, frames and bytes in
+    /// and out, events delivered, callback errors, the last ping's round trip, time connected.
+    pub fn stats(&self) -> JsValue {
+        self.driver.stats()
+    }
+
+    /// The last 100 protocol events, oldest first, with sessions, JWTs, users and payloads
+    /// left out: what to attach to a bug report.
+    #[wasm_bindgen(js_name = debugLog)]
+    pub fn debug_log(&self) -> JsValue {
+        self.driver.debug_log()
     }
 
     /// Called after a reconnect once every subscription is acknowledged again: events published

@@ -31,6 +31,7 @@ impl Socket {
     /// or the URL is rejected by the browser.
     pub(crate) fn open<L: SocketListener + 'static>(
         url: &str,
+        hub: &JsValue,
         listener: Weak<L>,
     ) -> Result<Socket, String> {
         // The URL may carry a JWT, and the browser's message repeats the URL: both are redacted
@@ -70,7 +71,7 @@ impl Socket {
         let on_error = Closure::<dyn FnMut(Event)>::new(|_: Event| {});
 
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        crate::decode::listen(&ws, on_message.as_ref());
+        crate::decode::listen(&ws, hub, on_message.as_ref());
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Socket {

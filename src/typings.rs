@@ -143,6 +143,11 @@ export interface RealtimeOptions {
   reconnectDelay?: number;
   /** Milliseconds the reconnect delay's bound never exceeds. Default 30000. */
   maxReconnectDelay?: number;
+  /**
+   * Milliseconds a hidden page keeps its socket; then it is closed cleanly and reopened (with
+   * every subscription, the presence and an `onResync`) when the page is shown. Default: kept.
+   */
+  hiddenTimeout?: number;
 }
 
 export interface RealtimePresenceCreate {
@@ -163,11 +168,49 @@ export interface RealtimeState {
   status: RealtimeStatus;
   /**
    * Milliseconds until the next reconnect attempt while `reconnecting`, else `null`; also `null`
-   * while the browser is offline: the attempt waits for its `online` event, then happens at once.
+   * while the attempt waits for the browser's `online` event, or for a frozen, cached or (past
+   * `hiddenTimeout`) hidden page to come back: then it happens at once.
    */
   retryIn: number | null;
   /** The last error reported through `onError`, if any. */
   lastError: RealtimeError | null;
+  /**
+   * `message`: subscriptions travel as messages (Appwrite 1.9.5+). `url`: the server answered
+   * `Missing channels`, so it is older; channels and queries travel in the socket URL, and every
+   * change of subscriptions opens a new socket (followed by `onResync`).
+   */
+  protocol: 'message' | 'url';
+}
+
+/** `realtime.stats()`: counts since the `Realtime` was created. */
+export interface RealtimeStats {
+  connects: number;
+  /** Connects after a lost socket. */
+  reconnects: number;
+  framesIn: number;
+  bytesIn: number;
+  framesOut: number;
+  bytesOut: number;
+  /** Callback invocations. */
+  eventsDelivered: number;
+  /** Callbacks that threw. */
+  callbackErrors: number;
+  /** Milliseconds from the last answered ping to its pong, or `null` before the first. */
+  lastPingRoundTrip: number | null;
+  /** Milliseconds spent connected, in all. */
+  connectedFor: number;
+}
+
+/** One entry of `realtime.debugLog()`. */
+export interface RealtimeLogEntry {
+  /** ISO 8601. */
+  time: string;
+  /** `in`: from the server or the socket; `out`: sent or done by the client; `local`: reported. */
+  direction: 'in' | 'out' | 'local';
+  /** The frame's `type`, or `connect`, `reconnect`, `opened`, `close`, `closed`, `state`, `error`. */
+  type: string;
+  /** Routing facts only: no payloads, users, sessions or JWTs. */
+  detail: string;
 }
 
 export type RealtimeErrorKind =
@@ -247,5 +290,12 @@ export class Realtime {
    * function removing the listener.
    */
   onResync(callback: () => void): () => void;
+  /** Counters since this `Realtime` was created. */
+  stats(): RealtimeStats;
+  /**
+   * The last 100 protocol events, oldest first, without payloads, users, sessions or JWTs: what
+   * to attach to a bug report.
+   */
+  debugLog(): RealtimeLogEntry[];
 }
 "#;

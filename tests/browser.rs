@@ -90,6 +90,13 @@ extern "C" {
     fn field(object: &JsValue, name: &str) -> JsValue;
     #[wasm_bindgen(js_name = typeOf)]
     fn type_of(value: &JsValue) -> String;
+
+    #[wasm_bindgen(js_name = dispatchPageEvent)]
+    fn dispatch_page_event(name: &str);
+    #[wasm_bindgen(js_name = dispatchPageTransition)]
+    fn dispatch_page_transition(name: &str, persisted: bool);
+    #[wasm_bindgen(js_name = setPageHidden)]
+    fn set_page_hidden(hidden: bool);
 }
 
 fn v1() -> String {
@@ -896,5 +903,172 @@ async fn offline_holds_the_reconnect_and_online_makes_it_at_once() {
     let (status, _) = next_status().await;
     assert_eq!(status, "connecting", "online: the attempt is made at once");
     assert_eq!(next_status().await.0, "connected");
+    let _ = realtime.disconnect();
+}
+
+/** Statuses from `states` until `until` (included). */
+async fn statuses_until(states: &Queue, until: &str) -> Vec<(String, JsValue)> {
+    let mut seen = Vec::new();
+    loop {
+        let state = states.next(WAIT_MS).await.expect("a state change");
+        let status = field(&state, "status").as_string().unwrap();
+        let done = status == until;
+        seen.push((status, field(&state, "retryIn")));
+        if done {
+            return seen;
+        }
+    }
+}
+
+/// Subscribes on a fresh connection and waits until connected; returns it with its state queue,
+/// its resync queue and its event queue.
+async fn connected_realtime(channel: &str, options: JsValue) -> (Realtime, Queue, Queue, Queue) {
+    let realtime = Realtime::new(&JsValue::from(client("demo")), options).unwrap();
+    let states = queue();
+    let resyncs = queue();
+    let events = queue();
+    let _ = realtime.on_state_change(push_into(&states).into()).unwrap();
+    let _ = realtime.on_resync(push_into(&resyncs).into()).unwrap();
+    subscribe(&realtime, channel, &push_into(&events)).await;
+    statuses_until(&states, "connected").await;
+    (realtime, states, resyncs, events)
+}
+
+/// The page went away (`leave`) and came back (`back`): the socket was closed cleanly and
+/// nothing retried meanwhile; back, every subscription is restored, `onResync` fires, and
+/// events flow again.
+async fn leaves_and_comes_back(channel_name: &str, leave: impl Fn(), back: impl Fn()) {
+    let channel = collection_channel(channel_name);
+    let (realtime, states, resyncs, events) =
+        connected_realtime(&channel, JsValue::UNDEFINED).await;
+    leave();
+    let away = statuses_until(&states, "reconnecting").await;
+    assert!(
+        away.last().unwrap().1.is_null(),
+        "no attempt is pending while away"
+    );
+    wait_for_no_subscription(EMULATOR, &channel, WAIT_MS)
+        .await
+        .expect("the socket was closed");
+    assert!(
+        field(&realtime.state(), "lastError").is_null(),
+        "a clean close is no error"
+    );
+    back();
+    let statuses: Vec<String> = statuses_until(&states, "connected")
+        .await
+        .into_iter()
+        .map(|(status, _)| status)
+        .collect();
+    assert_eq!(statuses, ["connecting", "connected"]);
+    resyncs
+        .next(WAIT_MS)
+        .await
+        .expect("onResync after coming back");
+    create_document(channel_name, title("after the pause")).await;
+    let event = events.next(WAIT_MS).await.expect("events flow again");
+    assert_eq!(
+        payload_field(&event, "title").as_string().as_deref(),
+        Some("after the pause")
+    );
+    let _ = realtime.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn a_frozen_page_closes_its_socket_and_resume_restores_everything() {
+    leaves_and_comes_back(
+        "frozen",
+        || dispatch_page_event("freeze"),
+        || dispatch_page_event("resume"),
+    )
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn the_back_forward_cache_closes_the_socket_and_pageshow_restores_everything() {
+    leaves_and_comes_back(
+        "bfcache",
+        || dispatch_page_transition("pagehide", true),
+        || dispatch_page_transition("pageshow", true),
+    )
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn a_page_hidden_past_the_hidden_timeout_reconnects_when_shown() {
+    let channel = collection_channel("hidden");
+    let options = js_sys::JSON::parse(r#"{"hiddenTimeout":150}"#).unwrap();
+    let (realtime, states, resyncs, _events) = connected_realtime(&channel, options).await;
+    set_page_hidden(true);
+    let hidden = statuses_until(&states, "reconnecting").await;
+    assert!(
+        hidden.last().unwrap().1.is_null(),
+        "held until the page is shown"
+    );
+    wait_for_no_subscription(EMULATOR, &channel, WAIT_MS)
+        .await
+        .expect("the socket was closed");
+    set_page_hidden(false);
+    statuses_until(&states, "connected").await;
+    resyncs.next(WAIT_MS).await.expect("onResync once shown");
+    let _ = realtime.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn showing_a_page_checks_its_socket_with_a_ping_at_once() {
+    // Pings every 10 minutes: only the page being shown can send one within this test.
+    let options = js_sys::JSON::parse(r#"{"heartbeatInterval":600000}"#).unwrap();
+    let (realtime, states, _resyncs, _events) =
+        connected_realtime(&collection_channel("shown"), options).await;
+    set_page_hidden(true);
+    set_page_hidden(false);
+    let started = js_sys::Date::now();
+    while field(&realtime.stats(), "lastPingRoundTrip").is_null() {
+        assert!(
+            js_sys::Date::now() - started < f64::from(WAIT_MS),
+            "no pong came back"
+        );
+        deadline(10).await;
+    }
+    assert_eq!(states.length(), 0, "the socket was kept");
+    let _ = realtime.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn stats_count_the_traffic_and_the_debug_log_leaves_secrets_and_payloads_out() {
+    let token = new_user_session().await;
+    let client = client("demo");
+    client.set_session(&token);
+    let realtime = Realtime::new(&JsValue::from(client), JsValue::UNDEFINED).unwrap();
+    let events = queue();
+    let channel = collection_channel("diagnostics");
+    subscribe(&realtime, &channel, &push_into(&events)).await;
+    create_document("diagnostics", title("a private title")).await;
+    events.next(WAIT_MS).await.expect("the event");
+
+    let stats = realtime.stats();
+    let count = |name: &str| field(&stats, name).as_f64().unwrap_or(-1.0);
+    assert_eq!(count("connects"), 1.0);
+    assert_eq!(count("reconnects"), 0.0);
+    assert_eq!(count("eventsDelivered"), 1.0);
+    assert_eq!(count("callbackErrors"), 0.0);
+    assert!(count("framesIn") >= 3.0, "connected, response, event");
+    assert!(count("bytesIn") > count("framesIn"));
+    assert!(count("framesOut") >= 1.0 && count("bytesOut") > 0.0);
+    assert!(count("connectedFor") >= 0.0);
+
+    let log = realtime.debug_log();
+    let text = js_sys::JSON::stringify(&log).unwrap().as_string().unwrap();
+    for wanted in [
+        "\"connect\"",
+        "\"subscribe\"",
+        "\"event\"",
+        "session [redacted]",
+    ] {
+        assert!(text.contains(wanted), "{wanted} is missing from {text}");
+    }
+    for secret in [token.as_str(), "a private title", "@example.com"] {
+        assert!(!text.contains(secret), "{secret} leaked into {text}");
+    }
     let _ = realtime.disconnect();
 }

@@ -111,3 +111,21 @@ export function field(object, name) {
 export function typeOf(value) {
   return typeof value;
 }
+
+/** Dispatches the page event `name` on the document (`freeze`, `resume`) or the window. */
+export function dispatchPageEvent(name) {
+  const onDocument = name === 'freeze' || name === 'resume' || name === 'visibilitychange';
+  (onDocument ? document : window).dispatchEvent(new Event(name));
+}
+
+/** `pagehide`/`pageshow` as the back-forward cache sends them. */
+export function dispatchPageTransition(name, persisted) {
+  window.dispatchEvent(new PageTransitionEvent(name, { persisted }));
+}
+
+/** Makes the page read as hidden or visible, and says so with `visibilitychange`. */
+export function setPageHidden(hidden) {
+  if (hidden) Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+  else delete document.visibilityState;
+  document.dispatchEvent(new Event('visibilitychange'));
+}

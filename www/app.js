@@ -54,6 +54,22 @@ realtime.onStateChange(({ status, retryIn }) => {
   if (status === 'idle') log.note('socket closed');
 });
 realtime.onError((error, code) => log.note(`${error.kind} error ${code}: ${error.message}`, 'error'));
+
+// What the connection did so far, from `realtime.stats()`, refreshed every second.
+function showStats() {
+  const { eventsDelivered, framesIn, bytesIn, framesOut, reconnects, lastPingRoundTrip } = realtime.stats();
+  const ping = lastPingRoundTrip === null ? '' : ` · ping ${Math.round(lastPingRoundTrip)} ms`;
+  element('stats').textContent = `${eventsDelivered} events · ${framesIn} frames in (${(bytesIn / 1024).toFixed(1)} KB) · `
+    + `${framesOut} out · ${reconnects} reconnects${ping}`;
+}
+setInterval(showStats, 1000);
+showStats();
+// What a bug report needs, with sessions, JWTs and payloads already left out.
+element('copy-report').addEventListener('click', () => run(async () => {
+  const report = { state: realtime.state, stats: realtime.stats(), log: realtime.debugLog() };
+  await navigator.clipboard.writeText(JSON.stringify(report, null, 2));
+  log.note(`bug report copied (${report.log.length} log entries)`);
+}));
 // The server replays nothing: after a reconnect, reload what may have changed meanwhile.
 realtime.onResync(() => {
   log.note('resynced: reloading the board');

@@ -8,6 +8,7 @@ import init, {
   type ChannelLike,
   type RealtimeError,
   type RealtimeResponseEvent,
+  type RealtimeStats,
   type RealtimeSubscription,
 } from '../../pkg/appwrite_realtime_wasm.js';
 import type { Channel as ChannelOf, Document as DocumentStep } from '../../pkg/appwrite_realtime_wasm.js';
@@ -66,7 +67,14 @@ export async function validUses(): Promise<void> {
   realtime.onResync(() => {});
   realtime.onStateChange(({ status, retryIn, lastError }) => void [status, retryIn, lastError?.kind]);
   const status: 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed' = realtime.state.status;
-  void status;
+  const protocol: 'message' | 'url' = realtime.state.protocol;
+  void [status, protocol];
+  const { eventsDelivered, lastPingRoundTrip }: RealtimeStats = realtime.stats();
+  const roundTrip: number | null = lastPingRoundTrip;
+  void [eventsDelivered, roundTrip];
+  const report: string = realtime.debugLog().map(({ time, direction, type, detail }) => `${time} ${direction} ${type} ${detail}`).join('\n');
+  void report;
+  void new Realtime(client, { hiddenTimeout: 300_000 });
   const stop: () => void = client.subscribe(['files', 'account'], (event) => void event.channels);
   stop();
   await realtime.disconnect();
@@ -108,6 +116,9 @@ export function misuses(client: Client, realtime: Realtime): void {
   Query.equal('a', { nested: true });
   // @ts-expect-error presence needs a status
   void realtime.upsertPresence({ presenceId: 'p' });
+  // @ts-expect-error log directions are a closed union
+  const sideways: ReturnType<Realtime['debugLog']>[number]['direction'] = 'sideways';
+  void sideways;
   // @ts-expect-error statuses are a closed union
   const offline: typeof realtime.state.status = 'offline';
   void offline;
