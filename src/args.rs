@@ -80,6 +80,9 @@ pub(crate) fn queries(value: &JsValue) -> Result<Vec<String>, RealtimeError> {
         .ok_or_else(|| RealtimeError::invalid("Queries must be strings or Query builders"))
 }
 
+/// What a callback that is no function is told.
+pub(crate) const CALLBACK_REFUSED: &str = "The callback must be a function";
+
 /// A callback, checked when it is handed over rather than when it would first be called.
 pub(crate) fn function(value: JsValue, what: &str) -> Result<Function, RealtimeError> {
     value

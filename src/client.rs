@@ -1,151 +1,30 @@
-//! `Client`: endpoint, project and credentials, shaped like the official SDK's client; and
-//! [`ClientSource`], which lets a connection read its settings from this client or from the
-//! official SDK's.
+//! `Client`: endpoint, project and credentials, shaped like the official SDK's client, with the
+//! legacy `client.subscribe(channels, callback)`.
 
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
 use crate::args;
-use crate::driver::Driver;
+use crate::config::{ClientConfig, ClientSource, RealtimeOptions, SharedConfig};
+use crate::driver::{Callback, Driver};
 use crate::error::RealtimeError;
-
-/// Connection settings, shared by the client and every `Realtime` built from it, so that later
-/// `setSession`/`setJWT`/`setEndpoint` calls reach live connections.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct ClientConfig {
-    pub(crate) endpoint_realtime: String,
-    pub(crate) project: String,
-    pub(crate) session: Option<String>,
-    pub(crate) jwt: Option<String>,
-}
-
-pub(crate) struct ClientShared {
-    config: RefCell<ClientConfig>,
-    drivers: RefCell<Vec<Weak<Driver>>>,
-    /// The connection behind the legacy `client.subscribe`, created on first use.
-    legacy: RefCell<Option<Rc<Driver>>>,
-    /// This client's place in [`NATIVE_CLIENTS`].
-    slot: u32,
-}
-
-thread_local! {
-    /// Every live `Client` of this module, so that `new Realtime(client)` can tell one of ours
-    /// (whose changes it is told of at once) from the official SDK's (read when needed) without
-    /// taking the JS object apart. A slot is reused once its client is gone.
-    static NATIVE_CLIENTS: RefCell<Vec<Weak<ClientShared>>> = const { RefCell::new(Vec::new()) };
-}
-
-impl ClientShared {
-    fn new(config: ClientConfig) -> Rc<ClientShared> {
-        NATIVE_CLIENTS.with_borrow_mut(|clients| {
-            let free = clients.iter().position(|client| client.strong_count() == 0);
-            let slot = free.unwrap_or(clients.len());
-            let shared = Rc::new(ClientShared {
-                config: RefCell::new(config),
-                drivers: RefCell::new(Vec::new()),
-                legacy: RefCell::new(None),
-                slot: slot as u32,
-            });
-            match clients.get_mut(slot) {
-                Some(entry) => *entry = Rc::downgrade(&shared),
-                None => clients.push(Rc::downgrade(&shared)),
-            }
-            shared
-        })
-    }
-
-    fn register(&self, driver: &Rc<Driver>) {
-        let mut drivers = self.drivers.borrow_mut();
-        drivers.retain(|existing| existing.strong_count() > 0);
-        drivers.push(Rc::downgrade(driver));
-    }
-
-    /// Applies a config change, then tells every live connection (outside the borrow: drivers
-    /// call back into JS).
-    fn change(&self, apply: impl FnOnce(&mut ClientConfig)) {
-        let changed = {
-            let mut config = self.config.borrow_mut();
-            let before = config.clone();
-            apply(&mut config);
-            *config != before
-        };
-        if changed {
-            let drivers: Vec<Rc<Driver>> = self
-                .drivers
-                .borrow()
-                .iter()
-                .filter_map(Weak::upgrade)
-                .collect();
-            for driver in drivers {
-                driver.config_changed();
-            }
-        }
-    }
-}
-
-/// Where a connection reads its settings.
-pub(crate) enum ClientSource {
-    /// A `Client` of this package, which reports every change.
-    Native(Rc<ClientShared>),
-    /// Any object with the official SDK's `config` (its `Client`), read on every connect,
-    /// subscription change and heartbeat, so its `setSession` is honoured too.
-    Foreign(JsValue),
-}
-
-impl ClientSource {
-    pub(crate) fn from_js(client: &JsValue) -> Result<ClientSource, RealtimeError> {
-        let slot = js_sys::Reflect::get(client, &JsValue::from_str(SLOT_PROPERTY))
-            .ok()
-            .and_then(|slot| slot.as_f64());
-        let native = slot.and_then(|slot| {
-            NATIVE_CLIENTS.with_borrow(|clients| clients.get(slot as usize)?.upgrade())
-        });
-        if let Some(shared) = native {
-            return Ok(ClientSource::Native(shared));
-        }
-        if args::client_config(client).is_none() {
-            return Err(RealtimeError::invalid(
-                "Realtime needs a Client: this package's or the official appwrite SDK's",
-            ));
-        }
-        Ok(ClientSource::Foreign(client.clone()))
-    }
-
-    pub(crate) fn config(&self) -> ClientConfig {
-        match self {
-            ClientSource::Native(shared) => shared.config.borrow().clone(),
-            ClientSource::Foreign(client) => {
-                let mut fields = args::client_config(client).unwrap_or_default().into_iter();
-                let mut next = || fields.next().unwrap_or_default();
-                ClientConfig {
-                    endpoint_realtime: next(),
-                    project: next(),
-                    session: Some(next()).filter(|session| !session.is_empty()),
-                    jwt: Some(next()).filter(|jwt| !jwt.is_empty()),
-                }
-            }
-        }
-    }
-
-    /// Whether changes are reported (else the driver reads the settings again when it acts).
-    pub(crate) fn register(&self, driver: &Rc<Driver>) {
-        if let ClientSource::Native(shared) = self {
-            shared.register(driver);
-        }
-    }
-}
-
-/// The hidden property by which a `Client` of this package names its [`NATIVE_CLIENTS`] slot.
-const SLOT_PROPERTY: &str = "__appwriteRealtimeClient";
+use crate::subscription::unsubscribe_function;
 
 /// Holds the endpoint, project and credentials. Setters return the client for chaining; the
 /// returned object shares its settings with the original.
 #[wasm_bindgen(skip_typescript)]
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) shared: Rc<ClientShared>,
+    state: Rc<ClientState>,
+}
+
+/// What a client and the copies its setters return share.
+struct ClientState {
+    settings: Rc<SharedConfig>,
+    /// The connection behind the legacy `client.subscribe`, created on first use.
+    legacy: RefCell<Option<Rc<Driver>>>,
 }
 
 impl Default for Client {
@@ -165,7 +44,8 @@ impl Client {
         } else {
             return Err(invalid_endpoint("Invalid endpoint URL: ", endpoint));
         };
-        self.shared
+        self.state
+            .settings
             .change(|config| config.endpoint_realtime = realtime);
         Ok(self.clone())
     }
@@ -178,13 +58,17 @@ impl Client {
                 endpoint,
             ));
         }
-        self.shared
+        self.state
+            .settings
             .change(|config| config.endpoint_realtime = endpoint.into());
         Ok(self.clone())
     }
 
+    /// The project id; every connection built from this client uses it.
     pub fn set_project(&self, project: &str) -> Client {
-        self.shared.change(|config| config.project = project.into());
+        self.state
+            .settings
+            .change(|config| config.project = project.into());
         self.clone()
     }
 
@@ -192,25 +76,32 @@ impl Client {
     /// re-authenticates in-band, without a new socket. `""` signs out.
     pub fn set_session(&self, session: &str) -> Client {
         let session = (!session.is_empty()).then(|| session.to_string());
-        self.shared.change(|config| config.session = session);
+        self.state
+            .settings
+            .change(|config| config.session = session);
         self.clone()
     }
 
     /// An account JWT, sent in the socket URL (`?jwt=`) on the next connection. `""` clears it.
     pub fn set_jwt(&self, jwt: &str) -> Client {
         let jwt = (!jwt.is_empty()).then(|| jwt.to_string());
-        self.shared.change(|config| config.jwt = jwt);
+        self.state.settings.change(|config| config.jwt = jwt);
         self.clone()
     }
 
-    pub(crate) fn legacy_driver(&self) -> Rc<Driver> {
-        if let Some(driver) = self.shared.legacy.borrow().as_ref() {
-            return driver.clone();
-        }
-        let source = ClientSource::Native(self.shared.clone());
-        let driver = Driver::new(source, crate::realtime::RealtimeOptions::default());
-        *self.shared.legacy.borrow_mut() = Some(driver.clone());
-        driver
+    /// The settings connections built from this client read.
+    pub(crate) fn settings(&self) -> Rc<SharedConfig> {
+        self.state.settings.clone()
+    }
+
+    fn legacy_driver(&self) -> Rc<Driver> {
+        let mut legacy = self.state.legacy.borrow_mut();
+        legacy
+            .get_or_insert_with(|| {
+                let source = ClientSource::Native(self.settings());
+                Driver::new(source, RealtimeOptions::default())
+            })
+            .clone()
     }
 }
 
@@ -230,26 +121,33 @@ fn endpoint_arg(endpoint: &JsValue) -> Result<String, RealtimeError> {
 
 #[wasm_bindgen]
 impl Client {
+    /// A client for Appwrite Cloud (`https://cloud.appwrite.io/v1`) with no project yet.
     #[wasm_bindgen(constructor)]
     pub fn new() -> Client {
         Client {
-            shared: ClientShared::new(ClientConfig {
-                endpoint_realtime: "wss://cloud.appwrite.io/v1".into(),
-                ..ClientConfig::default()
+            state: Rc::new(ClientState {
+                settings: SharedConfig::new(ClientConfig {
+                    endpoint_realtime: "wss://cloud.appwrite.io/v1".into(),
+                    ..ClientConfig::default()
+                }),
+                legacy: RefCell::default(),
             }),
         }
     }
 
+    /// This client's registry slot, by which `new Realtime(client)` recognises it.
     #[wasm_bindgen(getter = __appwriteRealtimeClient)]
     pub fn slot(&self) -> u32 {
-        self.shared.slot
+        self.state.settings.slot
     }
 
+    /// `setEndpoint`: see [`Client::set_endpoint`]; anything but a non-empty string is refused.
     #[wasm_bindgen(js_name = setEndpoint)]
     pub fn set_endpoint_js(&self, endpoint: JsValue) -> Result<Client, RealtimeError> {
         self.set_endpoint(&endpoint_arg(&endpoint)?)
     }
 
+    /// `setEndpointRealtime`: see [`Client::set_endpoint_realtime`].
     #[wasm_bindgen(js_name = setEndpointRealtime)]
     pub fn set_endpoint_realtime_js(&self, endpoint: JsValue) -> Result<Client, RealtimeError> {
         self.set_endpoint_realtime(&endpoint_arg(&endpoint)?)
@@ -263,12 +161,14 @@ impl Client {
         Ok(self.set_project(project.as_deref().unwrap_or_default()))
     }
 
+    /// `setSession`: see [`Client::set_session`]; `undefined` or `null` signs out.
     #[wasm_bindgen(js_name = setSession)]
     pub fn set_session_js(&self, session: JsValue) -> Result<Client, RealtimeError> {
         let session = args::optional_setting(&session, "Session must be a string")?;
         Ok(self.set_session(session.as_deref().unwrap_or_default()))
     }
 
+    /// `setJWT`: see [`Client::set_jwt`]; `undefined` or `null` clears it.
     #[wasm_bindgen(js_name = setJWT)]
     pub fn set_jwt_js(&self, jwt: JsValue) -> Result<Client, RealtimeError> {
         let jwt = args::optional_setting(&jwt, "JWT must be a string")?;
@@ -285,13 +185,11 @@ impl Client {
         queries: JsValue,
     ) -> Result<js_sys::Function, RealtimeError> {
         let channels = args::channels(&channels)?;
-        let callback = args::function(callback, CALLBACK_REFUSED)?;
+        let callback = args::function(callback, args::CALLBACK_REFUSED)?;
         let queries = args::queries(&queries)?;
-        let handle = self
-            .legacy_driver()
-            .subscribe_legacy(channels, queries, callback)?;
-        Ok(crate::realtime::unsubscribe_function(handle))
+        let driver = self.legacy_driver();
+        let key = driver.subscribe(channels, queries, Callback::Js(callback))?;
+        driver.commit(key, None);
+        Ok(unsubscribe_function(driver.reference(key)))
     }
 }
-
-pub(crate) const CALLBACK_REFUSED: &str = "The callback must be a function";

@@ -6,14 +6,6 @@ use appwrite_realtime_core::{FrameError, RawFrame, ServerFrame};
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/js/interop.js")]
-extern "C" {
-    /// Installs `on_frame(envelope, data)` as the socket's message handler; frames are counted
-    /// and logged in the connection's `hub`.
-    #[wasm_bindgen(js_name = listen)]
-    pub(crate) fn listen(socket: &web_sys::WebSocket, hub: &JsValue, on_frame: &JsValue);
-}
-
 /// A resource of a frame (`payload`, `user` or `presence`), left in the frame's `data` object as
 /// JSON.parse made it and read only when a Rust caller asks for it.
 #[derive(Clone, Debug)]

@@ -1,32 +1,128 @@
 //! Drives one sans-IO [`Session`] with a browser WebSocket and one timer, and hands its outputs to
-//! JS callbacks.
+//! callbacks and to whoever waits for an acknowledgement (a JS promise or a Rust future).
 //!
 //! Reentrancy: every borrow of the session or the tables below ends before JS code runs, and
 //! [`Driver::drain`] keeps polling while callbacks subscribe, update or unsubscribe, so user code
 //! may call anything from inside a callback.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::{Rc, Weak};
+use std::task::{Context, Poll, Waker};
 
 use appwrite_realtime_core::{
-    ConnectionState, Endpoint, Event, Output, Presence, Session, SubscribeError, SubscriptionKey,
-    UpdateError,
+    ConnectionState, Endpoint, Event, FrameError, Output, Presence, ServerFrame, Session,
+    SubscribeError, SubscriptionKey, UpdateError,
 };
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
-use crate::client::{ClientConfig, ClientSource};
-use crate::decode::{decode_frame, JsPayload};
-use crate::error::{kind, RealtimeError};
-use crate::realtime::RealtimeOptions;
+use crate::config::{ClientConfig, ClientSource, ConfigListener, RealtimeOptions};
+use crate::decode::JsPayload;
+use crate::error::{ErrorKind, RealtimeError};
 use crate::socket::{Socket, SocketListener};
 use crate::timer::{now, Timer, TimerListener};
 
-/// A promise waiting for the server to acknowledge a subscription.
-struct Waiter {
-    resolve: Function,
-    reject: Function,
-    value: JsValue,
+/// Who waits for the server to acknowledge a subscription or its update.
+pub(crate) enum Waiter {
+    /// A JS promise, resolved with `value`.
+    Promise {
+        resolve: Function,
+        reject: Function,
+        value: JsValue,
+    },
+    /// A Rust [`Acknowledgement`].
+    Future(AckSender),
+}
+
+impl Waiter {
+    /// A promise resolving with `value` once acknowledged, and its waiter.
+    pub(crate) fn promise(value: JsValue) -> (Promise, Waiter) {
+        let mut functions = None;
+        let promise = Promise::new(&mut |resolve, reject| functions = Some((resolve, reject)));
+        // The executor runs synchronously, so the functions are there.
+        let (resolve, reject) =
+            functions.unwrap_or_else(|| (Function::default(), Function::default()));
+        (
+            promise,
+            Waiter::Promise {
+                resolve,
+                reject,
+                value,
+            },
+        )
+    }
+
+    /// A future ready once acknowledged, and its waiter.
+    pub(crate) fn future() -> (Acknowledgement, Waiter) {
+        let slot = Rc::new(RefCell::new(AckSlot::default()));
+        (
+            Acknowledgement(slot.clone()),
+            Waiter::Future(AckSender(slot)),
+        )
+    }
+
+    fn settle(self, outcome: Result<(), &RealtimeError>) {
+        match self {
+            Waiter::Promise {
+                resolve,
+                reject,
+                value,
+            } => {
+                let _ = match outcome {
+                    Ok(()) => resolve.call1(&JsValue::UNDEFINED, &value),
+                    Err(error) => reject.call1(&JsValue::UNDEFINED, &error.to_js()),
+                };
+            }
+            Waiter::Future(sender) => sender.send(outcome.map_err(Clone::clone)),
+        }
+    }
+}
+
+#[derive(Default)]
+struct AckSlot {
+    outcome: Option<Result<(), RealtimeError>>,
+    waker: Option<Waker>,
+}
+
+/// The driver's end of an [`Acknowledgement`]; dropped unsettled (the connection went away), it
+/// fails the future rather than leaving it pending forever.
+pub(crate) struct AckSender(Rc<RefCell<AckSlot>>);
+
+impl AckSender {
+    fn send(&self, outcome: Result<(), RealtimeError>) {
+        let mut slot = self.0.borrow_mut();
+        slot.outcome.get_or_insert(outcome);
+        if let Some(waker) = slot.waker.take() {
+            waker.wake();
+        }
+    }
+}
+
+impl Drop for AckSender {
+    fn drop(&mut self) {
+        let gone = RealtimeError::new(ErrorKind::Closed, 0, "The connection is gone");
+        self.send(Err(gone));
+    }
+}
+
+/// Ready when the server acknowledged a subscription (or its update), or with why it did not.
+pub(crate) struct Acknowledgement(Rc<RefCell<AckSlot>>);
+
+impl Future for Acknowledgement {
+    type Output = Result<(), RealtimeError>;
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut slot = self.0.borrow_mut();
+        match slot.outcome.take() {
+            Some(outcome) => Poll::Ready(outcome),
+            None => {
+                slot.waker = Some(context.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
 }
 
 /// Who receives a subscription's events: page code, or a Rust closure (which gets the decoded
@@ -134,6 +230,9 @@ impl Status {
 pub(crate) struct Driver {
     me: Weak<Driver>,
     client: ClientSource,
+    /// The client reports no changes (the official SDK's): its settings are read again on
+    /// every heartbeat.
+    rereads_config: Cell<bool>,
     session: RefCell<Session<JsPayload>>,
     /// The client settings the session was last given.
     applied: RefCell<Option<ClientConfig>>,
@@ -167,6 +266,7 @@ impl Driver {
         let driver = Rc::new_cyclic(|me| Driver {
             me: me.clone(),
             client,
+            rereads_config: Cell::new(false),
             session: RefCell::new(session),
             applied: RefCell::new(None),
             socket: RefCell::new(None),
@@ -195,40 +295,14 @@ impl Driver {
             _on_change: on_change,
             stop,
         });
-        driver.client.register(&driver);
+        let listener: Weak<dyn ConfigListener> = Rc::downgrade(&driver) as Weak<Driver>;
+        let reported = driver.client.register(listener);
+        driver.rereads_config.set(!reported);
         driver
     }
 
-    /// Subscribes; the promise resolves with `resolve_with` once the server acknowledged it.
+    /// Adds a subscription; [`Driver::commit`] sends it.
     pub(crate) fn subscribe(
-        &self,
-        channels: Vec<String>,
-        queries: Vec<String>,
-        callback: Callback,
-        resolve_with: impl FnOnce(u64) -> JsValue,
-    ) -> Result<Promise, RealtimeError> {
-        let key = self.subscribe_key(channels, queries, callback)?;
-        let promise = self.wait_for_ack(key, resolve_with(key));
-        self.drain();
-        Ok(promise)
-    }
-
-    /// Subscribes for the legacy API, which has no promise: a failure is logged.
-    pub(crate) fn subscribe_legacy(
-        &self,
-        channels: Vec<String>,
-        queries: Vec<String>,
-        callback: Function,
-    ) -> Result<SubscriptionRef, RealtimeError> {
-        let key = self.subscribe_key(channels, queries, Callback::Js(callback))?;
-        self.drain();
-        Ok(SubscriptionRef {
-            driver: self.me.clone(),
-            key,
-        })
-    }
-
-    fn subscribe_key(
         &self,
         channels: Vec<String>,
         queries: Vec<String>,
@@ -246,7 +320,7 @@ impl Driver {
                     SubscribeError::InvalidQuery { error, .. } => error.code,
                     _ => 0,
                 };
-                RealtimeError::new(kind::INVALID, code, err.to_string())
+                RealtimeError::new(ErrorKind::Invalid, code, err.to_string())
             })?;
         self.subscribers.borrow_mut().insert(
             key.0,
@@ -258,12 +332,13 @@ impl Driver {
         Ok(key.0)
     }
 
+    /// Changes a subscription; [`Driver::commit`] sends the change.
     pub(crate) fn update(
         &self,
         key: u64,
         channels: Option<Vec<String>>,
         queries: Option<Vec<String>>,
-    ) -> Result<Promise, RealtimeError> {
+    ) -> Result<(), RealtimeError> {
         self.sync_config()?;
         self.session
             .borrow_mut()
@@ -273,11 +348,31 @@ impl Driver {
                     UpdateError::InvalidQuery { error, .. } => error.code,
                     _ => 0,
                 };
-                RealtimeError::new(kind::INVALID, code, err.to_string())
-            })?;
-        let promise = self.wait_for_ack(key, JsValue::UNDEFINED);
+                RealtimeError::new(ErrorKind::Invalid, code, err.to_string())
+            })
+    }
+
+    /// Sends what `subscribe` or `update` changed; `waiter` hears of its acknowledgement.
+    pub(crate) fn commit(&self, key: u64, waiter: Option<Waiter>) {
+        if let Some(waiter) = waiter {
+            match self.subscribers.borrow_mut().get_mut(&key) {
+                Some(subscriber) => subscriber.waiters.push(waiter),
+                None => waiter.settle(Err(&RealtimeError::new(
+                    ErrorKind::Closed,
+                    0,
+                    "The subscription was removed",
+                ))),
+            }
+        }
         self.drain();
-        Ok(promise)
+    }
+
+    /// A reference to subscription `key` that does not keep this connection alive.
+    pub(crate) fn reference(&self, key: u64) -> SubscriptionRef {
+        SubscriptionRef {
+            driver: self.me.clone(),
+            key,
+        }
     }
 
     pub(crate) fn unsubscribe(&self, key: u64) {
@@ -287,8 +382,8 @@ impl Driver {
             .unsubscribe(now(), SubscriptionKey(key));
         let removed = self.subscribers.borrow_mut().remove(&key);
         if let Some(subscriber) = removed {
-            let error = RealtimeError::new(kind::CLOSED, 0, "The subscription was removed");
-            reject_all(subscriber.waiters, &error);
+            let error = RealtimeError::new(ErrorKind::Closed, 0, "The subscription was removed");
+            fail_all(subscriber.waiters, &error);
         }
         self.drain();
     }
@@ -303,12 +398,12 @@ impl Driver {
         self.drain();
         let removed = std::mem::take(&mut *self.subscribers.borrow_mut());
         let error = RealtimeError::new(
-            kind::CLOSED,
+            ErrorKind::Closed,
             1000,
             "The connection was closed by disconnect()",
         );
         for subscriber in removed.into_values() {
-            reject_all(subscriber.waiters, &error);
+            fail_all(subscriber.waiters, &error);
         }
         *self.socket.borrow_mut() = None;
         self.has_presence.set(false);
@@ -382,13 +477,6 @@ impl Driver {
         log_of(&self.hub)
     }
 
-    /// The client's settings changed: pass them on (a live connection re-authenticates in-band
-    /// or reconnects to the new endpoint, as the core decides).
-    pub(crate) fn config_changed(&self) {
-        let _ = self.sync_config();
-        self.drain();
-    }
-
     /// Hands the client's current settings to the session; fails, as the official SDK does,
     /// when there is no project to connect to.
     fn sync_config(&self) -> Result<(), RealtimeError> {
@@ -426,24 +514,6 @@ impl Driver {
             session.set_session(now(), config.session.clone());
         }
         Ok(())
-    }
-
-    fn wait_for_ack(&self, key: u64, value: JsValue) -> Promise {
-        let mut waiter = None;
-        let promise = Promise::new(&mut |resolve, reject| {
-            waiter = Some(Waiter {
-                resolve,
-                reject,
-                value: value.clone(),
-            });
-        });
-        // The Promise executor runs synchronously, so the waiter is set.
-        if let (Some(waiter), Some(subscriber)) =
-            (waiter, self.subscribers.borrow_mut().get_mut(&key))
-        {
-            subscriber.waiters.push(waiter);
-        }
-        promise
     }
 
     /// Polls the session until it has nothing more to say, then arms the one timer. Never
@@ -502,7 +572,7 @@ impl Driver {
                     .as_ref()
                     .map(|socket| socket.send(&text));
                 if let Some(Err(message)) = sent {
-                    self.report(&RealtimeError::new(kind::CLOSED, 0, message));
+                    self.report(&RealtimeError::new(ErrorKind::Closed, 0, message));
                 }
             }
             Output::Close { code } => {
@@ -520,7 +590,7 @@ impl Driver {
                     .map(|subscriber| std::mem::take(&mut subscriber.waiters))
                     .unwrap_or_default();
                 for waiter in waiters {
-                    let _ = waiter.resolve.call1(&JsValue::UNDEFINED, &waiter.value);
+                    waiter.settle(Ok(()));
                 }
             }
             Output::SubscribeFailed { key, error } => {
@@ -528,7 +598,7 @@ impl Driver {
                 let error = RealtimeError::from_core(&error);
                 match removed {
                     Some(subscriber) if !subscriber.waiters.is_empty() => {
-                        reject_all(subscriber.waiters, &error)
+                        fail_all(subscriber.waiters, &error)
                     }
                     _ => self.report(&error),
                 }
@@ -560,7 +630,7 @@ impl Driver {
         match Socket::open(url, &self.hub, self.me.clone()) {
             Ok(socket) => *self.socket.borrow_mut() = Some(socket),
             Err(message) => {
-                self.report(&RealtimeError::new(kind::ENVIRONMENT, 0, message));
+                self.report(&RealtimeError::new(ErrorKind::Environment, 0, message));
                 // Without a socket there will be no close event; tell the core the attempt failed.
                 self.session.borrow_mut().handle_close(now(), 1006);
             }
@@ -583,7 +653,7 @@ impl Driver {
                     // payload and subscriptions, as in the official SDK.
                     if let Err(thrown) = function.call1(&JsValue::UNDEFINED, &event.payload.data) {
                         let mut error = RealtimeError::new(
-                            kind::CALLBACK,
+                            ErrorKind::Callback,
                             0,
                             [
                                 "A subscription callback threw: ",
@@ -650,10 +720,9 @@ impl SocketListener for Driver {
         self.drain();
     }
 
-    fn socket_message(&self, envelope: JsValue, data: JsValue) {
-        let decoded = decode_frame(envelope.as_string(), data);
+    fn socket_frame(&self, frame: Result<ServerFrame<JsPayload>, FrameError>) {
         let mut session = self.session.borrow_mut();
-        match decoded {
+        match frame {
             Ok(frame) => session.handle_frame(now(), frame),
             Err(error) => session.handle_bad_frame(now(), error),
         }
@@ -673,10 +742,19 @@ impl TimerListener for Driver {
     fn timer_fired(&self) {
         *self.timer.borrow_mut() = None;
         // The official SDK's client reports no changes: its session is read again here too.
-        if matches!(self.client, ClientSource::Foreign(_)) {
+        if self.rereads_config.get() {
             let _ = self.sync_config();
         }
         self.session.borrow_mut().handle_timeout(now());
+        self.drain();
+    }
+}
+
+impl ConfigListener for Driver {
+    /// The client's settings changed: pass them on (a live connection re-authenticates in-band
+    /// or reconnects to the new endpoint, as the core decides).
+    fn config_changed(&self) {
+        let _ = self.sync_config();
         self.drain();
     }
 }
@@ -687,10 +765,9 @@ pub(crate) struct SubscriptionRef {
     pub(crate) key: u64,
 }
 
-fn reject_all(waiters: Vec<Waiter>, error: &RealtimeError) {
-    let error = error.to_js();
+fn fail_all(waiters: Vec<Waiter>, error: &RealtimeError) {
     for waiter in waiters {
-        let _ = waiter.reject.call1(&JsValue::UNDEFINED, &error);
+        waiter.settle(Err(error));
     }
 }
 

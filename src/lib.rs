@@ -4,22 +4,29 @@
 //! The protocol logic lives in the sans-IO crate `appwrite-realtime-core`; this crate drives it
 //! with the browser's WebSocket and timers and exposes the JS API of the official SDK.
 
+#![warn(missing_docs)]
+
+// The modules form a one-way stack (`npm test` fails on an import cycle, through
+// `scripts/module-graph.mjs`): error, args, timer -> decode -> socket -> config -> driver ->
+// subscription, channel, query -> client, realtime, typed.
 mod args;
 mod channel;
 mod client;
+mod config;
 mod decode;
 mod driver;
 mod error;
 mod query;
 mod realtime;
 mod socket;
+mod subscription;
 mod timer;
 pub mod typed;
 mod typings;
 
 pub use channel::Channel;
 pub use client::Client;
-pub use error::RealtimeError;
+pub use error::{ErrorKind, RealtimeError};
 pub use query::Query;
 pub use realtime::Realtime;
 

@@ -67,25 +67,31 @@ pub struct Query;
 
 #[wasm_bindgen]
 impl Query {
+    /// The attribute equals one of `value` (a scalar or a list).
     pub fn equal(attr: JsValue, value: JsValue) -> Result<String, RealtimeError> {
         Ok(core::equal(&attribute(&attr)?, &values(&value)?))
     }
+    /// The attribute equals none of `value`.
     #[wasm_bindgen(js_name = notEqual)]
     pub fn not_equal(attr: JsValue, value: JsValue) -> Result<String, RealtimeError> {
         Ok(core::not_equal(&attribute(&attr)?, &values(&value)?))
     }
+    /// The attribute is less than `value`.
     #[wasm_bindgen(js_name = lessThan)]
     pub fn less_than(attr: JsValue, value: JsValue) -> Result<String, RealtimeError> {
         Ok(core::less_than(&attribute(&attr)?, &values(&value)?))
     }
+    /// The attribute is at most `value`.
     #[wasm_bindgen(js_name = lessThanEqual)]
     pub fn less_than_equal(attr: JsValue, value: JsValue) -> Result<String, RealtimeError> {
         Ok(core::less_than_equal(&attribute(&attr)?, &values(&value)?))
     }
+    /// The attribute is greater than `value`.
     #[wasm_bindgen(js_name = greaterThan)]
     pub fn greater_than(attr: JsValue, value: JsValue) -> Result<String, RealtimeError> {
         Ok(core::greater_than(&attribute(&attr)?, &values(&value)?))
     }
+    /// The attribute is at least `value`.
     #[wasm_bindgen(js_name = greaterThanEqual)]
     pub fn greater_than_equal(attr: JsValue, value: JsValue) -> Result<String, RealtimeError> {
         Ok(core::greater_than_equal(
@@ -93,10 +99,12 @@ impl Query {
             &values(&value)?,
         ))
     }
+    /// The attribute is `null` or missing.
     #[wasm_bindgen(js_name = isNull)]
     pub fn is_null(attr: JsValue) -> Result<String, RealtimeError> {
         Ok(core::is_null(&attribute(&attr)?))
     }
+    /// The attribute is set.
     #[wasm_bindgen(js_name = isNotNull)]
     pub fn is_not_null(attr: JsValue) -> Result<String, RealtimeError> {
         Ok(core::is_not_null(&attribute(&attr)?))
@@ -108,9 +116,11 @@ impl Query {
             &attributes.iter().map(String::as_str).collect::<Vec<_>>(),
         ))
     }
+    /// Every one of `queries` holds.
     pub fn and(queries: JsValue) -> Result<String, RealtimeError> {
         joined(&queries, core::and)
     }
+    /// At least one of `queries` holds.
     pub fn or(queries: JsValue) -> Result<String, RealtimeError> {
         joined(&queries, core::or)
     }

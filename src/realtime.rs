@@ -1,88 +1,17 @@
 //! `Realtime`: one multiplexed connection per instance, shaped like the official SDK's service.
 
 use std::rc::Rc;
-use std::time::Duration;
 
-use appwrite_realtime_core::{Config, Presence};
-use js_sys::{Function, Promise, Reflect};
+use appwrite_realtime_core::Presence;
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::args;
-use crate::client::{ClientSource, CALLBACK_REFUSED};
-use crate::driver::{Callback, Driver, SubscriptionRef};
+use crate::config::{ClientSource, RealtimeOptions};
+use crate::driver::{Callback, Driver, Waiter};
 use crate::error::RealtimeError;
-
-#[wasm_bindgen(module = "/js/interop.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = subscriptionObject)]
-    fn subscription_object(handle: SubscriptionHandle) -> JsValue;
-    #[wasm_bindgen(js_name = unsubscribeFunction)]
-    fn unsubscribe_function_of(handle: SubscriptionHandle) -> Function;
-}
-
-/// Timing options of a connection (`new Realtime(client, options)`, in milliseconds there).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct RealtimeOptions {
-    pub(crate) heartbeat_interval: Duration,
-    pub(crate) pong_timeout: Duration,
-    /// Bound of the first reconnect delay; it doubles per failed attempt.
-    pub(crate) reconnect_delay: Duration,
-    /// Cap of the reconnect delay's bound.
-    pub(crate) max_reconnect_delay: Duration,
-    /// A page hidden this long closes its socket until shown again.
-    pub(crate) hidden_timeout: Option<Duration>,
-}
-
-impl Default for RealtimeOptions {
-    fn default() -> Self {
-        let defaults = Config::default();
-        RealtimeOptions {
-            heartbeat_interval: defaults.ping_interval,
-            pong_timeout: defaults.pong_timeout,
-            reconnect_delay: defaults.backoff_initial,
-            max_reconnect_delay: defaults.backoff_max,
-            hidden_timeout: defaults.hidden_timeout,
-        }
-    }
-}
-
-impl RealtimeOptions {
-    fn from_js(options: &JsValue) -> Result<Self, RealtimeError> {
-        let timings = args::timing_options(options);
-        if let Some(message) = timings.as_string() {
-            return Err(RealtimeError::invalid(&message));
-        }
-        let timings: &js_sys::Array = timings.unchecked_ref();
-        let millis = |index, default| match timings.get(index).as_f64() {
-            Some(ms) if ms > 0.0 => Duration::from_millis(ms as u64),
-            _ => default,
-        };
-        let defaults = RealtimeOptions::default();
-        Ok(RealtimeOptions {
-            heartbeat_interval: millis(0, defaults.heartbeat_interval),
-            pong_timeout: millis(1, defaults.pong_timeout),
-            reconnect_delay: millis(2, defaults.reconnect_delay),
-            max_reconnect_delay: millis(3, defaults.max_reconnect_delay),
-            hidden_timeout: timings
-                .get(4)
-                .as_f64()
-                .filter(|ms| *ms > 0.0)
-                .map(|ms| Duration::from_millis(ms as u64)),
-        })
-    }
-
-    pub(crate) fn core_config(&self, jitter_seed: u64) -> Config {
-        Config {
-            ping_interval: self.heartbeat_interval,
-            pong_timeout: self.pong_timeout,
-            backoff_initial: self.reconnect_delay,
-            backoff_max: self.max_reconnect_delay,
-            hidden_timeout: self.hidden_timeout,
-            jitter_seed,
-            ..Config::default()
-        }
-    }
-}
+use crate::subscription::{settle, subscription_object};
 
 /// A realtime connection: subscriptions share one WebSocket, opened on first use.
 #[wasm_bindgen(skip_typescript)]
@@ -108,15 +37,15 @@ impl Realtime {
     pub fn subscribe(&self, channels: JsValue, callback: JsValue, queries: JsValue) -> Promise {
         settle((|| {
             let channels = args::channels(&channels)?;
-            let callback = args::function(callback, CALLBACK_REFUSED)?;
+            let callback = args::function(callback, args::CALLBACK_REFUSED)?;
             let queries = args::queries(&queries)?;
-            let weak = Rc::downgrade(&self.driver);
-            self.driver
-                .subscribe(channels, queries, Callback::Js(callback), |key| {
-                    subscription_object(SubscriptionHandle {
-                        inner: SubscriptionRef { driver: weak, key },
-                    })
-                })
+            let key = self
+                .driver
+                .subscribe(channels, queries, Callback::Js(callback))?;
+            let handle = subscription_object(self.driver.reference(key));
+            let (promise, waiter) = Waiter::promise(handle);
+            self.driver.commit(key, Some(waiter));
+            Ok(promise)
         })())
     }
 
@@ -136,16 +65,19 @@ impl Realtime {
         )
     }
 
+    /// Called when the server's `connected` arrives; returns the function removing it.
     #[wasm_bindgen(js_name = onOpen)]
     pub fn on_open(&self, callback: JsValue) -> Result<Function, RealtimeError> {
         self.listen("open", callback)
     }
 
+    /// Called when a connected socket is lost or closed; returns the function removing it.
     #[wasm_bindgen(js_name = onClose)]
     pub fn on_close(&self, callback: JsValue) -> Result<Function, RealtimeError> {
         self.listen("close", callback)
     }
 
+    /// Called with `(error, code)` for every error; returns the function removing it.
     #[wasm_bindgen(js_name = onError)]
     pub fn on_error(&self, callback: JsValue) -> Result<Function, RealtimeError> {
         self.listen("error", callback)
@@ -190,70 +122,8 @@ impl Realtime {
     fn listen(&self, kind: &str, callback: JsValue) -> Result<Function, RealtimeError> {
         Ok(self
             .driver
-            .listen(kind, &args::function(callback, CALLBACK_REFUSED)?))
+            .listen(kind, &args::function(callback, args::CALLBACK_REFUSED)?))
     }
-}
-
-/// The object behind a subscription's `{ unsubscribe, update, close }`.
-#[wasm_bindgen(skip_typescript)]
-pub struct SubscriptionHandle {
-    inner: SubscriptionRef,
-}
-
-#[wasm_bindgen]
-impl SubscriptionHandle {
-    pub fn unsubscribe(&self) -> Promise {
-        if let Some(driver) = self.inner.driver.upgrade() {
-            driver.unsubscribe(self.inner.key);
-        }
-        Promise::resolve(&JsValue::UNDEFINED)
-    }
-
-    pub fn update(&self, changes: JsValue) -> Promise {
-        settle(self.try_update(&changes))
-    }
-
-    /// `unsubscribe()`, and closes the connection when this was its last subscription.
-    pub fn close(&self) -> Promise {
-        if let Some(driver) = self.inner.driver.upgrade() {
-            driver.unsubscribe(self.inner.key);
-            if !driver.has_subscriptions() {
-                driver.disconnect();
-            }
-        }
-        Promise::resolve(&JsValue::UNDEFINED)
-    }
-}
-
-impl SubscriptionHandle {
-    fn try_update(&self, changes: &JsValue) -> Result<Promise, RealtimeError> {
-        let Some(driver) = self.inner.driver.upgrade() else {
-            return Err(RealtimeError::invalid(
-                "The connection of this subscription is gone",
-            ));
-        };
-        let field = |name: &str| {
-            Reflect::get(changes, &JsValue::from_str(name))
-                .ok()
-                .filter(|v| !v.is_undefined())
-        };
-        let channels = field("channels")
-            .map(|channels| args::channels(&channels))
-            .transpose()?;
-        let queries = field("queries")
-            .map(|queries| args::queries(&queries))
-            .transpose()?;
-        driver.update(self.inner.key, channels, queries)
-    }
-}
-
-/// Async-looking methods report every failure as a rejection, as the official SDK's do.
-fn settle(result: Result<Promise, RealtimeError>) -> Promise {
-    result.unwrap_or_else(|error| Promise::reject(&error.into()))
-}
-
-pub(crate) fn unsubscribe_function(handle: SubscriptionRef) -> Function {
-    unsubscribe_function_of(SubscriptionHandle { inner: handle })
 }
 
 fn presence_from_js(params: &JsValue) -> Result<Presence, RealtimeError> {

@@ -3,18 +3,26 @@
 
 use std::rc::Weak;
 
+use appwrite_realtime_core::{FrameError, ServerFrame};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, Event, WebSocket};
 
-use crate::error::{kind, RealtimeError};
+use crate::decode::{decode_frame, JsPayload};
+use crate::error::{ErrorKind, RealtimeError};
+
+#[wasm_bindgen(module = "/js/interop.js")]
+extern "C" {
+    /// Installs `on_frame(envelope, data)` as the socket's message handler; frames are counted
+    /// and logged in the connection's `hub`.
+    fn listen(socket: &WebSocket, hub: &JsValue, on_frame: &JsValue);
+}
 
 /// What the socket reports to its owner. Held weakly: a socket never keeps its driver alive.
 pub(crate) trait SocketListener {
     fn socket_opened(&self);
-    /// One frame, as `js/interop.js` read it: its routing envelope (a JSON string) and its `data`
-    /// object, or `undefined` and the reason the text could not be read.
-    fn socket_message(&self, envelope: JsValue, data: JsValue);
+    /// One frame, decoded, or why it could not be.
+    fn socket_frame(&self, frame: Result<ServerFrame<JsPayload>, FrameError>);
     fn socket_closed(&self, code: u16);
 }
 
@@ -55,10 +63,12 @@ impl Socket {
             }
         });
         let received = listener.clone();
+        // `js/interop.js` read the text: its routing envelope (a JSON string) and its `data`
+        // object, or `undefined` and the reason the text could not be read.
         let on_message =
             Closure::<dyn FnMut(JsValue, JsValue)>::new(move |envelope: JsValue, data: JsValue| {
                 if let Some(listener) = received.upgrade() {
-                    listener.socket_message(envelope, data);
+                    listener.socket_frame(decode_frame(envelope.as_string(), data));
                 }
             });
         let closed = listener.clone();
@@ -71,7 +81,7 @@ impl Socket {
         let on_error = Closure::<dyn FnMut(Event)>::new(|_: Event| {});
 
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        crate::decode::listen(&ws, hub, on_message.as_ref());
+        listen(&ws, hub, on_message.as_ref());
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Socket {
@@ -120,7 +130,7 @@ pub(crate) fn ensure_websocket() -> Result<(), RealtimeError> {
         Ok(())
     } else {
         Err(RealtimeError::new(
-            kind::ENVIRONMENT,
+            ErrorKind::Environment,
             0,
             "WebSocket is not available in this environment (a browser, a worker or Node 22+ is needed)",
         ))

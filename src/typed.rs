@@ -46,22 +46,24 @@ use std::time::Duration;
 
 use futures_core::Stream;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
-use crate::client::{Client, ClientSource};
+use crate::client::Client;
+use crate::config::{ClientSource, RealtimeOptions};
 use crate::decode::JsPayload;
-use crate::driver::{Callback, Driver, SubscriptionRef};
-use crate::error::{kind, RealtimeError};
-use crate::realtime::RealtimeOptions;
+use crate::driver::{Callback, Driver, SubscriptionRef, Waiter};
+use crate::error::{ErrorKind, RealtimeError};
 use appwrite_realtime_core::Event as Envelope;
 
 /// One event, with its payload decoded into `T`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event<T> {
+    /// Event names, e.g. `databases.main.collections.posts.documents.<id>.create`.
     pub events: Vec<String>,
+    /// The channels the event was published on.
     pub channels: Vec<String>,
+    /// When the server published it (`2026-01-01T12:00:00.000+00:00`).
     pub timestamp: String,
+    /// The resource, decoded.
     pub payload: T,
     /// The server's ids of this connection's subscriptions that matched.
     pub subscriptions: Vec<String>,
@@ -92,10 +94,12 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// A connection with the default [`Options`].
     pub fn new(client: &Client) -> Connection {
         Connection::with_options(client, Options::default())
     }
 
+    /// A connection with these liveness checks.
     pub fn with_options(client: &Client, options: Options) -> Connection {
         let options = RealtimeOptions {
             heartbeat_interval: options.heartbeat_interval,
@@ -103,7 +107,7 @@ impl Connection {
             ..RealtimeOptions::default()
         };
         Connection {
-            driver: Driver::new(ClientSource::Native(client.shared.clone()), options),
+            driver: Driver::new(ClientSource::Native(client.settings()), options),
         }
     }
 
@@ -123,25 +127,16 @@ impl Connection {
             callback(decode(event));
         })));
         let queries = queries.into_iter().map(Into::into).collect();
-        let mut key = None;
-        let promise =
-            self.driver
-                .subscribe(channels.into_channels(), queries, callback, |subscribed| {
-                    key = Some(subscribed);
-                    JsValue::UNDEFINED
-                })?;
-        // The driver calls `resolve_with` synchronously with the new key.
-        let key =
-            key.ok_or_else(|| RealtimeError::new(kind::PROTOCOL, 0, "no subscription key"))?;
+        let key = self
+            .driver
+            .subscribe(channels.into_channels(), queries, callback)?;
+        // Made before the wait, so that a cancelled wait unsubscribes.
         let subscription = Subscription {
-            inner: SubscriptionRef {
-                driver: Rc::downgrade(&self.driver),
-                key,
-            },
+            inner: self.driver.reference(key),
         };
-        JsFuture::from(promise)
-            .await
-            .map_err(|err| RealtimeError::from_js(&err))?;
+        let (acknowledged, waiter) = Waiter::future();
+        self.driver.commit(key, Some(waiter));
+        acknowledged.await?;
         Ok(subscription)
     }
 
@@ -183,16 +178,15 @@ impl Subscription {
         channels: Option<Vec<String>>,
         queries: Option<Vec<String>>,
     ) -> Result<(), RealtimeError> {
-        let driver = self
-            .inner
-            .driver
-            .upgrade()
-            .ok_or_else(|| RealtimeError::new(kind::CLOSED, 0, "The connection is gone"))?;
-        let promise = driver.update(self.inner.key, channels, queries)?;
-        JsFuture::from(promise)
-            .await
-            .map_err(|err| RealtimeError::from_js(&err))?;
-        Ok(())
+        let driver =
+            self.inner.driver.upgrade().ok_or_else(|| {
+                RealtimeError::new(ErrorKind::Closed, 0, "The connection is gone")
+            })?;
+        driver.update(self.inner.key, channels, queries)?;
+        let (acknowledged, waiter) = Waiter::future();
+        driver.commit(self.inner.key, Some(waiter));
+        drop(driver);
+        acknowledged.await
     }
 
     /// Unsubscribes now (the same as dropping it).
@@ -209,6 +203,7 @@ impl Drop for Subscription {
 
 /// One channel or several.
 pub trait Channels {
+    /// The channel strings.
     fn into_channels(self) -> Vec<String>;
 }
 
@@ -239,7 +234,7 @@ impl<S: Into<String> + Clone> Channels for &[S] {
 fn decode<T: DeserializeOwned>(event: &Envelope<JsPayload>) -> Result<Event<T>, RealtimeError> {
     let mismatch = |err: serde_wasm_bindgen::Error| {
         RealtimeError::new(
-            kind::PROTOCOL,
+            ErrorKind::Protocol,
             0,
             format!("The payload does not match the expected type: {err}"),
         )

@@ -697,7 +697,10 @@ async fn the_rust_api_streams_typed_payloads_and_ends_when_dropped() {
     set(&untitled, "body", &"no title".into());
     create_document("typed", untitled.into()).await;
     let mismatch = within(events.next()).await.expect("stream open");
-    assert_eq!(mismatch.expect_err("no title field").kind, "protocol");
+    assert_eq!(
+        mismatch.expect_err("no title field").kind,
+        appwrite_realtime_wasm::ErrorKind::Protocol
+    );
 
     drop(subscription);
     assert!(

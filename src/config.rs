@@ -1,0 +1,214 @@
+//! What a connection is configured with: the client's settings ([`ClientConfig`], read through
+//! a [`ClientSource`] from this package's `Client` or the official SDK's) and the timing options
+//! of `new Realtime(client, options)` ([`RealtimeOptions`]).
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use appwrite_realtime_core::Config;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::args;
+use crate::error::RealtimeError;
+
+/// Connection settings, shared by the client and every connection built from it, so that later
+/// `setSession`/`setJWT`/`setEndpoint` calls reach live connections.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct ClientConfig {
+    pub(crate) endpoint_realtime: String,
+    pub(crate) project: String,
+    pub(crate) session: Option<String>,
+    pub(crate) jwt: Option<String>,
+}
+
+/// Told when a [`SharedConfig`] changes. Held weakly: settings never keep a connection alive.
+pub(crate) trait ConfigListener {
+    fn config_changed(&self);
+}
+
+/// The settings of one `Client` and its copies, and the connections to tell of changes.
+pub(crate) struct SharedConfig {
+    config: RefCell<ClientConfig>,
+    listeners: RefCell<Vec<Weak<dyn ConfigListener>>>,
+    /// This client's place in [`NATIVE_CLIENTS`].
+    pub(crate) slot: u32,
+}
+
+thread_local! {
+    /// The settings of every live `Client` of this module, so that `new Realtime(client)` can
+    /// tell one of ours (whose changes it is told of at once) from the official SDK's (read when
+    /// needed) without taking the JS object apart. A slot is reused once its client is gone.
+    static NATIVE_CLIENTS: RefCell<Vec<Weak<SharedConfig>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The hidden property by which a `Client` of this package names its [`NATIVE_CLIENTS`] slot.
+pub(crate) const SLOT_PROPERTY: &str = "__appwriteRealtimeClient";
+
+impl SharedConfig {
+    pub(crate) fn new(config: ClientConfig) -> Rc<SharedConfig> {
+        NATIVE_CLIENTS.with_borrow_mut(|clients| {
+            let free = clients.iter().position(|client| client.strong_count() == 0);
+            let slot = free.unwrap_or(clients.len());
+            let shared = Rc::new(SharedConfig {
+                config: RefCell::new(config),
+                listeners: RefCell::new(Vec::new()),
+                slot: slot as u32,
+            });
+            match clients.get_mut(slot) {
+                Some(entry) => *entry = Rc::downgrade(&shared),
+                None => clients.push(Rc::downgrade(&shared)),
+            }
+            shared
+        })
+    }
+
+    fn register(&self, listener: Weak<dyn ConfigListener>) {
+        let mut listeners = self.listeners.borrow_mut();
+        listeners.retain(|existing| existing.strong_count() > 0);
+        listeners.push(listener);
+    }
+
+    /// Applies a change, then tells every live listener (outside the borrow: connections call
+    /// back into JS).
+    pub(crate) fn change(&self, apply: impl FnOnce(&mut ClientConfig)) {
+        let changed = {
+            let mut config = self.config.borrow_mut();
+            let before = config.clone();
+            apply(&mut config);
+            *config != before
+        };
+        if changed {
+            let listeners: Vec<Rc<dyn ConfigListener>> = self
+                .listeners
+                .borrow()
+                .iter()
+                .filter_map(Weak::upgrade)
+                .collect();
+            for listener in listeners {
+                listener.config_changed();
+            }
+        }
+    }
+}
+
+/// Where a connection reads its settings.
+pub(crate) enum ClientSource {
+    /// A `Client` of this package, which reports every change.
+    Native(Rc<SharedConfig>),
+    /// Any object with the official SDK's `config` (its `Client`), read on every connect,
+    /// subscription change and heartbeat, so its `setSession` is honoured too.
+    Foreign(JsValue),
+}
+
+impl ClientSource {
+    pub(crate) fn from_js(client: &JsValue) -> Result<ClientSource, RealtimeError> {
+        let slot = js_sys::Reflect::get(client, &JsValue::from_str(SLOT_PROPERTY))
+            .ok()
+            .and_then(|slot| slot.as_f64());
+        let native = slot.and_then(|slot| {
+            NATIVE_CLIENTS.with_borrow(|clients| clients.get(slot as usize)?.upgrade())
+        });
+        if let Some(shared) = native {
+            return Ok(ClientSource::Native(shared));
+        }
+        if args::client_config(client).is_none() {
+            return Err(RealtimeError::invalid(
+                "Realtime needs a Client: this package's or the official appwrite SDK's",
+            ));
+        }
+        Ok(ClientSource::Foreign(client.clone()))
+    }
+
+    pub(crate) fn config(&self) -> ClientConfig {
+        match self {
+            ClientSource::Native(shared) => shared.config.borrow().clone(),
+            ClientSource::Foreign(client) => {
+                let mut fields = args::client_config(client).unwrap_or_default().into_iter();
+                let mut next = || fields.next().unwrap_or_default();
+                ClientConfig {
+                    endpoint_realtime: next(),
+                    project: next(),
+                    session: Some(next()).filter(|session| !session.is_empty()),
+                    jwt: Some(next()).filter(|jwt| !jwt.is_empty()),
+                }
+            }
+        }
+    }
+
+    /// Registers `listener` for changes where they are reported; returns whether they are
+    /// (else the settings must be read again whenever the connection acts).
+    pub(crate) fn register(&self, listener: Weak<dyn ConfigListener>) -> bool {
+        match self {
+            ClientSource::Native(shared) => {
+                shared.register(listener);
+                true
+            }
+            ClientSource::Foreign(_) => false,
+        }
+    }
+}
+
+/// Timing options of a connection (`new Realtime(client, options)`, in milliseconds there).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct RealtimeOptions {
+    pub(crate) heartbeat_interval: Duration,
+    pub(crate) pong_timeout: Duration,
+    /// Bound of the first reconnect delay; it doubles per failed attempt.
+    pub(crate) reconnect_delay: Duration,
+    /// Cap of the reconnect delay's bound.
+    pub(crate) max_reconnect_delay: Duration,
+    /// A page hidden this long closes its socket until shown again.
+    pub(crate) hidden_timeout: Option<Duration>,
+}
+
+impl Default for RealtimeOptions {
+    fn default() -> Self {
+        let defaults = Config::default();
+        RealtimeOptions {
+            heartbeat_interval: defaults.ping_interval,
+            pong_timeout: defaults.pong_timeout,
+            reconnect_delay: defaults.backoff_initial,
+            max_reconnect_delay: defaults.backoff_max,
+            hidden_timeout: defaults.hidden_timeout,
+        }
+    }
+}
+
+impl RealtimeOptions {
+    pub(crate) fn from_js(options: &JsValue) -> Result<Self, RealtimeError> {
+        let timings = args::timing_options(options);
+        if let Some(message) = timings.as_string() {
+            return Err(RealtimeError::invalid(&message));
+        }
+        let timings: &js_sys::Array = timings.unchecked_ref();
+        let millis = |index| {
+            timings
+                .get(index)
+                .as_f64()
+                .filter(|ms| *ms > 0.0)
+                .map(|ms| Duration::from_millis(ms as u64))
+        };
+        let defaults = RealtimeOptions::default();
+        Ok(RealtimeOptions {
+            heartbeat_interval: millis(0).unwrap_or(defaults.heartbeat_interval),
+            pong_timeout: millis(1).unwrap_or(defaults.pong_timeout),
+            reconnect_delay: millis(2).unwrap_or(defaults.reconnect_delay),
+            max_reconnect_delay: millis(3).unwrap_or(defaults.max_reconnect_delay),
+            hidden_timeout: millis(4),
+        })
+    }
+
+    pub(crate) fn core_config(&self, jitter_seed: u64) -> Config {
+        Config {
+            ping_interval: self.heartbeat_interval,
+            pong_timeout: self.pong_timeout,
+            backoff_initial: self.reconnect_delay,
+            backoff_max: self.max_reconnect_delay,
+            hidden_timeout: self.hidden_timeout,
+            jitter_seed,
+            ..Config::default()
+        }
+    }
+}
