@@ -13,7 +13,22 @@ use crate::error::RealtimeError;
 use crate::subscription::unsubscribe_function;
 
 /// Holds the endpoint, project and credentials. Setters return the client for chaining; the
-/// returned object shares its settings with the original.
+/// returned object shares its settings with the original, so a later change reaches every
+/// connection built from either.
+///
+/// ```no_run
+/// use appwrite_realtime_wasm::{typed::Connection, Client, RealtimeError};
+///
+/// fn connect(session: &str) -> Result<Connection, RealtimeError> {
+///     let client = Client::new()
+///         .set_endpoint("https://cloud.appwrite.io/v1")?
+///         .set_project("my-project");
+///     let connection = Connection::new(&client);
+///     // Signing in later re-authenticates the open socket in-band.
+///     client.set_session(session);
+///     Ok(connection)
+/// }
+/// ```
 #[wasm_bindgen(skip_typescript)]
 #[derive(Clone)]
 pub struct Client {
