@@ -4,6 +4,7 @@
 use super::subscriptions::{check_subscription_limits, convert_channels, stored_filter};
 use super::FrameError;
 use crate::config::ServerVersion;
+use crate::cookies::request_cookie;
 use crate::ids;
 use crate::permissions;
 use crate::php_query::{self, PhpParam};
@@ -35,17 +36,6 @@ impl Handshake {
             Some(PhpParam::Text(text)) => Some(text),
             _ => None,
         }
-    }
-
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all("cookie")
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|header| header.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| php_query::percent_decode(value))
     }
 }
 
@@ -161,9 +151,8 @@ fn resolve_user(
     project_id: &str,
 ) -> Result<Option<String>, FrameError> {
     let cookie_name = format!("a_session_{project_id}");
-    let stored = handshake
-        .cookie(&cookie_name)
-        .or_else(|| handshake.cookie(&format!("{cookie_name}_legacy")))
+    let stored = request_cookie(&handshake.headers, &cookie_name)
+        .or_else(|| request_cookie(&handshake.headers, &format!("{cookie_name}_legacy")))
         .and_then(|value| crate::state::decode_session_value(&value));
     let stored = stored
         .or_else(|| {

@@ -3,11 +3,12 @@
 
 use super::responses::{user_blocked, ApiError, ApiResult};
 use super::AppState;
+use crate::cookies::request_cookie;
 use crate::events::EventNames;
 use crate::state::{Project, Publication, State};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 use std::convert::Infallible;
@@ -25,17 +26,6 @@ pub(super) fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a 
         .get(name)
         .and_then(|value| value.to_str().ok())
         .filter(|value| !value.is_empty())
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|line| line.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| crate::php_query::percent_decode(value))
 }
 
 /// `?project=` as PHP reads it. Parsed before any lock is taken: a hostile query string
@@ -64,8 +54,8 @@ impl Credentials {
             .filter(|project| !project.is_empty());
         let session = project_id.as_ref().and_then(|project_id| {
             let cookie_name = format!("a_session_{project_id}");
-            let value = cookie(headers, &cookie_name)
-                .or_else(|| cookie(headers, &format!("{cookie_name}_legacy")))
+            let value = request_cookie(headers, &cookie_name)
+                .or_else(|| request_cookie(headers, &format!("{cookie_name}_legacy")))
                 .or_else(|| header_text(headers, "x-appwrite-session").map(str::to_string))
                 .or_else(|| {
                     let fallback: Value =
