@@ -3,6 +3,7 @@
 
 pub mod config;
 mod control;
+mod cookies;
 pub mod events;
 pub mod guard;
 pub mod ids;

@@ -1,3 +1,6 @@
+//! The `appwrite-realtime-emulator` command: its flags, turned into a `Config`, and the
+//! server run on the chosen address until Ctrl-C or SIGTERM.
+
 use appwrite_realtime_emulator::{listening_line, serve, Config, Emulator, ServerVersion};
 use clap::Parser;
 use std::io::Write;
