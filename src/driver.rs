@@ -1,4 +1,4 @@
-//! Drives one sans-IO [`Session`] with a browser WebSocket and one timer, and hands its outputs to
+//! Drives one sans-IO [`Engine`] with a browser WebSocket and one timer, and hands its outputs to
 //! JS callbacks.
 //!
 //! Reentrancy: every borrow of the session or the tables below ends before JS code runs, and
@@ -9,7 +9,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use appwrite_realtime_core::{
-    ConnectionState, Endpoint, Event, Output, Presence, Session, SubscribeError, SubscriptionKey,
+    ConnectionState, Endpoint, Engine, Event, Output, Presence, SubscribeError, SubscriptionKey,
     UpdateError,
 };
 use js_sys::{Function, Promise};
@@ -134,7 +134,7 @@ impl Status {
 pub(crate) struct Driver {
     me: Weak<Driver>,
     client: ClientSource,
-    session: RefCell<Session<JsPayload>>,
+    session: RefCell<Engine<JsPayload>>,
     /// The client settings the session was last given.
     applied: RefCell<Option<ClientConfig>>,
     socket: RefCell<Option<Socket>>,
@@ -163,7 +163,7 @@ pub(crate) struct Driver {
 
 impl Driver {
     pub(crate) fn new(client: ClientSource, options: RealtimeOptions) -> Rc<Driver> {
-        let session = Session::new(options.core_config(jitter_seed()));
+        let session = Engine::new(options.core_config(jitter_seed()));
         let driver = Rc::new_cyclic(|me| Driver {
             me: me.clone(),
             client,

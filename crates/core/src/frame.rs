@@ -223,7 +223,7 @@ impl<P> RawFrame<P> {
     }
 }
 
-/// What the session routes an `event` frame by, and its payload. Event names and the timestamp
+/// What the engine routes an `event` frame by, and its payload. Event names and the timestamp
 /// stay with the driver's payload value (the JS callbacks receive the frame's `data` as is).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event<P> {
@@ -391,7 +391,7 @@ pub(crate) fn unsubscribe_row(id: &str) -> String {
 
 /// Encoded rows, in order, in as few frames of at most [`MAX_FRAME_BYTES`] as that order
 /// allows; each frame comes with the keys of its rows. A row too large for any frame still gets
-/// one of its own (the session refuses such rows before they are queued).
+/// one of its own (the engine refuses such rows before they are queued).
 pub(crate) fn pack<K>(start: &str, rows: Vec<(K, String)>) -> Vec<(Vec<K>, String)> {
     let mut frames: Vec<(Vec<K>, String)> = Vec::new();
     for (key, row) in rows {

@@ -1,7 +1,7 @@
 //! The connection state machine: subscriptions, acks, heartbeat, backoff, rate limits.
 //!
-//! Sans-IO: every input carries `now`; outputs are drained with [`Session::poll_output`] after
-//! every input or command, and [`Session::poll_timeout`] names the one deadline to arm a timer for.
+//! Sans-IO: every input carries `now`; outputs are drained with [`Engine::poll_output`] after
+//! every input or command, and [`Engine::poll_timeout`] names the one deadline to arm a timer for.
 
 use crate::frame::{self, Ack, Event, FrameError, ServerFrame, SubscribeRow};
 use crate::query::{validate_query, QueryError};
@@ -188,7 +188,7 @@ pub enum Output<P> {
     },
     /// Send one text frame.
     Send(String),
-    /// Close the current socket; the session already treats it as gone.
+    /// Close the current socket; the engine already treats it as gone.
     Close {
         /// 1000, or 4000 after a pong timeout.
         code: u16,
@@ -457,7 +457,7 @@ impl Link {
 
 /// The Appwrite Realtime protocol engine for one socket's worth of subscriptions.
 #[derive(Debug)]
-pub struct Session<P> {
+pub struct Engine<P> {
     config: Config,
     endpoint: Option<Endpoint>,
     session: Option<String>,
@@ -493,13 +493,13 @@ pub struct Session<P> {
     outputs: VecDeque<Output<P>>,
 }
 
-impl<P> Session<P> {
-    /// A session with no endpoint and nothing subscribed.
+impl<P> Engine<P> {
+    /// An engine with no endpoint and nothing subscribed.
     pub fn new(config: Config) -> Self {
         let mut rng = SplitMix(config.jitter_seed);
         // 12 hex digits: distinct per instance, and digits/letters satisfy the Key rule's start.
         let id_prefix = format!("{:012x}", rng.next() >> 16);
-        Session {
+        Engine {
             config,
             endpoint: None,
             session: None,
@@ -827,7 +827,7 @@ impl<P> Session<P> {
         self.report_acknowledged();
     }
 
-    /// The timer armed from [`Session::poll_timeout`] fired (late is fine).
+    /// The timer armed from [`Engine::poll_timeout`] fired (late is fine).
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.hidden_expired(now) {
             self.suspend(now);
@@ -916,7 +916,7 @@ impl<P> Session<P> {
         self.outputs.pop_front()
     }
 
-    /// The earliest deadline the driver must call [`Session::handle_timeout`] at.
+    /// The earliest deadline the driver must call [`Engine::handle_timeout`] at.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
             ConnectionState::Reconnecting { at, .. } => (!self.is_held(at)).then_some(at),
@@ -1673,8 +1673,8 @@ mod tests {
 
     #[test]
     fn items_that_cannot_fit_in_a_frame_are_refused_at_once() {
-        let mut session: Session<()> = Session::new(Config::default());
-        session.set_endpoint(
+        let mut engine: Engine<()> = Engine::new(Config::default());
+        engine.set_endpoint(
             Instant(0),
             Endpoint {
                 realtime: "ws://localhost/v1".into(),
@@ -1684,20 +1684,20 @@ mod tests {
         );
         let huge = "x".repeat(MAX_ITEM_BYTES);
         assert_eq!(
-            session.subscribe(Instant(0), vec![huge.clone()], Vec::new()),
+            engine.subscribe(Instant(0), vec![huge.clone()], Vec::new()),
             Err(SubscribeError::TooLarge)
         );
         // Quotes double in JSON: 30,000 of them are 60,000 bytes on the wire.
         let quotes = "\"".repeat(MAX_ITEM_BYTES / 2);
         assert_eq!(
-            session.subscribe(Instant(0), vec![quotes], Vec::new()),
+            engine.subscribe(Instant(0), vec![quotes], Vec::new()),
             Err(SubscribeError::TooLarge)
         );
-        let key = session
+        let key = engine
             .subscribe(Instant(0), vec!["files".into()], Vec::new())
             .expect("a small subscription fits");
         assert_eq!(
-            session.update(Instant(0), key, Some(vec![huge.clone()]), None),
+            engine.update(Instant(0), key, Some(vec![huge.clone()]), None),
             Err(UpdateError::TooLarge)
         );
         let presence = Presence {
@@ -1707,7 +1707,7 @@ mod tests {
             permissions: vec![huge],
         };
         assert_eq!(
-            session.upsert_presence(Instant(0), presence),
+            engine.upsert_presence(Instant(0), presence),
             Err(PresenceError::TooLarge)
         );
     }
@@ -1738,11 +1738,11 @@ mod tests {
 
     #[test]
     fn wire_ids_follow_the_key_rule_and_differ_per_seed() {
-        let mut a = Session::<()>::new(Config {
+        let mut a = Engine::<()>::new(Config {
             jitter_seed: 1,
             ..Config::default()
         });
-        let b = Session::<()>::new(Config {
+        let b = Engine::<()>::new(Config {
             jitter_seed: 2,
             ..Config::default()
         });
