@@ -9,8 +9,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use appwrite_realtime_core::{
-    ConnectionState, Endpoint, Engine, Event, Output, Presence, SubscribeError, SubscriptionKey,
-    UpdateError,
+    ConnectionState, Endpoint, Engine, EventFrame, Output, Presence, SubscribeError,
+    SubscriptionKey, UpdateError,
 };
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -37,7 +37,7 @@ pub(crate) enum Callback {
     Rust(RustCallback),
 }
 
-pub(crate) type RustCallback = Rc<RefCell<dyn FnMut(&Event<JsPayload>)>>;
+pub(crate) type RustCallback = Rc<RefCell<dyn FnMut(&EventFrame<JsPayload>)>>;
 
 struct Subscriber {
     callback: Callback,
@@ -567,7 +567,7 @@ impl Driver {
         }
     }
 
-    fn deliver(&self, targets: &[SubscriptionKey], event: Event<JsPayload>) {
+    fn deliver(&self, targets: &[SubscriptionKey], event: EventFrame<JsPayload>) {
         for key in targets {
             let callback = self
                 .subscribers

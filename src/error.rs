@@ -54,7 +54,7 @@ impl RealtimeError {
         RealtimeError::new(kind::INVALID, 0, message)
     }
 
-    pub(crate) fn from_core(error: &appwrite_realtime_core::RealtimeError) -> Self {
+    pub(crate) fn from_core(error: &appwrite_realtime_core::ConnectionError) -> Self {
         use appwrite_realtime_core::ErrorKind as Core;
         let kind = match &error.kind {
             Core::Server => kind::SERVER,

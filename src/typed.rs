@@ -54,7 +54,7 @@ use crate::decode::JsPayload;
 use crate::driver::{Callback, Driver, SubscriptionRef};
 use crate::error::{kind, RealtimeError};
 use crate::realtime::RealtimeOptions;
-use appwrite_realtime_core::Event as Envelope;
+use appwrite_realtime_core::EventFrame as Envelope;
 
 /// One event, with its payload decoded into `T`.
 #[derive(Clone, Debug, PartialEq)]

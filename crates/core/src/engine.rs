@@ -3,7 +3,7 @@
 //! Sans-IO: every input carries `now`; outputs are drained with [`Engine::poll_output`] after
 //! every input or command, and [`Engine::poll_timeout`] names the one deadline to arm a timer for.
 
-use crate::frame::{self, Ack, Event, FrameError, ServerFrame, SubscribeRow};
+use crate::frame::{self, Ack, EventFrame, FrameError, ServerFrame, SubscribeRow};
 use crate::query::{validate_query, QueryError};
 use core::fmt;
 use core::ops::{Add, Sub};
@@ -169,7 +169,7 @@ pub enum ErrorKind {
 
 /// An error for `onError` listeners and failed subscriptions.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RealtimeError {
+pub struct ConnectionError {
     /// The server's code, the close code, or -1 for protocol errors.
     pub code: i64,
     /// Human-readable text (the server's own where there is one).
@@ -198,7 +198,7 @@ pub enum Output<P> {
         /// Receivers, in subscription creation order.
         targets: Vec<SubscriptionKey>,
         /// The event.
-        event: Event<P>,
+        event: EventFrame<P>,
     },
     /// The server acknowledged the subscription's latest subscribe or update.
     Subscribed(SubscriptionKey),
@@ -207,10 +207,10 @@ pub enum Output<P> {
         /// The removed subscription.
         key: SubscriptionKey,
         /// Why.
-        error: RealtimeError,
+        error: ConnectionError,
     },
     /// For `onError` listeners.
-    Error(RealtimeError),
+    Error(ConnectionError),
     /// The connection state changed.
     StateChanged(ConnectionState),
     /// After a reconnect, every subscription is acknowledged again on the new socket: events
@@ -1020,7 +1020,7 @@ impl<P> Engine<P> {
     }
 
     fn report(&mut self, code: i64, message: String, kind: ErrorKind) {
-        self.outputs.push_back(Output::Error(RealtimeError {
+        self.outputs.push_back(Output::Error(ConnectionError {
             code,
             message,
             kind,
@@ -1314,7 +1314,7 @@ impl<P> Engine<P> {
             if without_queries && !subscription.queries.is_empty() {
                 let failed = self.subscriptions.remove(index);
                 self.unindex(&failed.wire_id);
-                let error = RealtimeError {
+                let error = ConnectionError {
                     code: 0,
                     message: "Realtime queries need Appwrite 1.9 or later".into(),
                     kind: ErrorKind::Server,
@@ -1337,7 +1337,7 @@ impl<P> Engine<P> {
 
     /// URL mode: the subscriptions an event names by server id, or, from servers before 1.9
     /// (which name none), every one whose channels it matches.
-    fn url_mode_targets(&self, event: &Event<P>) -> Vec<SubscriptionKey> {
+    fn url_mode_targets(&self, event: &EventFrame<P>) -> Vec<SubscriptionKey> {
         self.subscriptions
             .iter()
             .filter(|s| {
@@ -1382,7 +1382,7 @@ impl<P> Engine<P> {
         self.request_flush(now);
     }
 
-    fn on_event(&mut self, event: Event<P>) {
+    fn on_event(&mut self, event: EventFrame<P>) {
         if self.url_mode {
             let targets = self.url_mode_targets(&event);
             if !targets.is_empty() {
@@ -1483,7 +1483,7 @@ impl<P> Engine<P> {
     }
 
     fn on_error(&mut self, now: Instant, code: i64, message: String) {
-        let error = RealtimeError {
+        let error = ConnectionError {
             code,
             message,
             kind: ErrorKind::Server,
@@ -1500,7 +1500,7 @@ impl<P> Engine<P> {
                 self.lose_connection(now, Duration::ZERO);
             }
             1013 => {
-                self.outputs.push_back(Output::Error(RealtimeError {
+                self.outputs.push_back(Output::Error(ConnectionError {
                     kind: ErrorKind::RateLimited,
                     ..error
                 }));
@@ -1524,7 +1524,7 @@ impl<P> Engine<P> {
     }
 
     /// An error before `connected`: the server is about to drop the socket.
-    fn on_connect_error(&mut self, now: Instant, error: RealtimeError) {
+    fn on_connect_error(&mut self, now: Instant, error: ConnectionError) {
         self.outputs.push_back(Output::Close { code: 1000 });
         if error.code == 1008 && error.message == "Missing channels" && !self.url_mode {
             // A server before 1.9.5: it takes channels in the URL only.
@@ -1533,7 +1533,7 @@ impl<P> Engine<P> {
             return;
         }
         if matches!(error.code, 1008 | 401 | 403) {
-            let error = RealtimeError {
+            let error = ConnectionError {
                 kind: ErrorKind::Terminal,
                 ..error
             };
@@ -1560,7 +1560,7 @@ impl<P> Engine<P> {
             ErrorKind::Server
         };
         self.outputs
-            .push_back(Output::Error(RealtimeError { kind, ..error }));
+            .push_back(Output::Error(ConnectionError { kind, ..error }));
         self.lose_connection(now, minimum_delay);
     }
 
@@ -1591,7 +1591,7 @@ impl<P> Engine<P> {
     /// Error frames carry no correlation id: blame the oldest unanswered request (or the
     /// authentication when the text says so). A failed multi-row subscribe is re-sent one row
     /// per frame to find the bad row; a failed single row removes its subscription.
-    fn attribute_request_error(&mut self, now: Instant, error: RealtimeError) {
+    fn attribute_request_error(&mut self, now: Instant, error: ConnectionError) {
         // A byte search: `str::contains` would link a substring searcher into the wasm.
         let about_session = error.message.as_bytes().windows(7).any(|w| w == b"Session");
         let request = if about_session {

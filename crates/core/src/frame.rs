@@ -226,7 +226,7 @@ impl<P> RawFrame<P> {
 /// What the engine routes an `event` frame by, and its payload. Event names and the timestamp
 /// stay with the driver's payload value (the JS callbacks receive the frame's `data` as is).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Event<P> {
+pub struct EventFrame<P> {
     /// Channels the event was published on.
     pub channels: Vec<String>,
     /// The driver's handle to the frame's `payload`.
@@ -248,7 +248,7 @@ pub enum ServerFrame<P> {
         user: Option<P>,
     },
     /// A realtime event.
-    Event(Event<P>),
+    Event(EventFrame<P>),
     /// An acknowledgement.
     Response {
         /// `subscribe`, `unsubscribe`, `authentication` or `presence`.
@@ -327,7 +327,7 @@ impl<P> RawFrame<P> {
                 subscriptions: ids,
                 user: data.user,
             }),
-            "event" => Ok(ServerFrame::Event(Event {
+            "event" => Ok(ServerFrame::Event(EventFrame {
                 channels: data.channels.ok_or(missing(kind, "channels"))?,
                 payload: data.payload.ok_or(missing(kind, "payload"))?,
                 subscriptions: ids,
@@ -490,7 +490,7 @@ mod tests {
         .and_then(RawFrame::into_frame);
         assert_eq!(
             frame,
-            Ok(ServerFrame::Event(Event {
+            Ok(ServerFrame::Event(EventFrame {
                 channels: vec!["files".into()],
                 payload: 7,
                 subscriptions: vec!["s1".into()],

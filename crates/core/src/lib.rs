@@ -13,7 +13,7 @@ mod json;
 pub mod query;
 
 pub use engine::{
-    Config, ConnectionState, Endpoint, Engine, ErrorKind, Instant, Output, Presence, PresenceError,
-    RealtimeError, SubscribeError, SubscriptionKey, UpdateError,
+    Config, ConnectionError, ConnectionState, Endpoint, Engine, ErrorKind, Instant, Output,
+    Presence, PresenceError, SubscribeError, SubscriptionKey, UpdateError,
 };
-pub use frame::{Ack, Event, FrameError, RawData, RawFrame, RawSubscriptions, ServerFrame};
+pub use frame::{Ack, EventFrame, FrameError, RawData, RawFrame, RawSubscriptions, ServerFrame};
