@@ -301,6 +301,8 @@ impl fmt::Display for FrameError {
     }
 }
 
+impl std::error::Error for FrameError {}
+
 impl<P> RawFrame<P> {
     /// Validates the envelope by hand; never panics.
     pub fn into_frame(self) -> Result<ServerFrame<P>, FrameError> {

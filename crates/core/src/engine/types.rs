@@ -146,6 +146,14 @@ pub struct ConnectionError {
     pub kind: ErrorKind,
 }
 
+impl fmt::Display for ConnectionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (code {})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for ConnectionError {}
+
 /// Something for the driver to do or report.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output<P> {
@@ -255,6 +263,9 @@ impl fmt::Display for SubscribeError {
     }
 }
 
+// No `source()`: an invalid query's text is already in the message.
+impl std::error::Error for SubscribeError {}
+
 impl fmt::Display for UpdateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -265,6 +276,9 @@ impl fmt::Display for UpdateError {
         }
     }
 }
+
+// No `source()`: an invalid query's text is already in the message.
+impl std::error::Error for UpdateError {}
 
 impl fmt::Display for PresenceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -279,6 +293,8 @@ impl fmt::Display for PresenceError {
         })
     }
 }
+
+impl std::error::Error for PresenceError {}
 
 const TOO_LARGE: &str = "Too large for one frame (Appwrite accepts at most 64000 bytes)";
 
