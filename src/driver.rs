@@ -1,7 +1,7 @@
-//! Drives one sans-IO [`Session`] with a browser WebSocket and one timer, and hands its outputs to
+//! Drives one sans-IO [`Engine`] with a browser WebSocket and one timer, and hands its outputs to
 //! callbacks and to whoever waits for an acknowledgement (a JS promise or a Rust future).
 //!
-//! Reentrancy: every borrow of the session or the tables below ends before JS code runs, and
+//! Reentrancy: every borrow of the engine or the tables below ends before JS code runs, and
 //! [`Driver::drain`] keeps polling while callbacks subscribe, update or unsubscribe, so user code
 //! may call anything from inside a callback.
 
@@ -12,7 +12,7 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
 use appwrite_realtime_core::{
-    ConnectionState, Endpoint, Event, FrameError, Output, Presence, ServerFrame, Session,
+    ConnectionState, Endpoint, Engine, EventFrame, FrameError, Output, Presence, ServerFrame,
     SubscribeError, SubscriptionKey, UpdateError,
 };
 use js_sys::{Function, Promise};
@@ -133,7 +133,7 @@ pub(crate) enum Callback {
     Rust(RustCallback),
 }
 
-pub(crate) type RustCallback = Rc<RefCell<dyn FnMut(&Event<JsPayload>)>>;
+pub(crate) type RustCallback = Rc<RefCell<dyn FnMut(&EventFrame<JsPayload>)>>;
 
 struct Subscriber {
     callback: Callback,
@@ -233,8 +233,8 @@ pub(crate) struct Driver {
     /// The client reports no changes (the official SDK's): its settings are read again on
     /// every heartbeat.
     rereads_config: Cell<bool>,
-    session: RefCell<Session<JsPayload>>,
-    /// The client settings the session was last given.
+    engine: RefCell<Engine<JsPayload>>,
+    /// The client settings the engine was last given.
     applied: RefCell<Option<ClientConfig>>,
     socket: RefCell<Option<Socket>>,
     timer: RefCell<Option<Timer>>,
@@ -262,12 +262,12 @@ pub(crate) struct Driver {
 
 impl Driver {
     pub(crate) fn new(client: ClientSource, options: RealtimeOptions) -> Rc<Driver> {
-        let session = Session::new(options.core_config(jitter_seed()));
+        let engine = Engine::new(options.core_config(jitter_seed()));
         let driver = Rc::new_cyclic(|me| Driver {
             me: me.clone(),
             client,
             rereads_config: Cell::new(false),
-            session: RefCell::new(session),
+            engine: RefCell::new(engine),
             applied: RefCell::new(None),
             socket: RefCell::new(None),
             timer: RefCell::new(None),
@@ -312,7 +312,7 @@ impl Driver {
         self.sync_config()?;
         self.disconnected.set(false);
         let key = self
-            .session
+            .engine
             .borrow_mut()
             .subscribe(now(), channels, queries)
             .map_err(|err| {
@@ -340,7 +340,7 @@ impl Driver {
         queries: Option<Vec<String>>,
     ) -> Result<(), RealtimeError> {
         self.sync_config()?;
-        self.session
+        self.engine
             .borrow_mut()
             .update(now(), SubscriptionKey(key), channels, queries)
             .map_err(|err| {
@@ -377,7 +377,7 @@ impl Driver {
 
     pub(crate) fn unsubscribe(&self, key: u64) {
         let _ = self.sync_config();
-        self.session
+        self.engine
             .borrow_mut()
             .unsubscribe(now(), SubscriptionKey(key));
         let removed = self.subscribers.borrow_mut().remove(&key);
@@ -394,7 +394,7 @@ impl Driver {
 
     pub(crate) fn disconnect(&self) {
         self.disconnected.set(true);
-        self.session.borrow_mut().disconnect(now());
+        self.engine.borrow_mut().disconnect(now());
         self.drain();
         let removed = std::mem::take(&mut *self.subscribers.borrow_mut());
         let error = RealtimeError::new(
@@ -414,7 +414,7 @@ impl Driver {
         crate::socket::ensure_websocket()?;
         self.sync_config()?;
         self.disconnected.set(false);
-        let accepted = self.session.borrow_mut().upsert_presence(now(), presence);
+        let accepted = self.engine.borrow_mut().upsert_presence(now(), presence);
         self.has_presence
             .set(self.has_presence.get() || accepted.is_ok());
         self.drain();
@@ -431,13 +431,13 @@ impl Driver {
     /// changed; the core decides what that means for the socket.
     fn page_changed(&self, kind: &str, flag: bool) {
         let before = self.status.get();
-        let mut session = self.session.borrow_mut();
+        let mut engine = self.engine.borrow_mut();
         match kind {
-            "online" => session.set_online(now(), flag),
-            "visible" => session.set_visible(now(), flag),
-            _ => session.set_frozen(now(), flag),
+            "online" => engine.set_online(now(), flag),
+            "visible" => engine.set_visible(now(), flag),
+            _ => engine.set_frozen(now(), flag),
         }
-        drop(session);
+        drop(engine);
         self.drain();
         if (before, self.status.get()) == (Status::Reconnecting, Status::Reconnecting) {
             // The same status, but `retryIn` may have changed (`null` while held).
@@ -449,23 +449,23 @@ impl Driver {
     /// reconnecting (none while it waits for the network or the page), the last error, and
     /// whether channels travel in the URL for a server before 1.9.5.
     pub(crate) fn state(&self) -> JsValue {
-        let session = self.session.borrow();
+        let engine = self.engine.borrow();
         let retry_in = match self.retry_at.get() {
-            Some(at) if !session.is_held(now()) => at.0.saturating_sub(now().0) as f64,
+            Some(at) if !engine.is_held(now()) => at.0.saturating_sub(now().0) as f64,
             _ => -1.0,
         };
         connection_state(
             self.status.get().as_str(),
             retry_in,
             &self.last_error.borrow(),
-            session.uses_url_channels(),
+            engine.uses_url_channels(),
         )
     }
 
     /// `realtime.stats()`: what the connection did since it was created.
     pub(crate) fn stats(&self) -> JsValue {
         let round_trip = self
-            .session
+            .engine
             .borrow()
             .round_trip()
             .map_or(-1.0, |rtt| rtt.as_secs_f64() * 1000.0);
@@ -477,7 +477,7 @@ impl Driver {
         log_of(&self.hub)
     }
 
-    /// Hands the client's current settings to the session; fails, as the official SDK does,
+    /// Hands the client's current settings to the engine; fails, as the official SDK does,
     /// when there is no project to connect to.
     fn sync_config(&self) -> Result<(), RealtimeError> {
         let mut config = self.client.config();
@@ -489,7 +489,7 @@ impl Driver {
                 .filter(|session| !session.is_empty());
         }
         let previous = self.applied.borrow_mut().replace(config.clone());
-        let mut session = self.session.borrow_mut();
+        let mut engine = self.engine.borrow_mut();
         let endpoint_changed = previous.as_ref().is_none_or(|previous| {
             (
                 &previous.endpoint_realtime,
@@ -498,7 +498,7 @@ impl Driver {
             ) != (&config.endpoint_realtime, &config.project, &config.jwt)
         });
         if endpoint_changed {
-            session.set_endpoint(
+            engine.set_endpoint(
                 now(),
                 Endpoint {
                     realtime: config.endpoint_realtime.clone(),
@@ -511,12 +511,12 @@ impl Driver {
             .as_ref()
             .is_none_or(|previous| previous.session != config.session)
         {
-            session.set_session(now(), config.session.clone());
+            engine.set_session(now(), config.session.clone());
         }
         Ok(())
     }
 
-    /// Polls the session until it has nothing more to say, then arms the one timer. Never
+    /// Polls the engine until it has nothing more to say, then arms the one timer. Never
     /// inlined: every entry point ends here, and one copy is smaller than one per caller.
     #[inline(never)]
     fn drain(&self) {
@@ -524,7 +524,7 @@ impl Driver {
             return; // a callback called in; the outer loop picks up the new outputs
         }
         loop {
-            let output = self.session.borrow_mut().poll_output();
+            let output = self.engine.borrow_mut().poll_output();
             match output {
                 Some(output) => self.dispatch(output),
                 None => break,
@@ -550,7 +550,7 @@ impl Driver {
     }
 
     fn arm_timer(&self) {
-        let deadline = self.session.borrow().poll_timeout();
+        let deadline = self.engine.borrow().poll_timeout();
         let mut timer = self.timer.borrow_mut();
         match deadline {
             None => *timer = None,
@@ -632,12 +632,12 @@ impl Driver {
             Err(message) => {
                 self.report(&RealtimeError::new(ErrorKind::Environment, 0, message));
                 // Without a socket there will be no close event; tell the core the attempt failed.
-                self.session.borrow_mut().handle_close(now(), 1006);
+                self.engine.borrow_mut().handle_close(now(), 1006);
             }
         }
     }
 
-    fn deliver(&self, targets: &[SubscriptionKey], event: Event<JsPayload>) {
+    fn deliver(&self, targets: &[SubscriptionKey], event: EventFrame<JsPayload>) {
         for key in targets {
             let callback = self
                 .subscribers
@@ -716,24 +716,24 @@ impl Driver {
 impl SocketListener for Driver {
     fn socket_opened(&self) {
         record(&self.hub, "opened", "");
-        self.session.borrow_mut().handle_open(now());
+        self.engine.borrow_mut().handle_open(now());
         self.drain();
     }
 
     fn socket_frame(&self, frame: Result<ServerFrame<JsPayload>, FrameError>) {
-        let mut session = self.session.borrow_mut();
+        let mut engine = self.engine.borrow_mut();
         match frame {
-            Ok(frame) => session.handle_frame(now(), frame),
-            Err(error) => session.handle_bad_frame(now(), error),
+            Ok(frame) => engine.handle_frame(now(), frame),
+            Err(error) => engine.handle_bad_frame(now(), error),
         }
-        drop(session);
+        drop(engine);
         self.drain();
     }
 
     fn socket_closed(&self, code: u16) {
         record(&self.hub, "closed", &code.to_string());
         *self.socket.borrow_mut() = None;
-        self.session.borrow_mut().handle_close(now(), code);
+        self.engine.borrow_mut().handle_close(now(), code);
         self.drain();
     }
 }
@@ -745,7 +745,7 @@ impl TimerListener for Driver {
         if self.rereads_config.get() {
             let _ = self.sync_config();
         }
-        self.session.borrow_mut().handle_timeout(now());
+        self.engine.borrow_mut().handle_timeout(now());
         self.drain();
     }
 }

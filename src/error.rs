@@ -78,7 +78,7 @@ impl RealtimeError {
         RealtimeError::new(ErrorKind::Invalid, 0, message)
     }
 
-    pub(crate) fn from_core(error: &appwrite_realtime_core::RealtimeError) -> Self {
+    pub(crate) fn from_core(error: &appwrite_realtime_core::ConnectionError) -> Self {
         use appwrite_realtime_core::ErrorKind as Core;
         let kind = match &error.kind {
             Core::Server => ErrorKind::Server,

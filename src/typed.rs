@@ -52,7 +52,7 @@ use crate::config::{ClientSource, RealtimeOptions};
 use crate::decode::JsPayload;
 use crate::driver::{Callback, Driver, SubscriptionRef, Waiter};
 use crate::error::{ErrorKind, RealtimeError};
-use appwrite_realtime_core::Event as Envelope;
+use appwrite_realtime_core::EventFrame as Envelope;
 
 /// One event, with its payload decoded into `T`.
 #[derive(Clone, Debug, PartialEq)]

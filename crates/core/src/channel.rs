@@ -36,6 +36,8 @@ impl fmt::Display for ChannelError {
     }
 }
 
+impl std::error::Error for ChannelError {}
+
 /// Trims like JavaScript's `String.prototype.trim` (which also strips U+FEFF).
 fn normalize(id: &str) -> Result<&str, ChannelError> {
     let trimmed = id.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');

@@ -223,10 +223,10 @@ impl<P> RawFrame<P> {
     }
 }
 
-/// What the session routes an `event` frame by, and its payload. Event names and the timestamp
+/// What the engine routes an `event` frame by, and its payload. Event names and the timestamp
 /// stay with the driver's payload value (the JS callbacks receive the frame's `data` as is).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Event<P> {
+pub struct EventFrame<P> {
     /// Channels the event was published on.
     pub channels: Vec<String>,
     /// The driver's handle to the frame's `payload`.
@@ -248,7 +248,7 @@ pub enum ServerFrame<P> {
         user: Option<P>,
     },
     /// A realtime event.
-    Event(Event<P>),
+    Event(EventFrame<P>),
     /// An acknowledgement.
     Response {
         /// `subscribe`, `unsubscribe`, `authentication` or `presence`.
@@ -301,6 +301,8 @@ impl fmt::Display for FrameError {
     }
 }
 
+impl std::error::Error for FrameError {}
+
 impl<P> RawFrame<P> {
     /// Validates the envelope by hand; never panics.
     pub fn into_frame(self) -> Result<ServerFrame<P>, FrameError> {
@@ -327,7 +329,7 @@ impl<P> RawFrame<P> {
                 subscriptions: ids,
                 user: data.user,
             }),
-            "event" => Ok(ServerFrame::Event(Event {
+            "event" => Ok(ServerFrame::Event(EventFrame {
                 channels: data.channels.ok_or(missing(kind, "channels"))?,
                 payload: data.payload.ok_or(missing(kind, "payload"))?,
                 subscriptions: ids,
@@ -391,7 +393,7 @@ pub(crate) fn unsubscribe_row(id: &str) -> String {
 
 /// Encoded rows, in order, in as few frames of at most [`MAX_FRAME_BYTES`] as that order
 /// allows; each frame comes with the keys of its rows. A row too large for any frame still gets
-/// one of its own (the session refuses such rows before they are queued).
+/// one of its own (the engine refuses such rows before they are queued).
 pub(crate) fn pack<K>(start: &str, rows: Vec<(K, String)>) -> Vec<(Vec<K>, String)> {
     let mut frames: Vec<(Vec<K>, String)> = Vec::new();
     for (key, row) in rows {
@@ -490,7 +492,7 @@ mod tests {
         .and_then(RawFrame::into_frame);
         assert_eq!(
             frame,
-            Ok(ServerFrame::Event(Event {
+            Ok(ServerFrame::Event(EventFrame {
                 channels: vec!["files".into()],
                 payload: 7,
                 subscriptions: vec!["s1".into()],

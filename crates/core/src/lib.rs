@@ -1,19 +1,19 @@
 //! Sans-IO protocol engine for Appwrite Realtime.
 //!
 //! No browser, no clock, no randomness: callers feed inputs with the current time and drain
-//! outputs. [`Session`] is the state machine; [`channel`] and [`query`] build the strings it
+//! outputs. [`Engine`] is the state machine; [`channel`] and [`query`] build the strings it
 //! subscribes with; [`RawFrame`] reads server frames from the envelope JSON a driver hands over.
 
 #![deny(missing_docs)]
 
 pub mod channel;
+mod engine;
 mod frame;
 mod json;
 pub mod query;
-mod session;
 
-pub use frame::{Ack, Event, FrameError, RawData, RawFrame, RawSubscriptions, ServerFrame};
-pub use session::{
-    Config, ConnectionState, Endpoint, ErrorKind, Instant, Output, Presence, PresenceError,
-    RealtimeError, Session, SubscribeError, SubscriptionKey, UpdateError,
+pub use engine::{
+    Config, ConnectionError, ConnectionState, Endpoint, Engine, ErrorKind, Instant, Output,
+    Presence, PresenceError, SubscribeError, SubscriptionKey, UpdateError,
 };
+pub use frame::{Ack, EventFrame, FrameError, RawData, RawFrame, RawSubscriptions, ServerFrame};

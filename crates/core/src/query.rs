@@ -207,6 +207,8 @@ impl fmt::Display for NestedQueryError {
     }
 }
 
+impl std::error::Error for NestedQueryError {}
+
 fn logical(method: &str, queries: &[&str]) -> Result<String, NestedQueryError> {
     let mut out = String::from("{\"method\":");
     json::write_string(&mut out, method);
@@ -321,6 +323,8 @@ impl fmt::Display for QueryError {
         f.write_str(&self.message)
     }
 }
+
+impl std::error::Error for QueryError {}
 
 fn invalid(detail: String) -> QueryError {
     // The subscribe handler prefixes the parser's message once more.

@@ -138,7 +138,7 @@ impl World {
                 let queries = query_set(*queries);
                 let key = self
                     .driver
-                    .session
+                    .engine
                     .subscribe(now, channels.clone(), queries.clone())
                     .expect("valid");
                 self.live.push((key, channels, queries));
@@ -161,7 +161,7 @@ impl World {
                 let queries = queries.map(query_set);
                 let key = self.live[index].0;
                 self.driver
-                    .session
+                    .engine
                     .update(now, key, channels.clone(), queries.clone())
                     .expect("live key");
                 if let Some(channels) = channels {
@@ -174,16 +174,16 @@ impl World {
             Op::Unsubscribe { which } => {
                 if !self.live.is_empty() {
                     let (key, _, _) = self.live.remove(which % self.live.len());
-                    self.driver.session.unsubscribe(now, key);
+                    self.driver.engine.unsubscribe(now, key);
                 }
             }
             Op::Disconnect => {
-                self.driver.session.disconnect(now);
+                self.driver.engine.disconnect(now);
                 self.live.clear();
             }
             Op::DropConnection => {
                 if self.socket.take().is_some() {
-                    self.driver.session.handle_close(now, 1006);
+                    self.driver.engine.handle_close(now, 1006);
                 }
             }
             Op::Accept => self.accept(),
@@ -222,7 +222,7 @@ impl World {
             return;
         };
         socket.accepted = true;
-        self.driver.session.handle_open(self.driver.at());
+        self.driver.engine.handle_open(self.driver.at());
         let outputs = self.driver.frame(connected(Value::Null));
         self.absorb(outputs);
     }
@@ -280,7 +280,7 @@ impl World {
             }
             let outputs = self.driver.tick();
             self.absorb(outputs);
-            if let Some(deadline) = self.driver.session.poll_timeout() {
+            if let Some(deadline) = self.driver.engine.poll_timeout() {
                 let outputs = self.driver.advance_to(deadline.0);
                 self.absorb(outputs);
             }
@@ -295,7 +295,7 @@ impl World {
     fn check(&self) -> Result<(), TestCaseError> {
         let mut expected: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
         for (key, channels, queries) in &self.live {
-            let wire = self.driver.session.wire_id(*key);
+            let wire = self.driver.engine.wire_id(*key);
             prop_assert!(
                 wire.is_some(),
                 "live subscription {key:?} missing from the client"

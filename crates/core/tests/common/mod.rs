@@ -2,19 +2,19 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 use appwrite_realtime_core::{
-    Config, ConnectionState, Endpoint, Instant, Output, RawFrame, Session, SubscriptionKey,
+    Config, ConnectionState, Endpoint, Engine, Instant, Output, RawFrame, SubscriptionKey,
 };
 use serde_json::{json, Value};
 
 pub struct Driver {
-    pub session: Session<Value>,
+    pub engine: Engine<Value>,
     pub now: u64,
 }
 
 impl Driver {
     pub fn new(config: Config) -> Self {
-        let mut session = Session::new(config);
-        session.set_endpoint(
+        let mut engine = Engine::new(config);
+        engine.set_endpoint(
             Instant(0),
             Endpoint {
                 realtime: "ws://h/v1".into(),
@@ -22,7 +22,7 @@ impl Driver {
                 jwt: None,
             },
         );
-        Driver { session, now: 0 }
+        Driver { engine, now: 0 }
     }
 
     pub fn at(&self) -> Instant {
@@ -30,18 +30,18 @@ impl Driver {
     }
 
     pub fn drain(&mut self) -> Vec<Output<Value>> {
-        std::iter::from_fn(|| self.session.poll_output()).collect()
+        std::iter::from_fn(|| self.engine.poll_output()).collect()
     }
 
     /// Moves the clock to `to`, firing every deadline due on the way, as a timer would.
     pub fn advance_to(&mut self, to: u64) -> Vec<Output<Value>> {
         let mut outputs = self.drain();
-        while let Some(Instant(deadline)) = self.session.poll_timeout() {
+        while let Some(Instant(deadline)) = self.engine.poll_timeout() {
             if deadline > to {
                 break;
             }
             self.now = self.now.max(deadline);
-            self.session.handle_timeout(Instant(self.now));
+            self.engine.handle_timeout(Instant(self.now));
             outputs.extend(self.drain());
         }
         self.now = to;
@@ -58,14 +58,14 @@ impl Driver {
         let text = frame.to_string();
         let raw = RawFrame::from_envelope(&text, |name| frame["data"][name].clone());
         match raw.and_then(RawFrame::into_frame) {
-            Ok(frame) => self.session.handle_frame(self.at(), frame),
-            Err(error) => self.session.handle_bad_frame(self.at(), error),
+            Ok(frame) => self.engine.handle_frame(self.at(), frame),
+            Err(error) => self.engine.handle_bad_frame(self.at(), error),
         }
         self.drain()
     }
 
     pub fn open_and_connect(&mut self, user: Value) -> Vec<Output<Value>> {
-        self.session.handle_open(self.at());
+        self.engine.handle_open(self.at());
         let mut outputs = self.drain();
         outputs.extend(self.frame(connected(user)));
         outputs.extend(self.tick());
@@ -75,20 +75,20 @@ impl Driver {
     pub fn subscribe(&mut self, channels: &[&str], queries: &[&str]) -> SubscriptionKey {
         let channels = channels.iter().map(|c| c.to_string()).collect();
         let queries = queries.iter().map(|q| q.to_string()).collect();
-        self.session
+        self.engine
             .subscribe(self.at(), channels, queries)
             .expect("valid subscription")
     }
 
     pub fn wire(&self, key: SubscriptionKey) -> String {
-        self.session
+        self.engine
             .wire_id(key)
             .expect("live subscription")
             .to_string()
     }
 
     pub fn state(&self) -> ConnectionState {
-        self.session.state()
+        self.engine.state()
     }
 }
 

@@ -1,4 +1,4 @@
-//! The session rules, each driven with the fake clock and scripted frames.
+//! The engine rules, each driven with the fake clock and scripted frames.
 
 mod common;
 
@@ -39,7 +39,7 @@ fn connects_lazily_with_an_encoded_url() {
     let mut d = driver();
     assert_eq!(d.drain(), vec![]);
     assert_eq!(d.state(), ConnectionState::Idle);
-    d.session.set_endpoint(
+    d.engine.set_endpoint(
         d.at(),
         Endpoint {
             realtime: "wss://x/v1".into(),
@@ -63,7 +63,7 @@ fn connects_lazily_with_an_encoded_url() {
 
 #[test]
 fn subscribe_requires_a_project_channels_and_valid_queries() {
-    let mut empty = appwrite_realtime_core::Session::<Value>::new(Config::default());
+    let mut empty = appwrite_realtime_core::Engine::<Value>::new(Config::default());
     let files = vec!["files".to_string()];
     assert_eq!(
         empty.subscribe(Instant(0), files.clone(), vec![]),
@@ -71,12 +71,12 @@ fn subscribe_requires_a_project_channels_and_valid_queries() {
     );
     let mut d = driver();
     assert_eq!(
-        d.session.subscribe(d.at(), vec![], vec![]),
+        d.engine.subscribe(d.at(), vec![], vec![]),
         Err(SubscribeError::NoChannels)
     );
     let bad = query::select(&["name"]);
     let result = d
-        .session
+        .engine
         .subscribe(d.at(), files, vec![query::is_null("a"), bad]);
     assert!(
         matches!(result, Err(SubscribeError::InvalidQuery { index: 1, error }) if error.code == 0)
@@ -89,7 +89,7 @@ fn nothing_but_ping_before_connected_then_one_coalesced_subscribe() {
     let mut d = driver();
     let a = d.subscribe(&["files"], &[]);
     let b = d.subscribe(&["documents"], &[]);
-    d.session.handle_open(d.at());
+    d.engine.handle_open(d.at());
     let before = d.advance_to(100);
     assert_eq!(
         sent(&before),
@@ -120,7 +120,7 @@ fn every_connected_resends_all_subscriptions_in_one_frame() {
     let first = d.open_and_connect(Value::Null);
     assert_eq!(subscribe_rows(&first).len(), 1);
     d.frame(subscribe_ack(&[d.wire(a), d.wire(b)]));
-    d.session.handle_close(d.at(), 1006);
+    d.engine.handle_close(d.at(), 1006);
     assert!(is_retrying(d.state()));
     let retry = d.advance_to(1_000);
     assert!(
@@ -148,7 +148,7 @@ fn resynced_follows_a_reconnect_once_every_subscription_is_acknowledged_again() 
         "nothing was missed on the first connection"
     );
 
-    d.session.handle_close(d.at(), 1006);
+    d.engine.handle_close(d.at(), 1006);
     d.advance_to(1_000);
     let reconnected = d.open_and_connect(Value::Null);
     assert!(
@@ -168,7 +168,7 @@ fn resynced_follows_a_reconnect_once_every_subscription_is_acknowledged_again() 
 
     let later = d.frame(subscribe_ack(&[d.wire(a), d.wire(b)]));
     assert!(!later.contains(&Output::Resynced), "once per reconnect");
-    d.session.disconnect(d.at());
+    d.engine.disconnect(d.at());
     assert!(
         !d.drain().contains(&Output::Resynced),
         "a chosen disconnect misses nothing"
@@ -180,7 +180,7 @@ fn a_socket_without_connected_is_replaced_after_the_connect_timeout() {
     let mut d = driver();
     d.subscribe(&["files"], &[]);
     d.drain();
-    d.session.handle_open(d.at());
+    d.engine.handle_open(d.at());
     let waiting = d.advance_to(9_999);
     assert!(
         !has(&waiting, &Output::Close { code: 4000 }),
@@ -235,7 +235,7 @@ fn query_update_keeps_the_wire_id_and_waits_for_the_previous_ack() {
     let key = d.subscribe(&["files"], &[]);
     d.open_and_connect(Value::Null);
     let id = d.wire(key);
-    d.session
+    d.engine
         .update(d.at(), key, None, Some(vec![query::is_null("a")]))
         .unwrap();
     assert_eq!(
@@ -264,7 +264,7 @@ fn channel_update_takes_a_new_id_and_unsubscribes_the_old() {
     d.open_and_connect(Value::Null);
     let old = d.wire(key);
     d.frame(subscribe_ack(std::slice::from_ref(&old)));
-    d.session
+    d.engine
         .update(d.at(), key, Some(vec!["rows".into()]), None)
         .unwrap();
     let new = d.wire(key);
@@ -287,7 +287,7 @@ fn channel_update_takes_a_new_id_and_unsubscribes_the_old() {
     assert_eq!(d.tick(), vec![], "nothing left to send");
     let unknown = appwrite_realtime_core::SubscriptionKey(999);
     assert_eq!(
-        d.session.update(d.at(), unknown, None, None),
+        d.engine.update(d.at(), unknown, None, None),
         Err(UpdateError::UnknownSubscription)
     );
 }
@@ -298,8 +298,8 @@ fn unsubscribe_waits_for_the_subscribe_ack_and_is_idempotent() {
     let key = d.subscribe(&["files"], &[]);
     d.open_and_connect(Value::Null);
     let id = d.wire(key);
-    d.session.unsubscribe(d.at(), key);
-    d.session.unsubscribe(d.at(), key);
+    d.engine.unsubscribe(d.at(), key);
+    d.engine.unsubscribe(d.at(), key);
     assert_eq!(
         unsubscribe_ids(&d.tick()),
         Vec::<Vec<String>>::new(),
@@ -331,14 +331,14 @@ fn a_failed_batch_is_isolated_row_by_row_then_the_bad_row_fails() {
     assert!(failed.iter().any(
         |o| matches!(o, Output::SubscribeFailed { key, error } if *key == bad && error.code == 1003)
     ));
-    assert_eq!(d.session.wire_id(bad), None);
+    assert_eq!(d.engine.wire_id(bad), None);
     assert_eq!(d.state(), ConnectionState::Connected);
 }
 
 #[test]
 fn authentication_waits_for_the_first_ack_and_subscribed_and_presence_wait_for_it() {
     let mut d = driver();
-    d.session.set_session(d.at(), Some("c2Vzc2lvbg==".into()));
+    d.engine.set_session(d.at(), Some("c2Vzc2lvbg==".into()));
     let key = d.subscribe(&["account"], &[]);
     let presence = Presence {
         status: "online".into(),
@@ -346,7 +346,7 @@ fn authentication_waits_for_the_first_ack_and_subscribed_and_presence_wait_for_i
         metadata_json: Some("{ \"a\" : 1 }".into()),
         permissions: vec![],
     };
-    d.session.upsert_presence(d.at(), presence).unwrap();
+    d.engine.upsert_presence(d.at(), presence).unwrap();
     let first = d.open_and_connect(Value::Null);
     assert_eq!(sent_types(&first), vec!["subscribe"]);
     let acked = d.frame(subscribe_ack(&[d.wire(key)]));
@@ -379,20 +379,20 @@ fn authentication_waits_for_the_first_ack_and_subscribed_and_presence_wait_for_i
 #[test]
 fn no_authentication_when_connected_already_has_a_user_until_set_session() {
     let mut d = driver();
-    d.session.set_session(d.at(), Some("s1".into()));
+    d.engine.set_session(d.at(), Some("s1".into()));
     let key = d.subscribe(&["account"], &[]);
     let user = json!({"$id":"u1"});
     let outputs = d.open_and_connect(user.clone());
     assert!(has(&outputs, &Output::Authenticated { user: Some(user) }));
     d.frame(subscribe_ack(&[d.wire(key)]));
     assert_eq!(d.tick(), vec![]);
-    d.session.set_session(d.at(), Some("s2".into()));
+    d.engine.set_session(d.at(), Some("s2".into()));
     assert_eq!(
         sent_types(&d.tick()),
         vec!["authentication"],
         "in band, no new socket"
     );
-    d.session.set_session(d.at(), None);
+    d.engine.set_session(d.at(), None);
     let outputs = d.drain();
     assert!(
         has(&outputs, &Output::Close { code: 1000 }),
@@ -410,7 +410,7 @@ fn presence_is_resent_after_every_connected() {
         metadata_json: None,
         permissions: vec![],
     };
-    d.session.upsert_presence(d.at(), presence).unwrap();
+    d.engine.upsert_presence(d.at(), presence).unwrap();
     assert!(
         d.drain()
             .iter()
@@ -422,7 +422,7 @@ fn presence_is_resent_after_every_connected() {
         vec!["presence"]
     );
     d.frame(json!({"type":"response","data":{"to":"presence","presence":{"$id":"me"}}}));
-    d.session.handle_close(d.at(), 1006);
+    d.engine.handle_close(d.at(), 1006);
     d.advance_to(1_000);
     assert_eq!(
         sent_types(&d.open_and_connect(Value::Null)),
@@ -434,14 +434,14 @@ fn presence_is_resent_after_every_connected() {
         metadata_json: None,
         permissions: vec![],
     };
-    assert!(d.session.upsert_presence(d.at(), bad_id).is_err());
+    assert!(d.engine.upsert_presence(d.at(), bad_id).is_err());
     let bad_meta = Presence {
         status: "x".into(),
         presence_id: None,
         metadata_json: Some("[1]".into()),
         permissions: vec![],
     };
-    assert!(d.session.upsert_presence(d.at(), bad_meta).is_err());
+    assert!(d.engine.upsert_presence(d.at(), bad_meta).is_err());
 }
 
 #[test]
@@ -449,13 +449,13 @@ fn pings_every_interval_and_a_missing_pong_closes_with_4000() {
     let mut d = driver();
     d.subscribe(&["files"], &[]);
     d.open_and_connect(Value::Null);
-    assert_eq!(d.session.poll_timeout(), Some(Instant(20_000)));
+    assert_eq!(d.engine.poll_timeout(), Some(Instant(20_000)));
     assert_eq!(sent_types(&d.advance_to(20_000)), vec!["ping"]);
     d.frame(json!({"type":"pong"}));
     assert_eq!(sent_types(&d.advance_to(40_000)), vec!["ping"]);
     // No pong; the timer fires late (throttled tab) and simply does what is due.
     d.now = 75_000;
-    d.session.handle_timeout(d.at());
+    d.engine.handle_timeout(d.at());
     let outputs = d.drain();
     assert!(has(&outputs, &Output::Close { code: 4000 }));
     assert_eq!(errors(&outputs), vec![(4000, ErrorKind::PongTimeout)]);
@@ -473,7 +473,7 @@ fn backoff_has_full_jitter_doubling_to_a_cap_and_resets_only_after_a_stable_conn
     d.subscribe(&["files"], &[]);
     let mut ceilings = vec![];
     for _ in 0..8 {
-        d.session.handle_close(d.at(), 1006);
+        d.engine.handle_close(d.at(), 1006);
         let ConnectionState::Reconnecting { attempt, at } = d.state() else {
             panic!()
         };
@@ -489,7 +489,7 @@ fn backoff_has_full_jitter_doubling_to_a_cap_and_resets_only_after_a_stable_conn
     // Connected for less than stable_after: attempts keep counting.
     d.open_and_connect(Value::Null);
     d.advance_to(d.now + 9_000);
-    d.session.handle_close(d.at(), 1006);
+    d.engine.handle_close(d.at(), 1006);
     assert!(matches!(
         d.state(),
         ConnectionState::Reconnecting { attempt: 9, .. }
@@ -501,7 +501,7 @@ fn backoff_has_full_jitter_doubling_to_a_cap_and_resets_only_after_a_stable_conn
     d.open_and_connect(Value::Null);
     d.frame(json!({"type":"pong"}));
     d.advance_to(d.now + 10_000);
-    d.session.handle_close(d.at(), 1006);
+    d.engine.handle_close(d.at(), 1006);
     let ConnectionState::Reconnecting { attempt, at } = d.state() else {
         panic!()
     };
@@ -518,7 +518,7 @@ fn jitter_differs_between_seeds() {
                 ..Config::default()
             });
             d.subscribe(&["files"], &[]);
-            d.session.handle_close(d.at(), 1006);
+            d.engine.handle_close(d.at(), 1006);
             match d.state() {
                 ConnectionState::Reconnecting { at, .. } => at.0,
                 other => panic!("{other:?}"),
@@ -534,7 +534,7 @@ fn connect_time_refusals_are_terminal_and_fail_every_subscription() {
         let mut d = driver();
         let a = d.subscribe(&["files"], &[]);
         let b = d.subscribe(&["rows"], &[]);
-        d.session.handle_open(d.at());
+        d.engine.handle_open(d.at());
         let outputs = d.frame(error(code, "Missing or unknown project ID"));
         let failed: Vec<_> = outputs
             .iter()
@@ -548,7 +548,7 @@ fn connect_time_refusals_are_terminal_and_fail_every_subscription() {
             &outputs,
             &Output::StateChanged(ConnectionState::Failed)
         ));
-        d.session.handle_close(d.at(), 1006);
+        d.engine.handle_close(d.at(), 1006);
         assert_eq!(d.advance_to(120_000), vec![], "no retry");
         d.subscribe(&["files"], &[]);
         assert!(
@@ -564,14 +564,14 @@ fn connect_time_refusals_are_terminal_and_fail_every_subscription() {
 fn other_connect_time_errors_retry_and_1013_waits_the_window() {
     let mut d = driver();
     d.subscribe(&["files"], &[]);
-    d.session.handle_open(d.at());
+    d.engine.handle_open(d.at());
     d.frame(error(1013, "Too many requests"));
     let ConnectionState::Reconnecting { at, .. } = d.state() else {
         panic!("{:?}", d.state())
     };
     assert!(at.0 >= 60_000);
     d.advance_to(at.0);
-    d.session.handle_open(d.at());
+    d.engine.handle_open(d.at());
     d.frame(error(500, "Error: Server Error"));
     assert!(is_retrying(d.state()));
 }
@@ -591,7 +591,7 @@ fn in_band_1008_reconnects_and_other_errors_keep_the_socket() {
     ));
     assert!(has(&outputs, &Output::Close { code: 1000 }));
     assert!(is_retrying(d.state()));
-    assert!(d.session.wire_id(key).is_some(), "nothing lost");
+    assert!(d.engine.wire_id(key).is_some(), "nothing lost");
 }
 
 #[test]
@@ -602,14 +602,14 @@ fn rate_limit_holds_sends_then_resends_everything_unacknowledged() {
     d.open_and_connect(Value::Null);
     let (wire_a, wire_b) = (d.wire(a), d.wire(b));
     d.frame(subscribe_ack(&[wire_a.clone(), wire_b.clone()]));
-    d.session.unsubscribe(d.at(), a);
+    d.engine.unsubscribe(d.at(), a);
     let c = d.subscribe(&["documents"], &[]);
     let first = d.tick();
     assert_eq!(sent_types(&first), vec!["subscribe", "unsubscribe"]);
     let outputs = d.frame(error(1013, "Too many messages."));
     assert_eq!(errors(&outputs), vec![(1013, ErrorKind::RateLimited)]);
     let e = d.subscribe(&["teams"], &[]);
-    d.session.unsubscribe(d.at(), b);
+    d.engine.unsubscribe(d.at(), b);
     let mut held = d.advance_to(20_000);
     d.frame(json!({"type":"pong"}));
     held.extend(d.advance_to(40_000));
@@ -634,7 +634,7 @@ fn disconnect_clears_everything_and_stays_idle() {
     let mut d = driver();
     let key = d.subscribe(&["files"], &[]);
     d.open_and_connect(Value::Null);
-    d.session.disconnect(d.at());
+    d.engine.disconnect(d.at());
     let outputs = d.drain();
     assert_eq!(
         outputs,
@@ -643,8 +643,8 @@ fn disconnect_clears_everything_and_stays_idle() {
             Output::StateChanged(ConnectionState::Idle)
         ]
     );
-    assert_eq!(d.session.wire_id(key), None);
-    d.session.handle_close(d.at(), 1000);
+    assert_eq!(d.engine.wire_id(key), None);
+    d.engine.handle_close(d.at(), 1000);
     assert_eq!(d.advance_to(100_000), vec![]);
 }
 
@@ -653,10 +653,10 @@ fn a_close_with_nothing_subscribed_goes_idle() {
     let mut d = driver();
     let key = d.subscribe(&["files"], &[]);
     d.open_and_connect(Value::Null);
-    d.session.unsubscribe(d.at(), key);
-    d.session.handle_close(d.at(), 1006);
+    d.engine.unsubscribe(d.at(), key);
+    d.engine.handle_close(d.at(), 1006);
     assert_eq!(d.state(), ConnectionState::Idle);
-    assert_eq!(d.session.poll_timeout(), None);
+    assert_eq!(d.engine.poll_timeout(), None);
 }
 
 #[test]
@@ -669,7 +669,7 @@ fn garbage_frames_are_reported_and_lose_nothing() {
     let outputs = d.frame(json!({"type":"event","data":{"channels":["files"]}}));
     assert_eq!(errors(&outputs), vec![(-1, ErrorKind::Protocol)]);
     assert_eq!(d.state(), ConnectionState::Connected);
-    assert!(d.session.wire_id(key).is_some());
+    assert!(d.engine.wire_id(key).is_some());
 }
 
 #[test]
@@ -682,14 +682,14 @@ fn a_new_endpoint_moves_the_connection() {
         project: "demo".into(),
         jwt: None,
     };
-    d.session.set_endpoint(d.at(), same);
+    d.engine.set_endpoint(d.at(), same);
     assert_eq!(d.drain(), vec![]);
     let other = Endpoint {
         realtime: "ws://h/v1".into(),
         project: "other".into(),
         jwt: None,
     };
-    d.session.set_endpoint(d.at(), other);
+    d.engine.set_endpoint(d.at(), other);
     let outputs = d.drain();
     assert_eq!(outputs[0], Output::Close { code: 1000 });
     assert_eq!(
@@ -752,7 +752,7 @@ fn large_batches_are_split_below_the_frame_limit_and_each_row_is_sent_once() {
 
     // The socket stays for `keeper`, so the 2,000 are unsubscribed on the wire.
     for &key in &keys {
-        d.session.unsubscribe(d.at(), key);
+        d.engine.unsubscribe(d.at(), key);
     }
     let gone = d.tick();
     let unsubscribed: Vec<String> = unsubscribe_ids(&gone).into_iter().flatten().collect();
@@ -789,14 +789,14 @@ fn events_reach_exactly_the_subscriptions_they_name_through_any_mix_of_changes()
             2 if !live.is_empty() => {
                 let at = roll(live.len() as u64) as usize;
                 let channel = format!("c{step}");
-                d.session
+                d.engine
                     .update(d.at(), live[at].0, Some(vec![channel.clone()]), None)
                     .expect("a live subscription updates");
                 live[at].1 = channel;
             }
             3 if !live.is_empty() => {
                 let (key, _) = live.remove(roll(live.len() as u64) as usize);
-                d.session.unsubscribe(d.at(), key);
+                d.engine.unsubscribe(d.at(), key);
             }
             _ => {}
         }
@@ -825,17 +825,17 @@ fn offline_holds_reconnects_and_online_reconnects_at_once() {
     let mut d = driver();
     d.subscribe(&["files"], &[]);
     d.open_and_connect(Value::Null);
-    d.session.set_online(d.at(), false);
-    d.session.handle_close(d.at(), 1006);
+    d.engine.set_online(d.at(), false);
+    d.engine.handle_close(d.at(), 1006);
     d.drain();
     assert!(is_retrying(d.state()));
-    assert_eq!(d.session.poll_timeout(), None, "no timer while offline");
+    assert_eq!(d.engine.poll_timeout(), None, "no timer while offline");
     let waited = d.advance_to(120_000);
     assert!(
         !waited.iter().any(|o| matches!(o, Output::Connect { .. })),
         "no attempt while offline"
     );
-    d.session.set_online(d.at(), true);
+    d.engine.set_online(d.at(), true);
     let back = d.drain();
     assert!(
         back.iter().any(|o| matches!(o, Output::Connect { .. })),
@@ -846,12 +846,12 @@ fn offline_holds_reconnects_and_online_reconnects_at_once() {
 #[test]
 fn online_leaves_a_live_or_idle_connection_alone() {
     let mut d = driver();
-    d.session.set_online(d.at(), true);
+    d.engine.set_online(d.at(), true);
     assert_eq!(d.drain(), vec![], "idle stays idle");
     d.subscribe(&["files"], &[]);
     d.open_and_connect(Value::Null);
-    d.session.set_online(d.at(), false);
-    d.session.set_online(d.at(), true);
+    d.engine.set_online(d.at(), false);
+    d.engine.set_online(d.at(), true);
     assert!(
         !d.drain()
             .iter()
@@ -867,7 +867,7 @@ fn a_frozen_page_closes_cleanly_and_comes_back_with_a_resync() {
     d.open_and_connect(Value::Null);
     let id = d.wire(key);
     d.frame(subscribe_ack(std::slice::from_ref(&id)));
-    d.session.set_frozen(d.at(), true);
+    d.engine.set_frozen(d.at(), true);
     let frozen = d.drain();
     assert!(has(&frozen, &Output::Close { code: 1000 }), "{frozen:?}");
     assert!(
@@ -876,12 +876,12 @@ fn a_frozen_page_closes_cleanly_and_comes_back_with_a_resync() {
     );
     assert!(is_retrying(d.state()));
     assert_eq!(
-        d.session.poll_timeout(),
+        d.engine.poll_timeout(),
         None,
         "nothing reconnects while frozen"
     );
-    assert!(d.session.is_held(d.at()));
-    d.session.set_frozen(d.at(), false);
+    assert!(d.engine.is_held(d.at()));
+    d.engine.set_frozen(d.at(), false);
     assert!(
         d.drain()
             .iter()
@@ -906,7 +906,7 @@ fn a_page_hidden_past_the_timeout_holds_no_socket_until_shown() {
     d.open_and_connect(Value::Null);
     let id = d.wire(key);
     d.frame(subscribe_ack(std::slice::from_ref(&id)));
-    d.session.set_visible(d.at(), false);
+    d.engine.set_visible(d.at(), false);
     let early = d.advance_to(59_000);
     assert!(!has(&early, &Output::Close { code: 1000 }), "{early:?}");
     let late = d.advance_to(61_000);
@@ -916,7 +916,7 @@ fn a_page_hidden_past_the_timeout_holds_no_socket_until_shown() {
         !waited.iter().any(|o| matches!(o, Output::Connect { .. })),
         "no reconnect while hidden: {waited:?}"
     );
-    d.session.set_visible(d.at(), true);
+    d.engine.set_visible(d.at(), true);
     assert!(d
         .drain()
         .iter()
@@ -931,10 +931,10 @@ fn without_a_hidden_timeout_a_hidden_page_keeps_its_socket_and_showing_it_pings(
     let mut d = driver();
     d.subscribe(&["files"], &[]);
     d.open_and_connect(Value::Null);
-    d.session.set_visible(d.at(), false);
+    d.engine.set_visible(d.at(), false);
     let hidden = d.advance_to(15_000);
     assert!(!hidden.iter().any(|o| matches!(o, Output::Close { .. })));
-    d.session.set_visible(d.at(), true);
+    d.engine.set_visible(d.at(), true);
     let shown = d.tick();
     assert_eq!(
         sent_types(&shown),
@@ -944,7 +944,7 @@ fn without_a_hidden_timeout_a_hidden_page_keeps_its_socket_and_showing_it_pings(
     d.now += 35;
     d.frame(json!({"type":"pong"}));
     assert_eq!(
-        d.session.round_trip(),
+        d.engine.round_trip(),
         Some(std::time::Duration::from_millis(35))
     );
 }
@@ -952,12 +952,12 @@ fn without_a_hidden_timeout_a_hidden_page_keeps_its_socket_and_showing_it_pings(
 #[test]
 fn subscribing_while_held_waits_for_the_network() {
     let mut d = driver();
-    d.session.set_online(d.at(), false);
+    d.engine.set_online(d.at(), false);
     d.subscribe(&["files"], &[]);
     let outputs = d.drain();
     assert!(!outputs.iter().any(|o| matches!(o, Output::Connect { .. })));
     assert!(is_retrying(d.state()));
-    d.session.set_online(d.at(), true);
+    d.engine.set_online(d.at(), true);
     assert!(d
         .drain()
         .iter()
@@ -988,14 +988,14 @@ fn missing_channels_switches_to_url_mode_with_one_slot_per_subscription() {
         &[&query::equal("n", &[query::QueryValue::Bool(true)])],
     );
     d.drain();
-    d.session.handle_open(d.at());
+    d.engine.handle_open(d.at());
     let refused = d.frame(error(1008, "Missing channels"));
     assert!(
         errors(&refused).is_empty(),
         "the fallback is silent: {refused:?}"
     );
     let url = connect_url(&refused);
-    assert!(d.session.uses_url_channels());
+    assert!(d.engine.uses_url_channels());
     let select_all = "%7B%22method%22%3A%22select%22%2C%22values%22%3A%5B%22*%22%5D%7D";
     assert_eq!(
         url,
@@ -1009,7 +1009,7 @@ fn missing_channels_switches_to_url_mode_with_one_slot_per_subscription() {
         ]
         .concat()
     );
-    d.session.handle_open(d.at());
+    d.engine.handle_open(d.at());
     // PHP's slot map in its insertion order: files (slots 0, 1) came before documents.
     let acked = d.frame(connected_with(json!({"1":"srv-b","0":"srv-a"})));
     assert!(has(&acked, &Output::Subscribed(a)) && has(&acked, &Output::Subscribed(b)));
@@ -1031,28 +1031,28 @@ fn url_mode_takes_a_new_socket_for_a_new_set_and_resyncs() {
     let mut d = driver();
     d.subscribe(&["files"], &[]);
     d.drain();
-    d.session.handle_open(d.at());
+    d.engine.handle_open(d.at());
     d.frame(error(1008, "Missing channels"));
-    d.session.handle_open(d.at());
+    d.engine.handle_open(d.at());
     d.frame(connected_with(json!(["srv-1"])));
     d.tick();
     let second = d.subscribe(&["documents"], &[]);
     let changed = d.tick();
     assert!(has(&changed, &Output::Close { code: 1000 }), "{changed:?}");
     assert!(connect_url(&changed).contains("&channels[]=files&channels[]=documents"));
-    d.session.handle_open(d.at());
+    d.engine.handle_open(d.at());
     let acked = d.frame(connected_with(json!(["srv-2", "srv-3"])));
     assert!(has(&acked, &Output::Subscribed(second)));
     assert!(
         has(&acked, &Output::Resynced),
         "the first one missed events: {acked:?}"
     );
-    d.session.unsubscribe(d.at(), second);
+    d.engine.unsubscribe(d.at(), second);
     let smaller = d.tick();
     assert!(connect_url(&smaller).ends_with("&channels[]=files&files[0][]=%7B%22method%22%3A%22select%22%2C%22values%22%3A%5B%22*%22%5D%7D"), "{smaller:?}");
-    d.session.handle_open(d.at());
+    d.engine.handle_open(d.at());
     d.frame(connected_with(json!(["srv-4"])));
-    d.session.unsubscribe(d.at(), SubscriptionKey(1));
+    d.engine.unsubscribe(d.at(), SubscriptionKey(1));
     let emptied = d.tick();
     assert!(has(&emptied, &Output::Close { code: 1000 }), "{emptied:?}");
     assert_eq!(d.state(), ConnectionState::Idle);
@@ -1064,9 +1064,9 @@ fn servers_before_1_9_route_by_channel_and_refuse_queries_and_presence() {
     let plain = d.subscribe(&["files"], &[]);
     let filtered = d.subscribe(&["files"], &[&query::select(&["*"])]);
     d.drain();
-    d.session.handle_open(d.at());
+    d.engine.handle_open(d.at());
     d.frame(error(1008, "Missing channels"));
-    d.session.handle_open(d.at());
+    d.engine.handle_open(d.at());
     let connected = d.frame(json!({"type":"connected","data":{"channels":["files"],"user":null}}));
     assert!(has(&connected, &Output::Subscribed(plain)));
     assert!(
@@ -1079,7 +1079,7 @@ fn servers_before_1_9_route_by_channel_and_refuse_queries_and_presence() {
     assert!(delivered
         .iter()
         .any(|o| matches!(o, Output::Deliver { targets, .. } if targets == &vec![plain])));
-    d.session
+    d.engine
         .upsert_presence(
             d.at(),
             Presence {
@@ -1100,10 +1100,10 @@ fn a_new_server_gets_the_message_protocol_again() {
     let mut d = driver();
     d.subscribe(&["files"], &[]);
     d.drain();
-    d.session.handle_open(d.at());
+    d.engine.handle_open(d.at());
     d.frame(error(1008, "Missing channels"));
-    assert!(d.session.uses_url_channels());
-    d.session.set_endpoint(
+    assert!(d.engine.uses_url_channels());
+    d.engine.set_endpoint(
         d.at(),
         Endpoint {
             realtime: "ws://other/v1".into(),
@@ -1111,7 +1111,7 @@ fn a_new_server_gets_the_message_protocol_again() {
             jwt: None,
         },
     );
-    assert!(!d.session.uses_url_channels());
+    assert!(!d.engine.uses_url_channels());
     assert_eq!(
         connect_url(&d.drain()),
         "ws://other/v1/realtime?project=demo"

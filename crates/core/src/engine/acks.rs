@@ -1,0 +1,318 @@
+//! How the server's answers settle requests: acknowledgements, and errors attributed to the
+//! request they refuse.
+
+use super::link::{Auth, Request};
+use super::{ConnectionError, ConnectionState, Engine, ErrorKind, Instant, Output};
+use crate::frame::Ack;
+use core::time::Duration;
+
+impl<P> Engine<P> {
+    /// URL mode: `connected` acknowledges what the URL carried, and names each slot's server id
+    /// (servers before 1.9 name none, and know no queries).
+    pub(super) fn acknowledge_url_slots(&mut self, ids: Vec<String>) {
+        self.link.first_ack_seen = true;
+        for (slot, id) in self.link.url_slots.iter_mut().zip(ids) {
+            slot.1 = Some(id);
+        }
+        let without_queries = self.link.url_slots.iter().all(|(_, id)| id.is_none());
+        let mut index = 0;
+        while let Some(subscription) = self.subscriptions.get_mut(index) {
+            if without_queries && !subscription.queries.is_empty() {
+                let failed = self.subscriptions.remove(index);
+                self.unindex(&failed.wire_id);
+                let error = ConnectionError {
+                    code: 0,
+                    message: "Realtime queries need Appwrite 1.9 or later".into(),
+                    kind: ErrorKind::Server,
+                };
+                self.outputs.push_back(Output::SubscribeFailed {
+                    key: failed.key,
+                    error,
+                });
+                continue;
+            }
+            if let Some(version) = subscription.in_flight.take() {
+                if !subscription.dirty && version == subscription.version {
+                    subscription.acknowledged_version = Some(version);
+                    subscription.confirmed_on_link = true;
+                }
+            }
+            index += 1;
+        }
+    }
+
+    pub(super) fn take_request(&mut self, matches: impl Fn(&Request) -> bool) -> Option<Request> {
+        let index = self.link.requests.iter().position(matches)?;
+        self.link.requests.remove(index)
+    }
+
+    pub(super) fn on_connected(
+        &mut self,
+        now: Instant,
+        user: Option<P>,
+        subscriptions: Vec<String>,
+    ) {
+        if self.state == ConnectionState::Connected {
+            return;
+        }
+        if self.url_mode {
+            self.acknowledge_url_slots(subscriptions);
+        }
+        self.set_state(ConnectionState::Connected);
+        self.link.connect_deadline = None;
+        self.link.connected_at = Some(now);
+        self.link.next_ping = Some(now + self.config.ping_interval);
+        self.link.auth = if self.session.is_some() && user.is_none() {
+            Auth::Wanted
+        } else {
+            Auth::NotNeeded
+        };
+        if user.is_some() {
+            self.outputs.push_back(Output::Authenticated { user });
+        }
+        self.request_flush(now);
+    }
+
+    pub(super) fn on_subscribe_ack(&mut self, now: Instant, acks: &[Ack]) {
+        self.link.first_ack_seen = true;
+        let ids: Vec<String> = acks.iter().map(|ack| ack.subscription_id.clone()).collect();
+        self.take_request(|r| *r == Request::Subscribe(ids.clone()));
+        for id in &ids {
+            if let Some(subscription) = self.subscriptions.iter_mut().find(|s| &s.wire_id == id) {
+                let Some(version) = subscription.in_flight.take() else {
+                    continue;
+                };
+                subscription.isolate = false;
+                if !subscription.dirty && version == subscription.version {
+                    subscription.acknowledged_version = Some(version);
+                    subscription.confirmed_on_link = true;
+                }
+            } else if let Some(retired) = self.retired.iter_mut().find(|r| &r.wire_id == id) {
+                retired.subscribe_in_flight = false;
+            }
+        }
+        self.request_flush(now);
+    }
+
+    /// Emits `Subscribed` for acknowledged versions, and `Resynced` once a reconnect restored
+    /// everything, but only after any in-band authentication has settled: until then the server
+    /// holds the subscriptions under guest roles, and a resolved `subscribe()` must mean the
+    /// user's events will arrive.
+    pub(super) fn report_acknowledged(&mut self) {
+        if matches!(self.link.auth, Auth::Wanted | Auth::InFlight) {
+            return;
+        }
+        let restored = self.state == ConnectionState::Connected
+            && self.subscriptions.iter().all(|s| s.confirmed_on_link);
+        if self.resync_pending && restored {
+            self.resync_pending = false;
+            self.outputs.push_back(Output::Resynced);
+        }
+        for subscription in &mut self.subscriptions {
+            let acknowledged = subscription.acknowledged_version;
+            if acknowledged == Some(subscription.version)
+                && subscription.reported_version != acknowledged
+            {
+                subscription.reported_version = acknowledged;
+                self.outputs.push_back(Output::Subscribed(subscription.key));
+            }
+        }
+    }
+
+    pub(super) fn on_unsubscribe_ack(&mut self, now: Instant, acks: &[Ack]) {
+        let ids: Vec<String> = acks.iter().map(|ack| ack.subscription_id.clone()).collect();
+        self.take_request(|r| *r == Request::Unsubscribe(ids.clone()));
+        self.retired
+            .retain(|r| !(r.unsubscribe_in_flight && ids.contains(&r.wire_id)));
+        self.request_flush(now);
+    }
+
+    pub(super) fn on_authentication(
+        &mut self,
+        now: Instant,
+        success: Option<bool>,
+        user: Option<P>,
+    ) {
+        self.take_request(|r| *r == Request::Authentication);
+        if self.link.auth == Auth::InFlight {
+            self.link.auth = Auth::NotNeeded;
+        }
+        if success == Some(true) {
+            self.outputs.push_back(Output::Authenticated { user });
+        } else {
+            self.report(
+                -1,
+                "Authentication was not accepted".to_string(),
+                ErrorKind::Server,
+            );
+        }
+        self.request_flush(now);
+    }
+
+    pub(super) fn on_error(&mut self, now: Instant, code: i64, message: String) {
+        let error = ConnectionError {
+            code,
+            message,
+            kind: ErrorKind::Server,
+        };
+        if self.state != ConnectionState::Connected {
+            self.on_connect_error(now, error);
+            return;
+        }
+        match code {
+            1008 => {
+                // The server drops the socket after an in-band 1008; reconnecting restores context.
+                self.outputs.push_back(Output::Error(error));
+                self.outputs.push_back(Output::Close { code: 1000 });
+                self.lose_connection(now, Duration::ZERO);
+            }
+            1013 => {
+                self.outputs.push_back(Output::Error(ConnectionError {
+                    kind: ErrorKind::RateLimited,
+                    ..error
+                }));
+                self.hold_and_requeue(now);
+            }
+            1003 => {
+                self.outputs.push_back(Output::Error(error.clone()));
+                self.attribute_request_error(now, error);
+            }
+            401 | 404 => {
+                // Presence without a user (401) or user not found (404): only presence answers so.
+                self.outputs.push_back(Output::Error(error));
+                if self.take_request(|r| *r == Request::Presence).is_some() {
+                    if let Some(slot) = &mut self.presence {
+                        slot.in_flight = false;
+                    }
+                }
+            }
+            _ => self.outputs.push_back(Output::Error(error)),
+        }
+    }
+
+    /// An error before `connected`: the server is about to drop the socket.
+    pub(super) fn on_connect_error(&mut self, now: Instant, error: ConnectionError) {
+        self.outputs.push_back(Output::Close { code: 1000 });
+        if error.code == 1008 && error.message == "Missing channels" && !self.url_mode {
+            // A server before 1.9.5: it takes channels in the URL only.
+            self.url_mode = true;
+            self.connect(now);
+            return;
+        }
+        if matches!(error.code, 1008 | 401 | 403) {
+            let error = ConnectionError {
+                kind: ErrorKind::Terminal,
+                ..error
+            };
+            self.outputs.push_back(Output::Error(error.clone()));
+            for subscription in core::mem::take(&mut self.subscriptions) {
+                self.outputs.push_back(Output::SubscribeFailed {
+                    key: subscription.key,
+                    error: error.clone(),
+                });
+            }
+            self.presence = None;
+            self.forget_connection();
+            self.set_state(ConnectionState::Failed);
+            return;
+        }
+        let minimum_delay = if error.code == 1013 {
+            self.config.rate_limit_window
+        } else {
+            Duration::ZERO
+        };
+        let kind = if error.code == 1013 {
+            ErrorKind::RateLimited
+        } else {
+            ErrorKind::Server
+        };
+        self.outputs
+            .push_back(Output::Error(ConnectionError { kind, ..error }));
+        self.lose_connection(now, minimum_delay);
+    }
+
+    /// 1013 dropped some frame, we cannot tell which: everything unanswered goes again after
+    /// the window, coalesced with whatever accumulates meanwhile.
+    pub(super) fn hold_and_requeue(&mut self, now: Instant) {
+        self.link.requests.clear();
+        for subscription in &mut self.subscriptions {
+            if subscription.in_flight.take().is_some() {
+                subscription.dirty = true;
+            }
+        }
+        for retired in &mut self.retired {
+            retired.subscribe_in_flight = false;
+            retired.unsubscribe_in_flight = false;
+        }
+        if self.link.auth == Auth::InFlight {
+            self.link.auth = Auth::Wanted;
+        }
+        if let Some(slot) = self.presence.as_mut().filter(|slot| slot.in_flight) {
+            slot.in_flight = false;
+            slot.dirty = true;
+        }
+        self.link.hold_until = Some(now + self.config.rate_limit_window);
+        self.request_flush(now);
+    }
+
+    /// Error frames carry no correlation id: blame the oldest unanswered request (or the
+    /// authentication when the text says so). A failed multi-row subscribe is re-sent one row
+    /// per frame to find the bad row; a failed single row removes its subscription.
+    pub(super) fn attribute_request_error(&mut self, now: Instant, error: ConnectionError) {
+        // A byte search: `str::contains` would link a substring searcher into the wasm.
+        let about_session = error.message.as_bytes().windows(7).any(|w| w == b"Session");
+        let request = if about_session {
+            self.take_request(|r| *r == Request::Authentication)
+        } else {
+            self.link.requests.pop_front()
+        };
+        match request {
+            Some(Request::Subscribe(_))
+                if !self.url_mode && error.message == "Message type is not valid." =>
+            {
+                // A server before 1.9.5 that accepted a socket without channels.
+                self.url_mode = true;
+                self.restart(now);
+                return;
+            }
+            Some(Request::Subscribe(ids)) => {
+                let single = ids.len() == 1;
+                for id in ids {
+                    if let Some(index) = self.subscriptions.iter().position(|s| s.wire_id == id) {
+                        let subscription = &mut self.subscriptions[index];
+                        subscription.in_flight = None;
+                        if single {
+                            let failed = self.subscriptions.remove(index);
+                            self.unindex(&failed.wire_id);
+                            // An earlier version may be stored under this id; make sure it goes.
+                            self.retire(failed.wire_id, false);
+                            let failure = Output::SubscribeFailed {
+                                key: failed.key,
+                                error: error.clone(),
+                            };
+                            self.outputs.push_back(failure);
+                        } else {
+                            subscription.dirty = true;
+                            subscription.isolate = true;
+                        }
+                    } else if let Some(retired) = self.retired.iter_mut().find(|r| r.wire_id == id)
+                    {
+                        retired.subscribe_in_flight = false;
+                    }
+                }
+            }
+            Some(Request::Unsubscribe(ids)) => {
+                // Cannot succeed on retry; the ids are malformed or the server refuses them.
+                self.retired.retain(|r| !ids.contains(&r.wire_id));
+            }
+            Some(Request::Authentication) => self.link.auth = Auth::NotNeeded,
+            Some(Request::Presence) => {
+                if let Some(slot) = &mut self.presence {
+                    slot.in_flight = false;
+                }
+            }
+            None => {}
+        }
+        self.request_flush(now);
+    }
+}
