@@ -136,9 +136,6 @@ export function timingOptions(options) {
 // envelope it routes on, as a small JSON string, plus the frame's `data` object, which JS
 // callbacks then receive as it is.
 
-// Every integer of magnitude 2^53 or more has at least 16 digits: frames without such a run (the
-// usual case) take the plain JSON.parse.
-const LONG_DIGIT_RUN = /\d{16}/;
 const MAX_SAFE = '9007199254740991';
 
 // Other frames have their unsafe integer tokens rewritten into marked strings, parsed natively,
@@ -153,6 +150,7 @@ const MARK = (() => {
 const MARK_JSON = JSON.stringify(MARK).slice(1, -1);
 
 const isDigit = (code) => code >= 48 && code <= 57;
+
 // `.`, `e`, `E`, `+`, `-` and digits: what may follow the integer part of a number.
 const isNumberPart = (code) => isDigit(code) || code === 46 || code === 101 || code === 69 || code === 43 || code === 45;
 
@@ -197,35 +195,83 @@ export function markUnsafeIntegers(text) {
   return copied === 0 ? text : out + text.slice(copied);
 }
 
-/** Turns marked strings back into BigInt, in place. */
-function reviveMarked(value) {
-  if (typeof value === 'string') return value.startsWith(MARK) ? BigInt(value.slice(MARK.length)) : value;
-  if (typeof value === 'object' && value !== null) {
-    for (const key in value) {
-      const item = value[key];
-      if (typeof item !== 'string' && typeof item !== 'object') continue;
-      const revived = reviveMarked(item);
-      // Only marked strings change; defineProperty, so a `__proto__` member stays a member.
-      if (revived !== item) Object.defineProperty(value, key, { value: revived, enumerable: true, writable: true, configurable: true });
+// What may stand before and after an integer token outside strings: `:`, `[`, `,`, `]`, `}` and
+// JSON whitespace.
+const isTokenEdge = (code) => code === 58 || code === 91 || code === 44 || code === 93 || code === 125 ||
+  code === 32 || code === 10 || code === 13 || code === 9 || Number.isNaN(code);
+
+/**
+ * The quick way to mark. Every integer of magnitude 2^53 or more has a run of 16 digits, which
+ * covers one position in every 16: only those positions are probed (some 5x faster than
+ * /\d{16}/ on a 1.8 KB frame, and frames without such a run, the usual case, pay nothing more).
+ * Each unsafe integer found is marked, judged by its neighbours alone: a run inside a string may
+ * be marked too, but then the result is no JSON (the mark's leading backslash lands outside a
+ * string), and the caller takes the careful way. Returns [text, marks made].
+ */
+function markByNeighbours(text) {
+  let out = '';
+  let copied = 0;
+  let marks = 0;
+  for (let probe = 15; probe < text.length; probe += 16) {
+    if (!isDigit(text.charCodeAt(probe))) continue;
+    let start = probe;
+    while (start > 0 && isDigit(text.charCodeAt(start - 1))) start -= 1;
+    let end = probe + 1;
+    while (isDigit(text.charCodeAt(end))) end += 1;
+    while (probe + 16 < end) probe += 16;
+    if (end - start < 16) continue;
+    if (text.charCodeAt(start - 1) === 45) start -= 1;
+    if (isTokenEdge(text.charCodeAt(start - 1)) && isTokenEdge(text.charCodeAt(end)) &&
+        exceedsSafeInteger(text.slice(start, end))) {
+      out += `${text.slice(copied, start)}"${MARK_JSON}${text.slice(start, end)}"`;
+      copied = end;
+      marks += 1;
     }
   }
-  return value;
+  return marks === 0 ? [text, 0] : [out + text.slice(copied), marks];
 }
 
-/** Parses marked text; exported for the browser tests. */
-export function parseMarked(text) {
-  return reviveMarked(JSON.parse(text));
+/** Turns `left` marked strings back into BigInt, in place, and stops once none is left. */
+function reviveMarked(value, left) {
+  for (const key in value) {
+    if (left.count === 0) return;
+    const item = value[key];
+    if (typeof item === 'string') {
+      if (item.charCodeAt(0) === 0 && item.startsWith(MARK)) {
+        // defineProperty, so a `__proto__` member stays a member.
+        Object.defineProperty(value, key, { value: BigInt(item.slice(MARK.length)), enumerable: true, writable: true, configurable: true });
+        left.count -= 1;
+      }
+    } else if (typeof item === 'object' && item !== null) {
+      reviveMarked(item, left);
+    }
+  }
+}
+
+/** Parses text with `marks` marked strings (as many as there may be, if unknown). */
+export function parseMarked(text, marks = Infinity) {
+  const value = JSON.parse(text);
+  if (typeof value === 'object' && value !== null) reviveMarked(value, { count: marks });
+  return value;
 }
 
 /** JSON.parse that keeps integers beyond ±(2^53 − 1) exact, as BigInt. */
 export function parseExactly(text) {
-  if (!LONG_DIGIT_RUN.test(text)) return JSON.parse(text);
-  const marked = markUnsafeIntegers(text);
-  return marked === text ? JSON.parse(text) : parseMarked(marked);
+  const [quick, marks] = markByNeighbours(text);
+  if (marks === 0) return JSON.parse(text);
+  try {
+    return parseMarked(quick, marks);
+  } catch {
+    // A run inside a string was marked: mark string by string.
+    return parseMarked(markUnsafeIntegers(text));
+  }
 }
 
-// The members of `data` the core routes on; the resources (`payload`, `user`, `presence`) are
-// only flagged, and `events`/`timestamp` stay in `data` for the callbacks.
+// An event, the frame that matters for speed, goes as "\u0001" + its channels joined by
+// "\u0001" + "\u0002" + its subscription ids joined by "\u0001": no JSON to write or read.
+// Other frames go as a JSON envelope of the members of `data` the core routes on; the resources
+// (`payload`, `user`, `presence`) are only flagged, and `events`/`timestamp` stay in `data` for
+// the callbacks.
 const ROUTED = ['channels', 'subscriptions', 'to', 'success', 'code', 'message'];
 const RESOURCES = ['payload', 'user', 'presence'];
 
@@ -243,6 +289,10 @@ export function readFrame(text, hub) {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       return [JSON.stringify({ type: frame.type, data }), undefined];
     }
+    if (frame.type === 'event' && data.payload != null && isTextList(data.channels) &&
+        isTextList(data.subscriptions ?? [])) {
+      return [`\u0001${data.channels.join('\u0001')}\u0002${(data.subscriptions ?? []).join('\u0001')}`, data];
+    }
     const routed = {};
     for (const key of ROUTED) if (data[key] !== undefined) routed[key] = data[key];
     for (const key of RESOURCES) if (data[key] != null) routed[key] = true;
@@ -252,6 +302,8 @@ export function readFrame(text, hub) {
     return [undefined, `invalid JSON: ${error?.message ?? error}`];
   }
 }
+
+const isTextList = (value) => Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 /**
  * Hands every text frame of `socket` to `onFrame(envelope, data)`, one call into wasm each,

@@ -2,7 +2,7 @@
 //! as `BigInt`) and calls into wasm once per frame with the routing envelope as a small JSON
 //! string and the frame's `data` object; the core reads the envelope, and payloads stay JS values.
 
-use appwrite_realtime_core::{FrameError, RawFrame, ServerFrame};
+use appwrite_realtime_core::{EventFrame, FrameError, RawFrame, ServerFrame};
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
@@ -22,7 +22,8 @@ impl JsPayload {
     }
 }
 
-/// Validates what `js/interop.js` handed over: an envelope, or (`None`) the reason in `data`.
+/// Validates what `js/interop.js` handed over: an event's compact form, a JSON envelope, or
+/// (`None`) the reason in `data`.
 pub(crate) fn decode_frame(
     envelope: Option<String>,
     data: JsValue,
@@ -30,11 +31,41 @@ pub(crate) fn decode_frame(
     let Some(envelope) = envelope else {
         return Err(FrameError::Malformed(data.as_string().unwrap_or_default()));
     };
+    if let Some(compact) = envelope.strip_prefix('\u{1}') {
+        // Channels and subscription ids; JS checked that they are strings and the payload is there.
+        let middle = compact
+            .bytes()
+            .position(|b| b == 2)
+            .unwrap_or(compact.len());
+        return Ok(ServerFrame::Event(EventFrame {
+            channels: split_list(compact.get(..middle).unwrap_or_default()),
+            payload: JsPayload {
+                data,
+                field: "payload",
+            },
+            subscriptions: split_list(compact.get(middle + 1..).unwrap_or_default()),
+        }));
+    }
     RawFrame::from_envelope(&envelope, |field| JsPayload {
         data: data.clone(),
         field,
     })?
     .into_frame()
+}
+
+/// The items of a list joined by `\u{1}`. Byte positions: a `char` pattern would link a searcher.
+fn split_list(joined: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    if joined.is_empty() {
+        return items;
+    }
+    let mut start = 0;
+    let ends = joined.bytes().enumerate().filter(|(_, b)| *b == 1);
+    for end in ends.map(|(at, _)| at).chain([joined.len()]) {
+        items.push(joined.get(start..end).unwrap_or_default().to_owned());
+        start = end + 1;
+    }
+    items
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]
@@ -54,6 +85,25 @@ mod browser_tests {
         fn parse_marked(text: &str) -> JsValue;
         #[wasm_bindgen(js_name = readFrame)]
         fn read_frame(text: &str) -> js_sys::Array;
+    }
+
+    #[wasm_bindgen_test]
+    fn long_integers_are_found_wherever_they_lie() {
+        // Only every 16th position is probed: runs at every offset must still be found.
+        for offset in 0..40 {
+            for run in [15, 16, 17, 33] {
+                let digits = "9".repeat(run);
+                let text = [r#"{"p":""#, &"x".repeat(offset), r#"","n":"#, &digits, "}"].concat();
+                let kind = if run >= 16 { "bigint" } else { "number" };
+                assert_eq!(
+                    field(&parse_exactly(&text), "n").js_typeof(),
+                    kind,
+                    "{text}"
+                );
+                let quoted = [r#"{"n":""#, &"x".repeat(offset), &digits, r#""}"#].concat();
+                assert!(field(&parse_exactly(&quoted), "n").is_string(), "{quoted}");
+            }
+        }
     }
 
     fn field(object: &JsValue, name: &str) -> JsValue {
@@ -93,6 +143,16 @@ mod browser_tests {
             field(&own, "value").is_bigint(),
             "a `__proto__` member stays a member"
         );
+        // A run that looks like a number token from its neighbours but lies inside a string
+        // (the quick marking's case for the careful one), beside a real one.
+        let tricky = r#"{"a":["x:12345678901234567890,",12345678901234567890]}"#;
+        assert_eq!(
+            render(&parse_exactly(tricky)),
+            [
+                "string:x:12345678901234567890,",
+                "bigint:12345678901234567890"
+            ]
+        );
         let plain = r#"{"a":[1,2.5,"x"]}"#;
         assert_eq!(
             render(&parse_exactly(plain)),
@@ -119,12 +179,7 @@ mod browser_tests {
     fn the_envelope_carries_routing_fields_and_flags_resources() {
         let text = r#"{"type":"event","data":{"events":["e"],"channels":["files"],"timestamp":"t","payload":{"big":99999999999999999999},"subscriptions":["s"]}}"#;
         let read = read_frame(text);
-        assert_eq!(
-            read.get(0).as_string().as_deref(),
-            Some(
-                r#"{"type":"event","data":{"channels":["files"],"subscriptions":["s"],"payload":true}}"#
-            )
-        );
+        assert_eq!(read.get(0).as_string().as_deref(), Some("\u{1}files\u{2}s"));
         let data = read.get(1);
         assert!(field(&field(&data, "payload"), "big").is_bigint());
         let frame = decode_frame(read.get(0).as_string(), data);
@@ -133,6 +188,15 @@ mod browser_tests {
         };
         assert_eq!(event.channels, ["files"]);
         assert!(field(&event.payload.value(), "big").is_bigint());
+
+        let several = r#"{"type":"event","data":{"channels":["a","b.c",""],"payload":{}}}"#;
+        let read = read_frame(several);
+        let Ok(ServerFrame::Event(event)) = decode_frame(read.get(0).as_string(), read.get(1))
+        else {
+            panic!("{several}")
+        };
+        assert_eq!(event.channels, ["a", "b.c", ""]);
+        assert!(event.subscriptions.is_empty());
 
         let garbage = read_frame("{oops");
         assert!(garbage.get(0).is_undefined());

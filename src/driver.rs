@@ -176,7 +176,7 @@ extern "C" {
     #[wasm_bindgen(js_name = addListener)]
     fn add_listener(hub: &JsValue, kind: &str, callback: &Function) -> Function;
     fn emit(hub: &JsValue, kind: &str, first: &JsValue, second: &JsValue) -> u32;
-    fn record(hub: &JsValue, kind: &str, detail: &str);
+    fn record(hub: &JsValue, kind: &str, detail: &JsValue);
     #[wasm_bindgen(js_name = statsOf)]
     fn stats_of(hub: &JsValue, events_delivered: f64, round_trip: f64) -> JsValue;
     #[wasm_bindgen(js_name = logOf)]
@@ -565,7 +565,7 @@ impl Driver {
         match output {
             Output::Connect { url } => self.connect(&url),
             Output::Send(text) => {
-                record(&self.hub, "send", &text);
+                record(&self.hub, "send", &JsValue::from_str(&text));
                 let sent = self
                     .socket
                     .borrow()
@@ -576,7 +576,7 @@ impl Driver {
                 }
             }
             Output::Close { code } => {
-                record(&self.hub, "close", &code.to_string());
+                record(&self.hub, "close", &JsValue::from(code));
                 if let Some(socket) = self.socket.borrow_mut().take() {
                     socket.close(code);
                 }
@@ -626,7 +626,8 @@ impl Driver {
         } else {
             "connect"
         };
-        record(&self.hub, kind, &crate::socket::redact_secrets(url));
+        let redacted = crate::socket::redact_secrets(url);
+        record(&self.hub, kind, &JsValue::from_str(&redacted));
         match Socket::open(url, &self.hub, self.me.clone()) {
             Ok(socket) => *self.socket.borrow_mut() = Some(socket),
             Err(message) => {
@@ -715,7 +716,7 @@ impl Driver {
 
 impl SocketListener for Driver {
     fn socket_opened(&self) {
-        record(&self.hub, "opened", "");
+        record(&self.hub, "opened", &JsValue::UNDEFINED);
         self.engine.borrow_mut().handle_open(now());
         self.drain();
     }
@@ -723,6 +724,7 @@ impl SocketListener for Driver {
     fn socket_frame(&self, frame: Result<ServerFrame<JsPayload>, FrameError>) {
         let mut engine = self.engine.borrow_mut();
         match frame {
+            Ok(ServerFrame::Event(event)) => engine.handle_event(event),
             Ok(frame) => engine.handle_frame(now(), frame),
             Err(error) => engine.handle_bad_frame(now(), error),
         }
@@ -731,7 +733,7 @@ impl SocketListener for Driver {
     }
 
     fn socket_closed(&self, code: u16) {
-        record(&self.hub, "closed", &code.to_string());
+        record(&self.hub, "closed", &JsValue::from(code));
         *self.socket.borrow_mut() = None;
         self.engine.borrow_mut().handle_close(now(), code);
         self.drain();

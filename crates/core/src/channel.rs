@@ -95,7 +95,7 @@ macro_rules! actions {
             $(
                 #[doc = concat!("`….", stringify!($action), "`: only `", stringify!($action), "` events.")]
                 pub fn $action(&self) -> Resolved {
-                    Resolved(format!(concat!("{}.", stringify!($action)), self.0))
+                    Resolved([self.0.as_str(), concat!(".", stringify!($action))].concat())
                 }
             )+
         }
@@ -168,42 +168,42 @@ actions!(Presence: create, update, upsert, delete);
 
 /// `databases.<id>`.
 pub fn database(id: &str) -> Result<Database, ChannelError> {
-    Ok(Database(format!("databases.{}", normalize(id)?)))
+    Ok(Database(["databases.", normalize(id)?].concat()))
 }
 
 /// `tablesdb.<id>`.
 pub fn tablesdb(id: &str) -> Result<TablesDb, ChannelError> {
-    Ok(TablesDb(format!("tablesdb.{}", normalize(id)?)))
+    Ok(TablesDb(["tablesdb.", normalize(id)?].concat()))
 }
 
 /// `buckets.<id>`.
 pub fn bucket(id: &str) -> Result<Bucket, ChannelError> {
-    Ok(Bucket(format!("buckets.{}", normalize(id)?)))
+    Ok(Bucket(["buckets.", normalize(id)?].concat()))
 }
 
 /// `functions.<id>`.
 pub fn function(id: &str) -> Result<Function, ChannelError> {
-    Ok(Function(format!("functions.{}", normalize(id)?)))
+    Ok(Function(["functions.", normalize(id)?].concat()))
 }
 
 /// `executions.<id>`.
 pub fn execution(id: &str) -> Result<Execution, ChannelError> {
-    Ok(Execution(format!("executions.{}", normalize(id)?)))
+    Ok(Execution(["executions.", normalize(id)?].concat()))
 }
 
 /// `teams.<id>`.
 pub fn team(id: &str) -> Result<Team, ChannelError> {
-    Ok(Team(format!("teams.{}", normalize(id)?)))
+    Ok(Team(["teams.", normalize(id)?].concat()))
 }
 
 /// `memberships.<id>`.
 pub fn membership(id: &str) -> Result<Membership, ChannelError> {
-    Ok(Membership(format!("memberships.{}", normalize(id)?)))
+    Ok(Membership(["memberships.", normalize(id)?].concat()))
 }
 
 /// `presences.<id>`.
 pub fn presence(id: &str) -> Result<Presence, ChannelError> {
-    Ok(Presence(format!("presences.{}", normalize(id)?)))
+    Ok(Presence(["presences.", normalize(id)?].concat()))
 }
 
 impl Database {

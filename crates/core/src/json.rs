@@ -6,6 +6,25 @@
 //! short user strings (queries, presence metadata); it keeps number tokens verbatim.
 
 /// Appends `text` as a quoted JSON string.
+/// Appends `value` in decimal. By hand: integer formatting through `core::fmt` costs the wasm
+/// build about a kilobyte.
+pub(crate) fn write_decimal(out: &mut String, value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[at..] {
+        out.push(char::from(digit));
+    }
+}
+
 pub(crate) fn write_string(out: &mut String, text: &str) {
     out.push('"');
     for character in text.chars() {

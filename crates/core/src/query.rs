@@ -330,7 +330,7 @@ fn invalid(detail: String) -> QueryError {
     // The subscribe handler prefixes the parser's message once more.
     QueryError {
         code: 1003,
-        message: format!("Invalid query: {detail}"),
+        message: ["Invalid query: ", &detail].concat(),
     }
 }
 
@@ -345,12 +345,11 @@ fn server_error() -> QueryError {
 /// checked recursively inside `and`/`or`, and `select` only as `["*"]`).
 pub fn validate_query(query: &str) -> Result<(), QueryError> {
     let parsed = json::parse(query)
-        .map_err(|error| invalid(format!("Invalid query: {}", error.php_message())))?;
+        .map_err(|error| invalid(["Invalid query: ", error.php_message()].concat()))?;
     if !matches!(parsed, JsonValue::Array(_) | JsonValue::Object(_)) {
-        return Err(invalid(format!(
-            "Invalid query. Must be an array, got {}",
-            parsed.php_type()
-        )));
+        return Err(invalid(
+            ["Invalid query. Must be an array, got ", parsed.php_type()].concat(),
+        ));
     }
     check_parsed(&parsed)?;
     check_realtime(&parsed)
@@ -365,21 +364,21 @@ fn check_parsed(query: &JsonValue) -> Result<(), QueryError> {
         Some(JsonValue::String(method)) => method.as_str(),
         Some(other) => {
             let kind = other.php_type();
-            return Err(invalid(format!(
-                "Invalid query method. Must be a string, got {kind}"
-            )));
+            return Err(invalid(
+                ["Invalid query method. Must be a string, got ", kind].concat(),
+            ));
         }
     };
     if !KNOWN_METHODS.contains(&method) {
-        return Err(invalid(format!("Invalid query method: {method}")));
+        return Err(invalid(["Invalid query method: ", method].concat()));
     }
     match query.member("attribute") {
         None | Some(JsonValue::Null | JsonValue::String(_)) => {}
         Some(other) => {
             let kind = other.php_type();
-            return Err(invalid(format!(
-                "Invalid query attribute. Must be a string, got {kind}"
-            )));
+            return Err(invalid(
+                ["Invalid query attribute. Must be a string, got ", kind].concat(),
+            ));
         }
     }
     let values = values_of(query)?;
@@ -403,9 +402,9 @@ fn values_of(query: &JsonValue) -> Result<&[JsonValue], QueryError> {
         Some(JsonValue::Object(_)) => Ok(&[]),
         Some(other) => {
             let kind = other.php_type();
-            Err(invalid(format!(
-                "Invalid query values. Must be an array, got {kind}"
-            )))
+            Err(invalid(
+                ["Invalid query values. Must be an array, got ", kind].concat(),
+            ))
         }
     }
 }
@@ -418,9 +417,15 @@ fn check_realtime(query: &JsonValue) -> Result<(), QueryError> {
     };
     if !REALTIME_METHODS.contains(&method) {
         let allowed = REALTIME_METHODS.join(", ");
-        return Err(invalid(format!(
-            "Query method '{method}' is not supported in Realtime queries. Allowed query methods are: {allowed}"
-        )));
+        return Err(invalid(
+            [
+                "Query method '",
+                method,
+                "' is not supported in Realtime queries. Allowed query methods are: ",
+                &allowed,
+            ]
+            .concat(),
+        ));
     }
     let values = values_of(query)?;
     if method == "select" && !matches!(values, [JsonValue::String(star)] if star == "*") {

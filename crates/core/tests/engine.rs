@@ -3,8 +3,8 @@
 mod common;
 
 use appwrite_realtime_core::{
-    query, Config, ConnectionState, Endpoint, ErrorKind, Instant, Output, Presence, SubscribeError,
-    SubscriptionKey, UpdateError,
+    query, Config, ConnectionState, Endpoint, ErrorKind, Instant, Output, Presence, PresenceError,
+    SubscribeError, SubscriptionKey, UpdateError,
 };
 use common::*;
 use serde_json::{json, Value};
@@ -1115,5 +1115,25 @@ fn a_new_server_gets_the_message_protocol_again() {
     assert_eq!(
         connect_url(&d.drain()),
         "ws://other/v1/realtime?project=demo"
+    );
+}
+
+#[test]
+fn presence_status_length_counts_characters_not_bytes() {
+    let mut d = driver();
+    let presence = |status: String| Presence {
+        status,
+        presence_id: None,
+        metadata_json: None,
+        permissions: vec![],
+    };
+    // 2048 two-byte characters are 4096 bytes, and allowed.
+    assert!(d
+        .engine
+        .upsert_presence(d.at(), presence("é".repeat(2048)))
+        .is_ok());
+    assert_eq!(
+        d.engine.upsert_presence(d.at(), presence("é".repeat(2049))),
+        Err(PresenceError::StatusTooLong)
     );
 }

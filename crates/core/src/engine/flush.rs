@@ -174,7 +174,10 @@ impl<P> Engine<P> {
             } else {
                 &subscription.queries[..]
             };
-            let slot = ["[", &slot.to_string(), "][]="].concat();
+            let mut slot_param = "[".to_string();
+            crate::json::write_decimal(&mut slot_param, slot as u64);
+            slot_param.push_str("][]=");
+            let slot = slot_param;
             for channel in &subscription.channels {
                 for query in queries {
                     url.push('&');

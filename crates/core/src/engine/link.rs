@@ -8,11 +8,12 @@ use std::collections::VecDeque;
 
 impl Endpoint {
     pub(super) fn url(&self) -> String {
-        let mut url = format!(
-            "{}/realtime?project={}",
-            self.realtime,
-            url_encode(&self.project)
-        );
+        let mut url = [
+            self.realtime.as_str(),
+            "/realtime?project=",
+            &url_encode(&self.project),
+        ]
+        .concat();
         if let Some(jwt) = &self.jwt {
             url.push_str("&jwt=");
             url.push_str(&url_encode(jwt));
@@ -28,7 +29,10 @@ pub(super) fn url_encode(text: &str) -> String {
         if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
             out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            // By hand: `format!("{:02X}")` would link integer formatting into the wasm.
+            out.push('%');
+            out.push(char::from(super::HEX_DIGITS[usize::from(byte >> 4)]));
+            out.push(char::from(super::HEX_DIGITS[usize::from(byte & 0xF)]));
         }
     }
     out

@@ -85,7 +85,9 @@ impl<P> Engine<P> {
     pub(super) fn mint_wire_id(&mut self) -> String {
         self.next_wire += 1;
         // 12 + 1 + at most 20 digits = 33 characters: within the Key rule's 36.
-        format!("{}-{}", self.id_prefix, self.next_wire)
+        let mut id = [self.id_prefix.as_str(), "-"].concat();
+        crate::json::write_decimal(&mut id, self.next_wire);
+        id
     }
 
     pub(super) fn retire(&mut self, wire_id: String, subscribe_in_flight: bool) {

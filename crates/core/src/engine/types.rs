@@ -250,6 +250,15 @@ pub enum PresenceError {
     TooLarge,
 }
 
+/// "query <index>: <error>", without integer formatting (see [`crate::json::write_decimal`]).
+fn invalid_query(f: &mut fmt::Formatter<'_>, index: usize, error: &QueryError) -> fmt::Result {
+    let mut text = "query ".to_string();
+    crate::json::write_decimal(&mut text, index as u64);
+    f.write_str(&text)?;
+    f.write_str(": ")?;
+    fmt::Display::fmt(error, f)
+}
+
 impl fmt::Display for SubscribeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -257,7 +266,7 @@ impl fmt::Display for SubscribeError {
                 f.write_str("Project is required: call setProject() first")
             }
             SubscribeError::NoChannels => f.write_str("At least one channel is required"),
-            SubscribeError::InvalidQuery { index, error } => write!(f, "query {index}: {error}"),
+            SubscribeError::InvalidQuery { index, error } => invalid_query(f, *index, error),
             SubscribeError::TooLarge => f.write_str(TOO_LARGE),
         }
     }
@@ -271,7 +280,7 @@ impl fmt::Display for UpdateError {
         match self {
             UpdateError::UnknownSubscription => f.write_str("The subscription is no longer active"),
             UpdateError::NoChannels => f.write_str("At least one channel is required"),
-            UpdateError::InvalidQuery { index, error } => write!(f, "query {index}: {error}"),
+            UpdateError::InvalidQuery { index, error } => invalid_query(f, *index, error),
             UpdateError::TooLarge => f.write_str(TOO_LARGE),
         }
     }
