@@ -1,6 +1,7 @@
-//! Inbound frames: `js/interop.js` parses each text in JS (integers beyond ±(2^53 − 1) exactly,
-//! as `BigInt`) and calls into wasm once per frame with the routing envelope as a small JSON
-//! string and the frame's `data` object; the core reads the envelope, and payloads stay JS values.
+//! Inbound frames as the core reads them: `js/interop.js` parses each text in JS (integers beyond
+//! ±(2^53 − 1) exactly, as `BigInt`) and hands over, in one call, what the core routes on (an
+//! event's channels and subscription ids joined by control characters, other frames' routing
+//! members as a small JSON envelope) and the frame's `data` object; payloads stay JS values.
 
 use appwrite_realtime_core::{EventFrame, FrameError, RawFrame, ServerFrame};
 use js_sys::Reflect;
