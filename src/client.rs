@@ -7,7 +7,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 use crate::args;
-use crate::config::{ClientConfig, ClientSource, RealtimeOptions, SharedConfig};
+use crate::config::{ClientConfig, ClientSource, RealtimeOptions, Setting, SharedConfig};
 use crate::driver::{Callback, Driver};
 use crate::error::RealtimeError;
 use crate::subscription::unsubscribe_function;
@@ -59,9 +59,7 @@ impl Client {
         } else {
             return Err(invalid_endpoint("Invalid endpoint URL: ", endpoint));
         };
-        self.state
-            .settings
-            .change(|config| config.endpoint_realtime = realtime);
+        self.state.settings.set(Setting::EndpointRealtime(realtime));
         Ok(self.clone())
     }
 
@@ -75,32 +73,26 @@ impl Client {
         }
         self.state
             .settings
-            .change(|config| config.endpoint_realtime = endpoint.into());
+            .set(Setting::EndpointRealtime(endpoint.into()));
         Ok(self.clone())
     }
 
     /// The project id; every connection built from this client uses it.
     pub fn set_project(&self, project: &str) -> Client {
-        self.state
-            .settings
-            .change(|config| config.project = project.into());
+        self.state.settings.set(Setting::Project(project.into()));
         self.clone()
     }
 
     /// The session secret (base64 of `{"id","secret"}`). While connected, the connection
     /// re-authenticates in-band, without a new socket. `""` signs out.
     pub fn set_session(&self, session: &str) -> Client {
-        let session = (!session.is_empty()).then(|| session.to_string());
-        self.state
-            .settings
-            .change(|config| config.session = session);
+        self.state.settings.set(Setting::Session(session.into()));
         self.clone()
     }
 
     /// An account JWT, sent in the socket URL (`?jwt=`) on the next connection. `""` clears it.
     pub fn set_jwt(&self, jwt: &str) -> Client {
-        let jwt = (!jwt.is_empty()).then(|| jwt.to_string());
-        self.state.settings.change(|config| config.jwt = jwt);
+        self.state.settings.set(Setting::Jwt(jwt.into()));
         self.clone()
     }
 

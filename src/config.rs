@@ -23,6 +23,14 @@ pub(crate) struct ClientConfig {
     pub(crate) jwt: Option<String>,
 }
 
+/// One setting of a `Client`; `""` clears a session or a JWT.
+pub(crate) enum Setting {
+    EndpointRealtime(String),
+    Project(String),
+    Session(String),
+    Jwt(String),
+}
+
 /// Told when a [`SharedConfig`] changes. Held weakly: settings never keep a connection alive.
 pub(crate) trait ConfigListener {
     fn config_changed(&self);
@@ -70,14 +78,24 @@ impl SharedConfig {
         listeners.push(listener);
     }
 
-    /// Applies a change, then tells every live listener (outside the borrow: connections call
-    /// back into JS).
-    pub(crate) fn change(&self, apply: impl FnOnce(&mut ClientConfig)) {
+    /// Applies a change, then, if it changed anything, tells every live listener (outside the
+    /// borrow: connections call back into JS). One copy for every setter, not one per setter.
+    #[inline(never)]
+    pub(crate) fn set(&self, setting: Setting) {
         let changed = {
             let mut config = self.config.borrow_mut();
-            let before = config.clone();
-            apply(&mut config);
-            *config != before
+            let (field, value) = match setting {
+                Setting::EndpointRealtime(value) => (&mut config.endpoint_realtime, value),
+                Setting::Project(value) => (&mut config.project, value),
+                Setting::Session(value) => (config.session.get_or_insert_default(), value),
+                Setting::Jwt(value) => (config.jwt.get_or_insert_default(), value),
+            };
+            let changed = *field != value;
+            *field = value;
+            // An empty session or JWT is none.
+            config.session.take_if(|session| session.is_empty());
+            config.jwt.take_if(|jwt| jwt.is_empty());
+            changed
         };
         if changed {
             let listeners: Vec<Rc<dyn ConfigListener>> = self
