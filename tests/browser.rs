@@ -1,5 +1,5 @@
-//! Browser tests: the JS-facing API in headless Chromium against the emulator, whose URL
-//! `scripts/test` passes at build time in `APPWRITE_EMULATOR_URL`.
+//! Browser tests: the JS-facing API in headless Chromium, Firefox and WebKit against the
+//! emulator, whose URL `scripts/test` passes at build time in `APPWRITE_EMULATOR_URL`.
 #![cfg(target_arch = "wasm32")]
 
 use appwrite_realtime_wasm::{Channel, Client, Realtime};
