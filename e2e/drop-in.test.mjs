@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
-import { useEmulatorAndBrowser, root } from './harness.mjs';
+import { useEmulatorAndBrowser, root, noBrowser } from './harness.mjs';
 
 const run = promisify(execFile);
 const suite = useEmulatorAndBrowser();
@@ -190,7 +190,7 @@ test('no export traps on hostile arguments, and the module works afterwards', { 
   await tab.close();
 });
 
-test('Node imports the package by name with no init(), as server-side rendering does', async () => {
+test('Node imports the package by name with no init(), as server-side rendering does', { skip: noBrowser }, async () => {
   const project = await mkdtemp(join(tmpdir(), 'node-import-'));
   try {
     await mkdir(join(project, 'node_modules'));

@@ -1,5 +1,6 @@
 // Shared set-up for the end-to-end suites: an emulator on a free port serving the repository
-// (so /www/ and /pkg/ resolve), and headless Debian Chromium driven by playwright-core.
+// (so /www/ and /pkg/ resolve), and a headless browser driven by playwright-core: Debian's
+// Chromium, or with E2E_BROWSER=firefox Debian's Firefox ESR through WebDriver BiDi.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,9 +9,21 @@ import { join, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { before, after } from 'node:test';
-import { chromium } from 'playwright-core';
+import { chromium, firefox } from 'playwright-core';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The engine these suites drive: `chromium` (the default) or `firefox`. */
+export const browserName = process.env.E2E_BROWSER || 'chromium';
+if (!['chromium', 'firefox'].includes(browserName)) {
+  throw new Error(`E2E_BROWSER must be chromium or firefox, not ${browserName}`);
+}
+
+/**
+ * For `test(name, { skip: noBrowser }, fn)` on a test that runs in Node alone: it runs in the
+ * Chromium pass only, so that it counts once however many engines the suites run in.
+ */
+export const noBrowser = browserName === 'chromium' ? false : 'runs in Node without a browser: counted once, in the chromium run';
 
 /** Starts the emulator built by `cargo build -p appwrite-realtime-emulator`; resolves with its URL. */
 export async function startEmulator(extraArgs = []) {
@@ -35,17 +48,28 @@ export async function startEmulator(extraArgs = []) {
   };
 }
 
-/** Launches headless Chromium with a fresh profile; `close()` removes the profile. */
-export async function launchBrowser(extraArgs = []) {
-  const profile = await mkdtemp(join(tmpdir(), 'e2e-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs,
-    ],
-  });
+/**
+ * Launches the headless browser with a fresh profile; `close()` removes the profile.
+ * `chromiumArgs` are extra command-line flags for Chromium; Firefox has no equivalent for them.
+ */
+export async function launchBrowser({ chromiumArgs = [] } = {}) {
+  const profile = await mkdtemp(join(tmpdir(), `e2e-${browserName}-`));
+  const context = browserName === 'firefox'
+    ? await firefox.launchPersistentContext(profile, {
+      // The `moz-` channel selects playwright-core's WebDriver-BiDi launcher, which drives a stock
+      // Firefox; the relay makes up for the commands Firefox ESR lacks (see the file).
+      channel: 'moz-firefox',
+      executablePath: join(root, 'e2e/firefox-bidi-relay.mjs'),
+      headless: true,
+    })
+    : await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--no-first-run', ...chromiumArgs,
+      ],
+    });
   return {
     context,
     async newPage() {

@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { root } from './harness.mjs';
+import { root, noBrowser } from './harness.mjs';
 
-test('the package imports and fails clearly where there is no WebSocket', async () => {
+test('the package imports and fails clearly where there is no WebSocket', { skip: noBrowser }, async () => {
   assert.equal(typeof globalThis.WebSocket, 'undefined', 'this test needs an environment without WebSocket');
   const sdk = await import(join(root, 'pkg/appwrite_realtime_wasm.js'));
   sdk.initSync({ module: await readFile(join(root, 'pkg/appwrite_realtime_wasm_bg.wasm')) });
@@ -25,7 +25,7 @@ test('the package imports and fails clearly where there is no WebSocket', async 
   await assert.rejects(realtime.upsertPresence({ status: 'online' }), { kind: 'environment' });
 });
 
-test('invalid input is rejected with a typed error, not a panic', async () => {
+test('invalid input is rejected with a typed error, not a panic', { skip: noBrowser }, async () => {
   const sdk = await import(join(root, 'pkg/appwrite_realtime_wasm.js'));
   sdk.initSync({ module: await readFile(join(root, 'pkg/appwrite_realtime_wasm_bg.wasm')) });
   assert.throws(() => new sdk.Client().setEndpoint('ftp://x'), { kind: 'invalid', message: 'Invalid endpoint URL: ftp://x' });
@@ -36,7 +36,7 @@ test('invalid input is rejected with a typed error, not a panic', async () => {
   assert.throws(() => new sdk.Realtime(new sdk.Client(), { pongTimeout: -1 }), { kind: 'invalid' });
 });
 
-test('errors are instances of the exported RealtimeError class', async () => {
+test('errors are instances of the exported RealtimeError class', { skip: noBrowser }, async () => {
   const sdk = await import(join(root, 'pkg/appwrite_realtime_wasm.js'));
   sdk.initSync({ module: await readFile(join(root, 'pkg/appwrite_realtime_wasm_bg.wasm')) });
   try {

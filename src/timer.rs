@@ -31,7 +31,9 @@ pub(crate) struct Timer {
 impl Timer {
     pub(crate) fn arm<L: TimerListener + 'static>(deadline: Instant, listener: Weak<L>) -> Timer {
         // Background tabs fire late; the core treats a late timeout as "everything due is due".
-        let delay = deadline.0.saturating_sub(now().0).min(u32::MAX as u64) as u32;
+        // setTimeout takes a signed 32-bit delay (a longer one wraps and fires at once, over and
+        // over): a farther deadline is waited for in steps, as an early timeout re-arms.
+        let delay = deadline.0.saturating_sub(now().0).min(i32::MAX as u64) as u32;
         let timeout = Timeout::new(delay, move || {
             if let Some(listener) = listener.upgrade() {
                 listener.timer_fired();

@@ -1,5 +1,5 @@
-//! Browser tests: the JS-facing API in headless Chromium against the emulator, whose URL
-//! `scripts/test` passes at build time in `APPWRITE_EMULATOR_URL`.
+//! Browser tests: the JS-facing API in headless Chromium, Firefox and WebKit against the
+//! emulator, whose URL `scripts/test` passes at build time in `APPWRITE_EMULATOR_URL`.
 #![cfg(target_arch = "wasm32")]
 
 use appwrite_realtime_wasm::{Channel, Client, Realtime};
@@ -86,6 +86,14 @@ extern "C" {
 
     #[wasm_bindgen(js_name = waitForUser, catch)]
     async fn wait_for_user(base: &str, channel: &str, timeout_ms: u32) -> Result<JsValue, JsValue>;
+
+    type TimerDelays;
+    #[wasm_bindgen(js_name = recordTimerDelays)]
+    fn record_timer_delays() -> TimerDelays;
+    #[wasm_bindgen(method, getter)]
+    fn delays(this: &TimerDelays) -> Array;
+    #[wasm_bindgen(method)]
+    fn stop(this: &TimerDelays);
 
     fn field(object: &JsValue, name: &str) -> JsValue;
     #[wasm_bindgen(js_name = typeOf)]
@@ -450,6 +458,37 @@ async fn reconnects_after_the_server_drops_the_socket_and_restores_subscriptions
         Some("after the drop")
     );
     let _ = realtime.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn a_timer_beyond_the_range_of_settimeout_waits_rather_than_spins() {
+    // setTimeout takes a signed 32-bit delay: a longer one wraps around, fires at once, and a
+    // timer re-armed for the same far deadline would spin. 3e9 ms (~35 days) is a heartbeat
+    // interval a page may choose to ping (almost) never.
+    const MAX_DELAY: f64 = 2_147_483_647.0;
+    let recorder = record_timer_delays();
+    let realtime = Realtime::new(
+        &JsValue::from(client("demo").clone()),
+        options(3_000_000_000, 10_000),
+    )
+    .unwrap();
+    let channel = collection_channel("far-timer");
+    subscribe(&realtime, &channel, &push_into(&queue())).await;
+    let delays: Vec<f64> = recorder
+        .delays()
+        .iter()
+        .filter_map(|d| d.as_f64())
+        .collect();
+    recorder.stop();
+    let _ = realtime.disconnect();
+    assert!(
+        delays.iter().any(|&d| !(0.0..1e9).contains(&d)),
+        "connected, the SDK arms its timer for the far ping: {delays:?}"
+    );
+    assert!(
+        delays.iter().all(|&d| (0.0..=MAX_DELAY).contains(&d)),
+        "every delay fits setTimeout: {delays:?}"
+    );
 }
 
 #[wasm_bindgen_test]

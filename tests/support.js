@@ -129,3 +129,17 @@ export function setPageHidden(hidden) {
   else delete document.visibilityState;
   document.dispatchEvent(new Event('visibilitychange'));
 }
+
+/**
+ * Records the delay of every `setTimeout` call, which it passes on, until `stop()`: the delays
+ * the SDK arms its one timer with.
+ */
+export function recordTimerDelays() {
+  const native = globalThis.setTimeout;
+  const delays = [];
+  globalThis.setTimeout = (callback, delay, ...rest) => {
+    delays.push(delay);
+    return native(callback, delay, ...rest);
+  };
+  return { delays, stop() { globalThis.setTimeout = native; } };
+}
