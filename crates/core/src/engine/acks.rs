@@ -25,7 +25,7 @@ impl<P> Engine<P> {
                     message: "Realtime queries need Appwrite 1.9 or later".into(),
                     kind: ErrorKind::Server,
                 };
-                self.outputs.push_back(Output::SubscribeFailed {
+                self.outputs.push(Output::SubscribeFailed {
                     key: failed.key,
                     error,
                 });
@@ -43,7 +43,7 @@ impl<P> Engine<P> {
 
     pub(super) fn take_request(&mut self, matches: impl Fn(&Request) -> bool) -> Option<Request> {
         let index = self.link.requests.iter().position(matches)?;
-        self.link.requests.remove(index)
+        Some(self.link.requests.remove(index))
     }
 
     pub(super) fn on_connected(
@@ -68,7 +68,7 @@ impl<P> Engine<P> {
             Auth::NotNeeded
         };
         if user.is_some() {
-            self.outputs.push_back(Output::Authenticated { user });
+            self.outputs.push(Output::Authenticated { user });
         }
         self.request_flush(now);
     }
@@ -106,7 +106,7 @@ impl<P> Engine<P> {
             && self.subscriptions.iter().all(|s| s.confirmed_on_link);
         if self.resync_pending && restored {
             self.resync_pending = false;
-            self.outputs.push_back(Output::Resynced);
+            self.outputs.push(Output::Resynced);
         }
         for subscription in &mut self.subscriptions {
             let acknowledged = subscription.acknowledged_version;
@@ -114,7 +114,7 @@ impl<P> Engine<P> {
                 && subscription.reported_version != acknowledged
             {
                 subscription.reported_version = acknowledged;
-                self.outputs.push_back(Output::Subscribed(subscription.key));
+                self.outputs.push(Output::Subscribed(subscription.key));
             }
         }
     }
@@ -138,7 +138,7 @@ impl<P> Engine<P> {
             self.link.auth = Auth::NotNeeded;
         }
         if success == Some(true) {
-            self.outputs.push_back(Output::Authenticated { user });
+            self.outputs.push(Output::Authenticated { user });
         } else {
             self.report(
                 -1,
@@ -162,37 +162,37 @@ impl<P> Engine<P> {
         match code {
             1008 => {
                 // The server drops the socket after an in-band 1008; reconnecting restores context.
-                self.outputs.push_back(Output::Error(error));
-                self.outputs.push_back(Output::Close { code: 1000 });
+                self.outputs.push(Output::Error(error));
+                self.outputs.push(Output::Close { code: 1000 });
                 self.lose_connection(now, Duration::ZERO);
             }
             1013 => {
-                self.outputs.push_back(Output::Error(ConnectionError {
+                self.outputs.push(Output::Error(ConnectionError {
                     kind: ErrorKind::RateLimited,
                     ..error
                 }));
                 self.hold_and_requeue(now);
             }
             1003 => {
-                self.outputs.push_back(Output::Error(error.clone()));
+                self.outputs.push(Output::Error(error.clone()));
                 self.attribute_request_error(now, error);
             }
             401 | 404 => {
                 // Presence without a user (401) or user not found (404): only presence answers so.
-                self.outputs.push_back(Output::Error(error));
+                self.outputs.push(Output::Error(error));
                 if self.take_request(|r| *r == Request::Presence).is_some() {
                     if let Some(slot) = &mut self.presence {
                         slot.in_flight = false;
                     }
                 }
             }
-            _ => self.outputs.push_back(Output::Error(error)),
+            _ => self.outputs.push(Output::Error(error)),
         }
     }
 
     /// An error before `connected`: the server is about to drop the socket.
     pub(super) fn on_connect_error(&mut self, now: Instant, error: ConnectionError) {
-        self.outputs.push_back(Output::Close { code: 1000 });
+        self.outputs.push(Output::Close { code: 1000 });
         if error.code == 1008 && error.message == "Missing channels" && !self.url_mode {
             // A server before 1.9.5: it takes channels in the URL only.
             self.url_mode = true;
@@ -204,9 +204,9 @@ impl<P> Engine<P> {
                 kind: ErrorKind::Terminal,
                 ..error
             };
-            self.outputs.push_back(Output::Error(error.clone()));
+            self.outputs.push(Output::Error(error.clone()));
             for subscription in core::mem::take(&mut self.subscriptions) {
-                self.outputs.push_back(Output::SubscribeFailed {
+                self.outputs.push(Output::SubscribeFailed {
                     key: subscription.key,
                     error: error.clone(),
                 });
@@ -227,7 +227,7 @@ impl<P> Engine<P> {
             ErrorKind::Server
         };
         self.outputs
-            .push_back(Output::Error(ConnectionError { kind, ..error }));
+            .push(Output::Error(ConnectionError { kind, ..error }));
         self.lose_connection(now, minimum_delay);
     }
 
@@ -264,7 +264,7 @@ impl<P> Engine<P> {
         let request = if about_session {
             self.take_request(|r| *r == Request::Authentication)
         } else {
-            self.link.requests.pop_front()
+            (!self.link.requests.is_empty()).then(|| self.link.requests.remove(0))
         };
         match request {
             Some(Request::Subscribe(_))
@@ -290,7 +290,7 @@ impl<P> Engine<P> {
                                 key: failed.key,
                                 error: error.clone(),
                             };
-                            self.outputs.push_back(failure);
+                            self.outputs.push(failure);
                         } else {
                             subscription.dirty = true;
                             subscription.isolate = true;

@@ -82,12 +82,12 @@ impl<P> Engine<P> {
             ));
         }
         for (indices, text) in frames {
-            self.outputs.push_back(Output::Send(text));
+            self.outputs.push(Output::Send(text));
             let ids = indices
                 .iter()
                 .map(|&i| self.subscriptions[i].wire_id.clone())
                 .collect();
-            self.link.requests.push_back(Request::Subscribe(ids));
+            self.link.requests.push(Request::Subscribe(ids));
             for i in indices {
                 let subscription = &mut self.subscriptions[i];
                 subscription.dirty = false;
@@ -105,14 +105,14 @@ impl<P> Engine<P> {
             }
         }
         for (ids, text) in frame::pack(frame::UNSUBSCRIBE_START, retiring) {
-            self.outputs.push_back(Output::Send(text));
-            self.link.requests.push_back(Request::Unsubscribe(ids));
+            self.outputs.push(Output::Send(text));
+            self.link.requests.push(Request::Unsubscribe(ids));
         }
         if self.link.auth == Auth::Wanted && self.link.first_ack_seen {
             if let Some(session) = &self.session {
                 self.outputs
-                    .push_back(Output::Send(frame::encode_authentication(session)));
-                self.link.requests.push_back(Request::Authentication);
+                    .push(Output::Send(frame::encode_authentication(session)));
+                self.link.requests.push(Request::Authentication);
                 self.link.auth = Auth::InFlight;
             } else {
                 self.link.auth = Auth::NotNeeded;
@@ -121,8 +121,8 @@ impl<P> Engine<P> {
         if self.presence_sendable() {
             if let Some(slot) = &mut self.presence {
                 self.outputs
-                    .push_back(Output::Send(frame::encode_presence(&slot.presence)));
-                self.link.requests.push_back(Request::Presence);
+                    .push(Output::Send(frame::encode_presence(&slot.presence)));
+                self.link.requests.push(Request::Presence);
                 slot.dirty = false;
                 slot.in_flight = true;
             }
@@ -142,7 +142,7 @@ impl<P> Engine<P> {
             return false;
         }
         if self.subscriptions.is_empty() {
-            self.outputs.push_back(Output::Close { code: 1000 });
+            self.outputs.push(Output::Close { code: 1000 });
             self.forget_connection();
             self.set_state(ConnectionState::Idle);
         } else {

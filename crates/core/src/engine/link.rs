@@ -4,7 +4,6 @@
 use super::types::millis;
 use super::{ConnectionState, Endpoint, Engine, Instant, Output, SubscriptionKey};
 use core::time::Duration;
-use std::collections::VecDeque;
 
 impl Endpoint {
     pub(super) fn url(&self) -> String {
@@ -61,7 +60,7 @@ pub(super) struct Link {
     /// A socket that has not brought the server's `connected` by then is replaced.
     pub(super) connect_deadline: Option<Instant>,
     pub(super) connected_at: Option<Instant>,
-    pub(super) requests: VecDeque<Request>,
+    pub(super) requests: Vec<Request>,
     pub(super) first_ack_seen: bool,
     pub(super) auth: Auth,
     pub(super) next_ping: Option<Instant>,
@@ -79,7 +78,7 @@ impl Link {
         Link {
             connect_deadline: None,
             connected_at: None,
-            requests: VecDeque::new(),
+            requests: Vec::new(),
             first_ack_seen: false,
             auth: Auth::NotNeeded,
             next_ping: None,
@@ -105,7 +104,7 @@ impl<P> Engine<P> {
     /// Closes the socket cleanly for the page's sake; reconnects wait for [`Self::resume`].
     pub(super) fn suspend(&mut self, now: Instant) {
         if self.socket_active() {
-            self.outputs.push_back(Output::Close { code: 1000 });
+            self.outputs.push(Output::Close { code: 1000 });
             self.lose_connection(now, Duration::ZERO);
         }
     }
@@ -144,14 +143,14 @@ impl<P> Engine<P> {
             self.put_subscriptions_in_url(&mut url);
         }
         self.link.connect_deadline = Some(now + self.config.connect_timeout);
-        self.outputs.push_back(Output::Connect { url });
+        self.outputs.push(Output::Connect { url });
         self.set_state(ConnectionState::Connecting);
     }
 
     /// Closes any socket and connects again now.
     pub(super) fn restart(&mut self, now: Instant) {
         if self.socket_active() {
-            self.outputs.push_back(Output::Close { code: 1000 });
+            self.outputs.push(Output::Close { code: 1000 });
         }
         self.connect(now);
     }

@@ -18,7 +18,6 @@ mod validation;
 use crate::frame::{self, EventFrame, FrameError, ServerFrame};
 use core::time::Duration;
 use link::{Auth, Link, Request};
-use std::collections::VecDeque;
 use subscriptions::{PresenceSlot, Retired, Subscription};
 use validation::{dedupe, first_invalid_query, is_valid_key, too_large};
 
@@ -76,7 +75,40 @@ pub struct Engine<P> {
     url_mode: bool,
     /// The round trip of the last answered ping.
     round_trip: Option<Duration>,
-    outputs: VecDeque<Output<P>>,
+    outputs: Outputs<P>,
+}
+
+/// Outputs in order: a `Vec` read from the front by a cursor, and emptied once read, which is
+/// O(1) each way and some kilobyte smaller in the wasm than a `VecDeque`.
+#[derive(Debug)]
+struct Outputs<P> {
+    items: Vec<Option<Output<P>>>,
+    read: usize,
+}
+
+impl<P> Default for Outputs<P> {
+    fn default() -> Self {
+        Outputs {
+            items: Vec::new(),
+            read: 0,
+        }
+    }
+}
+
+impl<P> Outputs<P> {
+    fn push(&mut self, output: Output<P>) {
+        self.items.push(Some(output));
+    }
+
+    fn pop(&mut self) -> Option<Output<P>> {
+        let output = self.items.get_mut(self.read)?.take();
+        self.read += 1;
+        if self.read == self.items.len() {
+            self.items.clear();
+            self.read = 0;
+        }
+        output
+    }
 }
 
 /// Upper-case hexadecimal digits, for percent-encoding and id prefixes.
@@ -115,7 +147,7 @@ impl<P> Engine<P> {
             hidden_since: None,
             url_mode: false,
             round_trip: None,
-            outputs: VecDeque::new(),
+            outputs: Outputs::default(),
         }
     }
 
@@ -344,7 +376,7 @@ impl<P> Engine<P> {
     /// Drops every subscription and the presence, closes with 1000, and stays idle.
     pub fn disconnect(&mut self, _now: Instant) {
         if self.socket_active() {
-            self.outputs.push_back(Output::Close { code: 1000 });
+            self.outputs.push(Output::Close { code: 1000 });
         }
         self.subscriptions.clear();
         self.wire_index.clear();
@@ -458,7 +490,7 @@ impl<P> Engine<P> {
                 if self.link.connect_deadline.is_some_and(|at| at <= now) =>
             {
                 // Accepted TCP but no handshake or no `connected`: a hung server or proxy.
-                self.outputs.push_back(Output::Close { code: 4000 });
+                self.outputs.push(Output::Close { code: 4000 });
                 let message = "No `connected` frame within the connect timeout".to_string();
                 self.report(4000, message, ErrorKind::Closed);
                 self.lose_connection(now, Duration::ZERO);
@@ -469,14 +501,14 @@ impl<P> Engine<P> {
                     .pong_deadline
                     .is_some_and(|deadline| deadline <= now)
                 {
-                    self.outputs.push_back(Output::Close { code: 4000 });
+                    self.outputs.push(Output::Close { code: 4000 });
                     let message = "No pong within the timeout".to_string();
                     self.report(4000, message, ErrorKind::PongTimeout);
                     self.lose_connection(now, Duration::ZERO);
                     return;
                 }
                 if self.link.next_ping.is_some_and(|at| at <= now) {
-                    self.outputs.push_back(Output::Send(frame::encode_ping()));
+                    self.outputs.push(Output::Send(frame::encode_ping()));
                     self.link.ping_sent_at.get_or_insert(now);
                     self.link.next_ping = Some(now + self.config.ping_interval);
                     if self.link.pong_deadline.is_none() {
@@ -531,7 +563,7 @@ impl<P> Engine<P> {
 
     /// The next output, or `None` when drained.
     pub fn poll_output(&mut self) -> Option<Output<P>> {
-        self.outputs.pop_front()
+        self.outputs.pop()
     }
 
     /// The earliest deadline the driver must call [`Engine::handle_timeout`] at.
@@ -575,12 +607,12 @@ impl<P> Engine<P> {
     fn set_state(&mut self, state: ConnectionState) {
         if self.state != state {
             self.state = state;
-            self.outputs.push_back(Output::StateChanged(state));
+            self.outputs.push(Output::StateChanged(state));
         }
     }
 
     fn report(&mut self, code: i64, message: String, kind: ErrorKind) {
-        self.outputs.push_back(Output::Error(ConnectionError {
+        self.outputs.push(Output::Error(ConnectionError {
             code,
             message,
             kind,

@@ -28,7 +28,7 @@ impl<P> Engine<P> {
         if self.url_mode {
             let targets = self.url_mode_targets(&event);
             if !targets.is_empty() {
-                self.outputs.push_back(Output::Deliver { targets, event });
+                self.outputs.push(Output::Deliver { targets, event });
             }
             return;
         }
@@ -49,7 +49,7 @@ impl<P> Engine<P> {
             }
         }
         if !targets.is_empty() {
-            self.outputs.push_back(Output::Deliver { targets, event });
+            self.outputs.push(Output::Deliver { targets, event });
         }
     }
 }
