@@ -1,7 +1,12 @@
-//! Reading one cookie from a request's `Cookie` headers, for the REST API and the realtime
-//! handshake alike.
+//! The session cookie's name, and reading one cookie from a request's `Cookie` headers, for the
+//! REST API and the realtime handshake alike.
 
 use axum::http::{header, HeaderMap};
+
+/// The name of a project's session cookie, `a_session_<project>`.
+pub(crate) fn session_cookie_name(project: &str) -> String {
+    ["a_session_", project].concat()
+}
 
 /// The value of cookie `name`, decoded as PHP fills `$_COOKIE` (`%XX` and `+`); the first
 /// one wins when a request carries the name twice.

@@ -150,7 +150,7 @@ fn resolve_user(
     handshake: &Handshake,
     project_id: &str,
 ) -> Result<Option<String>, FrameError> {
-    let cookie_name = format!("a_session_{project_id}");
+    let cookie_name = crate::cookies::session_cookie_name(project_id);
     let stored = request_cookie(&handshake.headers, &cookie_name)
         .or_else(|| request_cookie(&handshake.headers, &format!("{cookie_name}_legacy")))
         .and_then(|value| crate::state::decode_session_value(&value));

@@ -256,7 +256,7 @@ pub(super) async fn update_status(request: ApiRequest) -> ApiResult {
         request
             .emulator
             .with_state(|state| state.drop_user_connections(&project_id, &user_id));
-        let cookie_name = format!("a_session_{project_id}");
+        let cookie_name = crate::cookies::session_cookie_name(&project_id);
         for name in [format!("{cookie_name}_legacy"), cookie_name] {
             let cookie = format!(
                 "{name}=; expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"

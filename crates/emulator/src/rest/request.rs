@@ -53,7 +53,7 @@ impl Credentials {
             .or_else(|| query_project(raw_query))
             .filter(|project| !project.is_empty());
         let session = project_id.as_ref().and_then(|project_id| {
-            let cookie_name = format!("a_session_{project_id}");
+            let cookie_name = crate::cookies::session_cookie_name(project_id);
             let value = request_cookie(headers, &cookie_name)
                 .or_else(|| request_cookie(headers, &format!("{cookie_name}_legacy")))
                 .or_else(|| header_text(headers, "x-appwrite-session").map(str::to_string))

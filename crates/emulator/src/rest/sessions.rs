@@ -43,7 +43,7 @@ pub(super) async fn create_email_session(request: ApiRequest, body: Bytes) -> Ap
         let user_id = user_id.id.clone();
         let session = project.create_session(&user_id);
         let token = session.token();
-        let cookie_name = format!("a_session_{}", caller.project);
+        let cookie_name = crate::cookies::session_cookie_name(&caller.project);
         let mut response = created(session.model_json(true))?;
         for name in [cookie_name.clone(), format!("{cookie_name}_legacy")] {
             let cookie = format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax");
