@@ -13,9 +13,9 @@ extern "C" {
     #[wasm_bindgen(js_name = idText)]
     pub(crate) fn id_text(value: &JsValue) -> Option<String>;
     #[wasm_bindgen(js_name = textList)]
-    pub(crate) fn text_list(value: &JsValue, flatten: bool) -> Option<Vec<String>>;
+    fn joined_text_list(value: &JsValue, flatten: bool) -> Option<String>;
     #[wasm_bindgen(js_name = clientConfig)]
-    pub(crate) fn client_config(client: &JsValue) -> Option<Vec<String>>;
+    fn joined_client_config(client: &JsValue) -> Option<String>;
     /// What a thrown value says: an `Error`'s message, or the value as text.
     #[wasm_bindgen(js_name = errorText)]
     pub(crate) fn error_text(error: &JsValue) -> String;
@@ -27,6 +27,37 @@ extern "C" {
     pub(crate) fn timing_options(options: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = fallbackSession)]
     pub(crate) fn fallback_session(project: &str) -> String;
+}
+
+/// One item or a list of them as strings (`undefined` if any is refused); with `flatten`, lists
+/// nested one level deep are spread.
+pub(crate) fn text_list(value: &JsValue, flatten: bool) -> Option<Vec<String>> {
+    joined_text_list(value, flatten).map(|joined| split_items(&joined))
+}
+
+/// Realtime endpoint, project, session and JWT of a client shaped like the official SDK's.
+pub(crate) fn client_config(client: &JsValue) -> Option<Vec<String>> {
+    joined_client_config(client).map(|joined| split_items(&joined))
+}
+
+/// The texts `joinItems` (js/interop.js) joined, each preceded by `\u{1}`: lists cross the
+/// boundary as one string, which is faster and needs less wasm than a list of strings. Byte
+/// positions: a `char` pattern would link a searcher.
+pub(crate) fn split_items(joined: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut starts = joined
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == 1)
+        .map(|(at, _)| at);
+    let Some(mut start) = starts.next() else {
+        return items;
+    };
+    for end in starts.chain([joined.len()]) {
+        items.push(joined.get(start + 1..end).unwrap_or_default().to_owned());
+        start = end;
+    }
+    items
 }
 
 /// A required id or name; `refused` is the whole message for a missing or unusable value.
@@ -88,4 +119,17 @@ pub(crate) fn function(value: JsValue, what: &str) -> Result<Function, RealtimeE
     value
         .dyn_into::<Function>()
         .map_err(|_| RealtimeError::invalid(what))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_items;
+
+    #[test]
+    fn joined_items_split_back_empty_ones_included() {
+        assert!(split_items("").is_empty());
+        assert_eq!(split_items("\u{1}"), [""]);
+        assert_eq!(split_items("\u{1}a\u{1}\u{1}b.c"), ["a", "", "b.c"]);
+        assert_eq!(split_items("\u{1}é\u{1}ß"), ["é", "ß"]);
+    }
 }

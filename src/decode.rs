@@ -7,6 +7,8 @@ use appwrite_realtime_core::{EventFrame, FrameError, RawFrame, ServerFrame};
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
+use crate::args::split_items;
+
 /// A resource of a frame (`payload`, `user` or `presence`), left in the frame's `data` object as
 /// JSON.parse made it and read only when a Rust caller asks for it.
 #[derive(Clone, Debug)]
@@ -32,19 +34,19 @@ pub(crate) fn decode_frame(
     let Some(envelope) = envelope else {
         return Err(FrameError::Malformed(data.as_string().unwrap_or_default()));
     };
-    if let Some(compact) = envelope.strip_prefix('\u{1}') {
+    if let Some(compact) = envelope.strip_prefix('\u{2}') {
         // Channels and subscription ids; JS checked that they are strings and the payload is there.
         let middle = compact
             .bytes()
             .position(|b| b == 2)
             .unwrap_or(compact.len());
         return Ok(ServerFrame::Event(EventFrame {
-            channels: split_list(compact.get(..middle).unwrap_or_default()),
+            channels: split_items(compact.get(..middle).unwrap_or_default()),
             payload: JsPayload {
                 data,
                 field: "payload",
             },
-            subscriptions: split_list(compact.get(middle + 1..).unwrap_or_default()),
+            subscriptions: split_items(compact.get(middle + 1..).unwrap_or_default()),
         }));
     }
     RawFrame::from_envelope(&envelope, |field| JsPayload {
@@ -52,21 +54,6 @@ pub(crate) fn decode_frame(
         field,
     })?
     .into_frame()
-}
-
-/// The items of a list joined by `\u{1}`. Byte positions: a `char` pattern would link a searcher.
-fn split_list(joined: &str) -> Vec<String> {
-    let mut items = Vec::new();
-    if joined.is_empty() {
-        return items;
-    }
-    let mut start = 0;
-    let ends = joined.bytes().enumerate().filter(|(_, b)| *b == 1);
-    for end in ends.map(|(at, _)| at).chain([joined.len()]) {
-        items.push(joined.get(start..end).unwrap_or_default().to_owned());
-        start = end + 1;
-    }
-    items
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]
@@ -180,7 +167,10 @@ mod browser_tests {
     fn the_envelope_carries_routing_fields_and_flags_resources() {
         let text = r#"{"type":"event","data":{"events":["e"],"channels":["files"],"timestamp":"t","payload":{"big":99999999999999999999},"subscriptions":["s"]}}"#;
         let read = read_frame(text);
-        assert_eq!(read.get(0).as_string().as_deref(), Some("\u{1}files\u{2}s"));
+        assert_eq!(
+            read.get(0).as_string().as_deref(),
+            Some("\u{2}\u{1}files\u{2}\u{1}s")
+        );
         let data = read.get(1);
         assert!(field(&field(&data, "payload"), "big").is_bigint());
         let frame = decode_frame(read.get(0).as_string(), data);
