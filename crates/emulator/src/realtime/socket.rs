@@ -55,12 +55,16 @@ async fn run_connection(emulator: Arc<Emulator>, mut socket: WebSocket, handshak
                 "connect refused from {}: {} {}",
                 handshake.peer, error.code, message
             ));
-            // Error frame, then drop TCP without a close frame (Swoole's close()).
+            // Error frame, then the TCP connection ends without a close frame (Swoole's
+            // close()). It ends once the client answered or after a moment: dropping it at once
+            // can turn into a reset that makes a browser discard the frame unread (Firefox
+            // reported such sockets as 1006 without ever opening them).
             let _ = socket
                 .send(Message::Text(
                     protocol::error_frame(error.code, &message).into(),
                 ))
                 .await;
+            let _ = tokio::time::timeout(CLOSE_FRAME_TIMEOUT, socket.recv()).await;
             return;
         }
     };
