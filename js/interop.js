@@ -139,14 +139,13 @@ export function timingOptions(options) {
 
 // ---- Inbound frames ---------------------------------------------------------------------------
 // The inbound hot path, kept in JS so that a frame crosses into wasm once: the text is parsed
-// natively (integers beyond ±(2^53 − 1) become BigInt, exactly), and Rust receives only the
-// envelope it routes on, as a small JSON string, plus the frame's `data` object, which JS
-// callbacks then receive as it is.
+// natively (integers beyond ±(2^53 − 1) become BigInt, exactly), and Rust receives only what it
+// routes on (see readFrame) plus the frame's `data` object, which JS callbacks receive as it is.
 
 const MAX_SAFE = '9007199254740991';
 
-// Other frames have their unsafe integer tokens rewritten into marked strings, parsed natively,
-// and the marked strings turned into BigInt (a reviver would cost a call per value; this is
+// Frames with such integers have them rewritten into marked strings, parsed natively, and the
+// marked strings turned into BigInt (a reviver would cost a call per value; this is
 // about a third of that). The marker's random part is drawn when the module loads, so no
 // payload string can spell it.
 const MARK = (() => {

@@ -155,15 +155,16 @@ impl ClientSource {
         }
     }
 
-    /// Registers `listener` for changes where they are reported; returns whether they are
-    /// (else the settings must be read again whenever the connection acts).
-    pub(crate) fn register(&self, listener: Weak<dyn ConfigListener>) -> bool {
-        match self {
-            ClientSource::Native(shared) => {
-                shared.register(listener);
-                true
-            }
-            ClientSource::Foreign(_) => false,
+    /// Whether changes are reported to registered listeners; if not, the settings must be read
+    /// again whenever the connection acts.
+    pub(crate) fn reports_changes(&self) -> bool {
+        matches!(self, ClientSource::Native(_))
+    }
+
+    /// Registers `listener` for changes where they are reported.
+    pub(crate) fn register(&self, listener: Weak<dyn ConfigListener>) {
+        if let ClientSource::Native(shared) = self {
+            shared.register(listener);
         }
     }
 }

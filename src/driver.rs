@@ -230,9 +230,6 @@ impl Status {
 pub(crate) struct Driver {
     me: Weak<Driver>,
     client: ClientSource,
-    /// The client reports no changes (the official SDK's): its settings are read again on
-    /// every heartbeat.
-    rereads_config: Cell<bool>,
     engine: RefCell<Engine<JsPayload>>,
     /// The client settings the engine was last given.
     applied: RefCell<Option<ClientConfig>>,
@@ -266,7 +263,6 @@ impl Driver {
         let driver = Rc::new_cyclic(|me| Driver {
             me: me.clone(),
             client,
-            rereads_config: Cell::new(false),
             engine: RefCell::new(engine),
             applied: RefCell::new(None),
             socket: RefCell::new(None),
@@ -296,8 +292,7 @@ impl Driver {
             stop,
         });
         let listener: Weak<dyn ConfigListener> = Rc::downgrade(&driver) as Weak<Driver>;
-        let reported = driver.client.register(listener);
-        driver.rereads_config.set(!reported);
+        driver.client.register(listener);
         driver
     }
 
@@ -357,11 +352,7 @@ impl Driver {
         if let Some(waiter) = waiter {
             match self.subscribers.borrow_mut().get_mut(&key) {
                 Some(subscriber) => subscriber.waiters.push(waiter),
-                None => waiter.settle(Err(&RealtimeError::new(
-                    ErrorKind::Closed,
-                    0,
-                    "The subscription was removed",
-                ))),
+                None => waiter.settle(Err(&removed_error())),
             }
         }
         self.drain();
@@ -382,8 +373,7 @@ impl Driver {
             .unsubscribe(now(), SubscriptionKey(key));
         let removed = self.subscribers.borrow_mut().remove(&key);
         if let Some(subscriber) = removed {
-            let error = RealtimeError::new(ErrorKind::Closed, 0, "The subscription was removed");
-            fail_all(subscriber.waiters, &error);
+            fail_all(subscriber.waiters, &removed_error());
         }
         self.drain();
     }
@@ -646,10 +636,10 @@ impl Driver {
                 .get(&key.0)
                 .map(|s| s.callback.clone());
             // None: unsubscribed by an earlier callback of this very event.
+            let Some(callback) = callback else { continue };
+            self.events_delivered.set(self.events_delivered.get() + 1);
             match callback {
-                None => {}
-                Some(Callback::Js(function)) => {
-                    self.events_delivered.set(self.events_delivered.get() + 1);
+                Callback::Js(function) => {
                     // The frame's `data` as JSON.parse made it: events, channels, timestamp,
                     // payload and subscriptions, as in the official SDK.
                     if let Err(thrown) = function.call1(&JsValue::UNDEFINED, &event.payload.data) {
@@ -666,10 +656,7 @@ impl Driver {
                         self.report(&error);
                     }
                 }
-                Some(Callback::Rust(closure)) => {
-                    self.events_delivered.set(self.events_delivered.get() + 1);
-                    (closure.borrow_mut())(&event)
-                }
+                Callback::Rust(closure) => (closure.borrow_mut())(&event),
             }
         }
     }
@@ -744,7 +731,7 @@ impl TimerListener for Driver {
     fn timer_fired(&self) {
         *self.timer.borrow_mut() = None;
         // The official SDK's client reports no changes: its session is read again here too.
-        if self.rereads_config.get() {
+        if !self.client.reports_changes() {
             let _ = self.sync_config();
         }
         self.engine.borrow_mut().handle_timeout(now());
@@ -765,6 +752,11 @@ impl ConfigListener for Driver {
 pub(crate) struct SubscriptionRef {
     pub(crate) driver: Weak<Driver>,
     pub(crate) key: u64,
+}
+
+/// What waits on a subscription that was removed is told.
+fn removed_error() -> RealtimeError {
+    RealtimeError::new(ErrorKind::Closed, 0, "The subscription was removed")
 }
 
 fn fail_all(waiters: Vec<Waiter>, error: &RealtimeError) {
