@@ -315,7 +315,7 @@ impl Driver {
                     SubscribeError::InvalidQuery { error, .. } => error.code,
                     _ => 0,
                 };
-                RealtimeError::new(ErrorKind::Invalid, code, err.to_string())
+                RealtimeError::new(ErrorKind::Invalid, code, err.message())
             })?;
         self.subscribers.borrow_mut().insert(
             key.0,
@@ -343,7 +343,7 @@ impl Driver {
                     UpdateError::InvalidQuery { error, .. } => error.code,
                     _ => 0,
                 };
-                RealtimeError::new(ErrorKind::Invalid, code, err.to_string())
+                RealtimeError::new(ErrorKind::Invalid, code, err.message())
             })
     }
 
@@ -408,7 +408,7 @@ impl Driver {
         self.has_presence
             .set(self.has_presence.get() || accepted.is_ok());
         self.drain();
-        accepted.map_err(|err| RealtimeError::invalid(&err.to_string()))
+        accepted.map_err(|err| RealtimeError::invalid(err.message()))
     }
 
     /// Adds a listener of `kind` (`open`, `close`, `error`, `resync`, `state`); the returned

@@ -289,15 +289,22 @@ pub enum FrameError {
     },
 }
 
-impl fmt::Display for FrameError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl FrameError {
+    /// The text reported for the frame (built without `core::fmt`, as the wasm build needs).
+    pub fn message(&self) -> String {
         match self {
-            FrameError::Malformed(reason) => write!(f, "malformed frame: {reason}"),
-            FrameError::UnknownType(kind) => write!(f, "unknown frame type `{kind}`"),
+            FrameError::Malformed(reason) => ["malformed frame: ", reason].concat(),
+            FrameError::UnknownType(kind) => ["unknown frame type `", kind, "`"].concat(),
             FrameError::MissingField { kind, field } => {
-                write!(f, "`{kind}` frame without `{field}`")
+                ["`", kind, "` frame without `", field, "`"].concat()
             }
         }
+    }
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 

@@ -413,7 +413,7 @@ impl<P> Engine<P> {
 
     /// A frame that could not be decoded; reported, never fatal.
     pub fn handle_bad_frame(&mut self, _now: Instant, error: FrameError) {
-        self.report(-1, error.to_string(), ErrorKind::Protocol);
+        self.report(-1, error.message(), ErrorKind::Protocol);
     }
 
     /// One event frame: the same as [`Engine::handle_frame`], without the time, which events

@@ -251,60 +251,84 @@ pub enum PresenceError {
 }
 
 /// "query <index>: <error>", without integer formatting (see [`crate::json::write_decimal`]).
-fn invalid_query(f: &mut fmt::Formatter<'_>, index: usize, error: &QueryError) -> fmt::Result {
+fn invalid_query(index: usize, error: &QueryError) -> String {
     let mut text = "query ".to_string();
     crate::json::write_decimal(&mut text, index as u64);
-    f.write_str(&text)?;
-    f.write_str(": ")?;
-    fmt::Display::fmt(error, f)
+    text.push_str(": ");
+    text.push_str(&error.message);
+    text
+}
+
+// Each error's text comes from a `message()` built without `core::fmt`, so the wasm build,
+// which reports errors as strings, links no formatting machinery; `Display` prints the same.
+
+impl SubscribeError {
+    /// The text a user sees.
+    pub fn message(&self) -> String {
+        match self {
+            SubscribeError::MissingProject => MISSING_PROJECT.to_string(),
+            SubscribeError::NoChannels => NO_CHANNELS.to_string(),
+            SubscribeError::InvalidQuery { index, error } => invalid_query(*index, error),
+            SubscribeError::TooLarge => TOO_LARGE.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for SubscribeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SubscribeError::MissingProject => {
-                f.write_str("Project is required: call setProject() first")
-            }
-            SubscribeError::NoChannels => f.write_str("At least one channel is required"),
-            SubscribeError::InvalidQuery { index, error } => invalid_query(f, *index, error),
-            SubscribeError::TooLarge => f.write_str(TOO_LARGE),
-        }
+        f.write_str(&self.message())
     }
 }
 
 // No `source()`: an invalid query's text is already in the message.
 impl std::error::Error for SubscribeError {}
 
+impl UpdateError {
+    /// The text a user sees.
+    pub fn message(&self) -> String {
+        match self {
+            UpdateError::UnknownSubscription => "The subscription is no longer active".to_string(),
+            UpdateError::NoChannels => NO_CHANNELS.to_string(),
+            UpdateError::InvalidQuery { index, error } => invalid_query(*index, error),
+            UpdateError::TooLarge => TOO_LARGE.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for UpdateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UpdateError::UnknownSubscription => f.write_str("The subscription is no longer active"),
-            UpdateError::NoChannels => f.write_str("At least one channel is required"),
-            UpdateError::InvalidQuery { index, error } => invalid_query(f, *index, error),
-            UpdateError::TooLarge => f.write_str(TOO_LARGE),
-        }
+        f.write_str(&self.message())
     }
 }
 
 // No `source()`: an invalid query's text is already in the message.
 impl std::error::Error for UpdateError {}
 
-impl fmt::Display for PresenceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            PresenceError::MissingProject => "Project is required: call setProject() first",
+impl PresenceError {
+    /// The text a user sees.
+    pub fn message(&self) -> &'static str {
+        match self {
+            PresenceError::MissingProject => MISSING_PROJECT,
             PresenceError::StatusTooLong => "Presence status must be at most 2048 characters",
             PresenceError::InvalidPresenceId => {
                 "presenceId must be 1-36 characters of a-z, A-Z, 0-9, '.', '_' or '-', not starting with '.', '_' or '-'"
             }
             PresenceError::MetadataNotObject => "Presence metadata must be an object",
             PresenceError::TooLarge => TOO_LARGE,
-        })
+        }
+    }
+}
+
+impl fmt::Display for PresenceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
     }
 }
 
 impl std::error::Error for PresenceError {}
 
+const MISSING_PROJECT: &str = "Project is required: call setProject() first";
+const NO_CHANNELS: &str = "At least one channel is required";
 const TOO_LARGE: &str = "Too large for one frame (Appwrite accepts at most 64000 bytes)";
 
 #[cfg(test)]
