@@ -21,9 +21,12 @@ function readName(bytes, offset) {
   return [new TextDecoder().decode(bytes.subarray(start, start + length)), start + length];
 }
 
-/** Rust's legacy mangling `_ZN3foo3bar17h…E` → `foo::bar`; anything else as it is. */
+/**
+ * Rust's legacy mangling `_ZN3foo3bar17h…E` → `foo::bar`; a name already demangled (the std
+ * rebuilt by scripts/build names its functions so) loses its `::h…` hash; anything else as it is.
+ */
 export function demangle(name) {
-  if (!name.startsWith('_ZN')) return name;
+  if (!name.startsWith('_ZN')) return name.replace(/::h[0-9a-f]{16}$/, '');
   const parts = [];
   let i = 3;
   while (i < name.length && name[i] !== 'E') {

@@ -335,6 +335,9 @@ const isTextList = (value) => Array.isArray(value) && value.every((item) => type
  * Hands every text frame of `socket` to `onFrame(envelope, data)`, one call into wasm each,
  * after counting and logging it in `hub`.
  */
+// Plain JS rather than js_sys::global(), which brings four global lookups into the glue.
+export const hasWebSocket = () => typeof WebSocket === 'function';
+
 export function listen(socket, hub, onFrame) {
   socket.onmessage = (event) => {
     const [envelope, data] = readFrame(event.data, hub);

@@ -16,6 +16,8 @@ extern "C" {
     /// Installs `on_frame(envelope, data)` as the socket's message handler; frames are counted
     /// and logged in the connection's `hub`.
     fn listen(socket: &WebSocket, hub: &JsValue, on_frame: &JsValue);
+    #[wasm_bindgen(js_name = hasWebSocket)]
+    fn has_websocket() -> bool;
 }
 
 /// What the socket reports to its owner. Held weakly: a socket never keeps its driver alive.
@@ -124,9 +126,7 @@ impl Drop for Socket {
 /// Fails where there is no `WebSocket` global (server-side rendering, Node before 22), so a
 /// subscription fails at once rather than retrying a socket that can never open.
 pub(crate) fn ensure_websocket() -> Result<(), RealtimeError> {
-    let available =
-        js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("WebSocket")).unwrap_or(false);
-    if available {
+    if has_websocket() {
         Ok(())
     } else {
         Err(RealtimeError::new(
