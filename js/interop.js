@@ -40,23 +40,28 @@ function itemText(item) {
  * Texts as one string for Rust, each preceded by "\u0001" ('' for none): one string crosses
  * the boundary more cheaply, in time and in wasm code, than a list of them.
  */
-export const joinItems = (texts) => (texts.length ? `\u0001${texts.join('\u0001')}` : '');
+export const joinItems = (list) => (list.length ? `\u0001${list.join('\u0001')}` : '');
 
 /**
- * One item or a list of them as strings, joined by joinItems; with `flatten`, lists nested one
- * level deep are spread, as the official SDK does with queries. `undefined` if any item is
- * refused (a "\u0001" in it included).
+ * One item or a list of them as strings; with `flatten`, lists nested one level deep are spread,
+ * as the official SDK does with queries. `undefined` if any item is refused.
  */
-export function textList(value, flatten) {
-  const texts = [];
+export function texts(value, flatten) {
+  const list = [];
   for (const item of Array.isArray(value) ? value : [value]) {
     for (const inner of flatten && Array.isArray(item) ? item : [item]) {
       const text = itemText(inner);
-      if (text === undefined || text.includes('\u0001')) return undefined;
-      texts.push(text);
+      if (text === undefined) return undefined;
+      list.push(text);
     }
   }
-  return joinItems(texts);
+  return list;
+}
+
+/** texts(), joined by joinItems for Rust; `undefined` also for a text holding "\u0001". */
+export function textList(value, flatten) {
+  const list = texts(value, flatten);
+  return list && !list.some((text) => text.includes('\u0001')) ? joinItems(list) : undefined;
 }
 
 /**

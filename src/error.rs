@@ -1,10 +1,10 @@
 //! The one error type of this crate: [`RealtimeError`], which JS code sees as the class
-//! `RealtimeError` (js/realtime-error.js, exported by the package), a real `Error` carrying the
+//! `RealtimeError` (js/exports.js, exported by the package), a real `Error` carrying the
 //! server's `code` and a `kind`.
 
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/js/realtime-error.js")]
+#[wasm_bindgen(module = "/js/exports.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createRealtimeError)]
     fn create_realtime_error(message: &str, code: f64, kind: &str, cause: &JsValue) -> JsValue;

@@ -8,7 +8,7 @@
 
 // The modules form a one-way stack (`npm test` fails on an import cycle, through
 // `scripts/module-graph.mjs`): error, args, timer -> decode -> socket -> config -> driver ->
-// subscription, channel, query -> client, realtime, typed.
+// subscription, channel -> client, realtime, typed. (`Query` is written in JS: js/exports.js.)
 mod args;
 mod channel;
 mod client;
@@ -16,7 +16,6 @@ mod config;
 mod decode;
 mod driver;
 mod error;
-mod query;
 mod realtime;
 mod socket;
 mod subscription;
@@ -27,7 +26,6 @@ mod typings;
 pub use channel::Channel;
 pub use client::Client;
 pub use error::{ErrorKind, RealtimeError};
-pub use query::Query;
 pub use realtime::Realtime;
 
 // wasm32-unknown-unknown runs one thread, which is what `AssumeSingleThreaded` asks for.

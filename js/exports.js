@@ -1,0 +1,115 @@
+// The classes the package exports that are written in JS rather than Rust.
+import { idText, parseExactly, texts } from './interop.js';
+
+/** The package's one error class: a real Error (with a stack) carrying the server's code. */
+export class RealtimeError extends Error {
+  constructor(message, code, kind, cause) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'RealtimeError';
+    this.code = code;
+    this.kind = kind;
+  }
+}
+
+export function createRealtimeError(message, code, kind, cause) {
+  return new RealtimeError(message, code, kind, cause);
+}
+
+function refuse(message) {
+  throw new RealtimeError(message, 0, 'invalid');
+}
+
+// What json-bigint, the official SDK's JSON writer, escapes as \uXXXX (json2's list).
+const ESCAPED = /[\\"\u0000-\u001f\u007f-\u009f\u00ad\u0600-\u0604\u070f\u17b4\u17b5\u200c-\u200f\u2028-\u202f\u2060-\u206f\ufeff\ufff0-\uffff]/g;
+const SHORT = { '\b': '\\b', '\t': '\\t', '\n': '\\n', '\f': '\\f', '\r': '\\r', '"': '\\"', '\\': '\\\\' };
+const quote = (text) =>
+  `"${text.replace(ESCAPED, (c) => SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
+
+/**
+ * JSON as the official SDK writes queries: json-bigint's spelling, so bigints keep every digit,
+ * non-finite numbers are null and members left undefined are left out.
+ */
+function toJson(value) {
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'bigint':
+    case 'boolean':
+      return String(value);
+  }
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `[${value.map(toJson)}]`;
+  const members = Object.keys(value).filter((key) => value[key] !== undefined);
+  return `{${members.map((key) => `${quote(key)}:${toJson(value[key])}`)}}`;
+}
+
+const VALUES_REFUSED = 'Query values must be strings, numbers, booleans, bigints or null';
+const isScalar = (value) => value === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof value);
+
+function query(method, attribute, values) {
+  return toJson({ method, attribute: idText(attribute) ?? refuse('Query attribute must be a string'), values });
+}
+
+function compare(method, attribute, value) {
+  const values = Array.isArray(value) ? value : [value];
+  return query(method, attribute, values.every(isScalar) ? values : refuse(VALUES_REFUSED));
+}
+
+/** A query of queries; each is read back exactly (big integers as BigInt), as the official SDK does. */
+function logical(method, queries) {
+  const refused = 'Query.and and Query.or take a list of queries made by Query.*';
+  const nested = (texts(queries, false) ?? refuse(refused)).map((text) => {
+    let value;
+    try {
+      value = parseExactly(text);
+    } catch {
+      refuse(refused);
+    }
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : refuse(refused);
+  });
+  return toJson({ method, values: nested });
+}
+
+/**
+ * The realtime query builders of the official SDK, returning its strings. They are plain JSON
+ * writing, cheaper in JS than in wasm; `subscribe` checks every query against the server's rules
+ * in Rust either way.
+ */
+export class Query {
+  static equal(attribute, value) {
+    return compare('equal', attribute, value);
+  }
+  static notEqual(attribute, value) {
+    return compare('notEqual', attribute, value);
+  }
+  static lessThan(attribute, value) {
+    return compare('lessThan', attribute, value);
+  }
+  static lessThanEqual(attribute, value) {
+    return compare('lessThanEqual', attribute, value);
+  }
+  static greaterThan(attribute, value) {
+    return compare('greaterThan', attribute, value);
+  }
+  static greaterThanEqual(attribute, value) {
+    return compare('greaterThanEqual', attribute, value);
+  }
+  static isNull(attribute) {
+    return query('isNull', attribute);
+  }
+  static isNotNull(attribute) {
+    return query('isNotNull', attribute);
+  }
+  /** Realtime accepts only `select(["*"])`: every event of the channels. */
+  static select(attributes) {
+    return toJson({ method: 'select', values: texts(attributes, false) ?? refuse('Query.select takes a list of attributes') });
+  }
+  static and(queries) {
+    return logical('and', queries);
+  }
+  static or(queries) {
+    return logical('or', queries);
+  }
+}
