@@ -1,9 +1,8 @@
-//! `Channel`: the official SDK's channel builders as one class, as in the official SDK. The
-//! typestate (`Channel<Database>` has `collection()`, …) lives in the TypeScript declarations;
-//! plain JS callers get the same rules checked at run time by the core's [`AnyChannel`].
-//! `toString()` is the channel string; `subscribe` accepts builders and strings alike.
+//! The Rust half of the JS `Channel` class (js/channel.js): every builder step is checked and
+//! written here, by the core's [`AnyChannel`], through one export. The JS objects carry only
+//! their channel string and step code, so builders hold no wasm memory and need no `free()`.
 
-use appwrite_realtime_core::channel::{self as core, Action, AnyChannel, ChannelError, Step};
+use appwrite_realtime_core::channel::{Action, AnyChannel, Step};
 use wasm_bindgen::prelude::*;
 
 use crate::args;
@@ -11,141 +10,54 @@ use crate::error::RealtimeError;
 
 const ID_REFUSED: &str = "Channel ID is required";
 
-fn channel_error(error: ChannelError) -> RealtimeError {
-    RealtimeError::invalid(error.message())
+enum Next {
+    Step(Step),
+    Action(Action),
 }
 
-fn root(step: Step, id: &JsValue) -> Result<Channel, RealtimeError> {
-    AnyChannel::root(step, &args::text(id, ID_REFUSED)?)
-        .map(Channel)
-        .map_err(channel_error)
-}
+/// What each step code of js/channel.js means, in its order: first steps, then the steps that
+/// follow one, then the action suffixes.
+const NEXT: [Next; 17] = [
+    Next::Step(Step::Database),
+    Next::Step(Step::TablesDb),
+    Next::Step(Step::Bucket),
+    Next::Step(Step::Function),
+    Next::Step(Step::Execution),
+    Next::Step(Step::Team),
+    Next::Step(Step::Membership),
+    Next::Step(Step::Presence),
+    Next::Step(Step::Collection),
+    Next::Step(Step::Document),
+    Next::Step(Step::Table),
+    Next::Step(Step::Row),
+    Next::Step(Step::File),
+    Next::Action(Action::Create),
+    Next::Action(Action::Update),
+    Next::Action(Action::Upsert),
+    Next::Action(Action::Delete),
+];
 
-/// A channel, built step by step from `Channel.database(id)`, `Channel.bucket(id)`, ….
-#[wasm_bindgen(skip_typescript)]
-pub struct Channel(AnyChannel);
-
-impl Channel {
-    fn child(&self, step: Step, id: Option<String>) -> Result<Channel, RealtimeError> {
-        self.0
-            .child(step, id.as_deref())
-            .map(Channel)
-            .map_err(channel_error)
-    }
-
-    fn action(&self, action: Action) -> Result<Channel, RealtimeError> {
-        self.0.action(action).map(Channel).map_err(channel_error)
-    }
-}
-
-#[wasm_bindgen]
-impl Channel {
-    /// The channel string.
-    #[wasm_bindgen(js_name = toString)]
-    pub fn to_js_string(&self) -> String {
-        self.0.as_str().into()
-    }
-
-    /// `.collections.<id>`, after a database.
-    pub fn collection(&self, id: JsValue) -> Result<Channel, RealtimeError> {
-        self.child(Step::Collection, Some(args::text(&id, ID_REFUSED)?))
-    }
-    /// `.documents` or `.documents.<id>`, after a collection.
-    pub fn document(&self, id: JsValue) -> Result<Channel, RealtimeError> {
-        self.child(Step::Document, args::optional_text(&id, ID_REFUSED)?)
-    }
-    /// `.tables.<id>`, after a tablesdb database.
-    pub fn table(&self, id: JsValue) -> Result<Channel, RealtimeError> {
-        self.child(Step::Table, Some(args::text(&id, ID_REFUSED)?))
-    }
-    /// `.rows` or `.rows.<id>`, after a table.
-    pub fn row(&self, id: JsValue) -> Result<Channel, RealtimeError> {
-        self.child(Step::Row, args::optional_text(&id, ID_REFUSED)?)
-    }
-    /// `.files` or `.files.<id>`, after a bucket.
-    pub fn file(&self, id: JsValue) -> Result<Channel, RealtimeError> {
-        self.child(Step::File, args::optional_text(&id, ID_REFUSED)?)
-    }
-    /// Only the `create` events of this resource.
-    pub fn create(&self) -> Result<Channel, RealtimeError> {
-        self.action(Action::Create)
-    }
-    /// Only the `update` events of this resource.
-    pub fn update(&self) -> Result<Channel, RealtimeError> {
-        self.action(Action::Update)
-    }
-    /// Only the `upsert` events of documents, rows and presences.
-    pub fn upsert(&self) -> Result<Channel, RealtimeError> {
-        self.action(Action::Upsert)
-    }
-    /// Only the `delete` events of this resource.
-    pub fn delete(&self) -> Result<Channel, RealtimeError> {
-        self.action(Action::Delete)
-    }
-
-    /// `databases.<id>`.
-    pub fn database(id: JsValue) -> Result<Channel, RealtimeError> {
-        root(Step::Database, &id)
-    }
-    /// `tablesdb.<id>`.
-    pub fn tablesdb(id: JsValue) -> Result<Channel, RealtimeError> {
-        root(Step::TablesDb, &id)
-    }
-    /// `buckets.<id>`.
-    pub fn bucket(id: JsValue) -> Result<Channel, RealtimeError> {
-        root(Step::Bucket, &id)
-    }
-    /// `functions.<id>`.
-    #[wasm_bindgen(js_name = function)]
-    pub fn function_(id: JsValue) -> Result<Channel, RealtimeError> {
-        root(Step::Function, &id)
-    }
-    /// `executions.<id>`.
-    pub fn execution(id: JsValue) -> Result<Channel, RealtimeError> {
-        root(Step::Execution, &id)
-    }
-    /// `teams.<id>`.
-    pub fn team(id: JsValue) -> Result<Channel, RealtimeError> {
-        root(Step::Team, &id)
-    }
-    /// `memberships.<id>`.
-    pub fn membership(id: JsValue) -> Result<Channel, RealtimeError> {
-        root(Step::Membership, &id)
-    }
-    /// `presences.<id>`.
-    pub fn presence(id: JsValue) -> Result<Channel, RealtimeError> {
-        root(Step::Presence, &id)
-    }
-    /// `account`: the signed-in user's own events.
-    pub fn account() -> String {
-        core::ACCOUNT.into()
-    }
-    /// `documents`: every document the user may read.
-    pub fn documents() -> String {
-        core::DOCUMENTS.into()
-    }
-    /// `rows`: every row the user may read.
-    pub fn rows() -> String {
-        core::ROWS.into()
-    }
-    /// `files`: every file the user may read.
-    pub fn files() -> String {
-        core::FILES.into()
-    }
-    /// `executions`: every execution the user may read.
-    pub fn executions() -> String {
-        core::EXECUTIONS.into()
-    }
-    /// `teams`: every team the user belongs to.
-    pub fn teams() -> String {
-        core::TEAMS.into()
-    }
-    /// `memberships`: every membership the user may read.
-    pub fn memberships() -> String {
-        core::MEMBERSHIPS.into()
-    }
-    /// `presences`: every presence the user may read.
-    pub fn presences() -> String {
-        core::PRESENCES.into()
-    }
+/// `path` (at step code `at`; empty for a first step) followed by step `next` with `id`.
+#[wasm_bindgen(js_name = channelStep, skip_typescript)]
+pub fn channel_step(path: &str, at: u32, next: u32, id: JsValue) -> Result<String, RealtimeError> {
+    let current = || {
+        let step = match NEXT.get(at as usize) {
+            Some(Next::Step(step)) => *step,
+            _ => Step::Resolved,
+        };
+        AnyChannel::resume(step, path.to_owned())
+    };
+    let built = match NEXT.get(next as usize) {
+        Some(Next::Step(step)) if path.is_empty() => {
+            AnyChannel::root(*step, &args::text(&id, ID_REFUSED)?)
+        }
+        Some(Next::Step(step)) => {
+            current().child(*step, args::optional_text(&id, ID_REFUSED)?.as_deref())
+        }
+        Some(Next::Action(action)) => current().action(*action),
+        None => return Err(RealtimeError::invalid("Unknown channel step")),
+    };
+    built
+        .map(|channel| channel.as_str().to_owned())
+        .map_err(|error| RealtimeError::invalid(error.message()))
 }

@@ -8,7 +8,8 @@
 
 // The modules form a one-way stack (`npm test` fails on an import cycle, through
 // `scripts/module-graph.mjs`): error, args, timer -> decode -> socket -> config -> driver ->
-// subscription, channel -> client, realtime, typed. (`Query` is written in JS: js/exports.js.)
+// subscription, channel -> client, realtime, typed. (`Channel` and `Query` are JS classes:
+// js/channel.js, which builds each step through `channel`, and js/exports.js.)
 mod args;
 mod channel;
 mod client;
@@ -23,7 +24,6 @@ mod timer;
 pub mod typed;
 mod typings;
 
-pub use channel::Channel;
 pub use client::Client;
 pub use error::{ErrorKind, RealtimeError};
 pub use realtime::Realtime;

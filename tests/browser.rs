@@ -2,7 +2,7 @@
 //! emulator, whose URL `scripts/test` passes at build time in `APPWRITE_EMULATOR_URL`.
 #![cfg(target_arch = "wasm32")]
 
-use appwrite_realtime_wasm::{Channel, Client, Realtime};
+use appwrite_realtime_wasm::{Client, Realtime};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -120,11 +120,11 @@ fn client(project: &str) -> Client {
 
 /// Each test uses its own collection so events of other tests never reach it.
 fn collection_channel(collection: &str) -> String {
-    Channel::database("tests".into())
-        .and_then(|db| db.collection(collection.into()))
-        .and_then(|col| col.document(JsValue::UNDEFINED))
-        .map(|doc| doc.to_js_string())
+    appwrite_realtime_core::channel::database("tests")
+        .and_then(|db| db.collection(collection))
+        .and_then(|col| col.document(None))
         .expect("valid ids")
+        .into()
 }
 
 async fn create_document(collection: &str, data: JsValue) -> JsValue {

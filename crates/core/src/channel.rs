@@ -402,6 +402,12 @@ impl AnyChannel {
         })
     }
 
+    /// A channel carried elsewhere as its string and step (the JS `Channel` class holds only
+    /// those), to take the next step from; `path` is trusted to be what `step` produced.
+    pub fn resume(step: Step, path: String) -> AnyChannel {
+        AnyChannel { step, path }
+    }
+
     /// The step this channel is at.
     pub fn step(&self) -> Step {
         self.step
