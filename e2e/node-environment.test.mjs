@@ -91,3 +91,13 @@ test('Query writes the official SDK\'s strings, byte for byte', { skip: noBrowse
   assert.equal(ours.Query.or([exact]), `{"method":"or","values":[${exact}]}`);
   assert.throws(() => official.Query.or([exact]), SyntaxError);
 });
+
+test('the package evaluates no code from strings, so a strict Content-Security-Policy allows it', { skip: noBrowser }, async () => {
+  const { readdir } = await import('node:fs/promises');
+  const files = (await readdir(join(root, 'pkg'), { recursive: true })).filter((name) => name.endsWith('.js'));
+  assert.ok(files.length >= 5, `the package's modules: ${files}`);
+  for (const name of files) {
+    const text = await readFile(join(root, 'pkg', name), 'utf8');
+    assert.doesNotMatch(text, /\bnew Function\b|\beval\(|setTimeout\(\s*['"`]/, name);
+  }
+});

@@ -340,6 +340,17 @@ const isTextList = (value) => Array.isArray(value) && value.every((item) => type
  * Hands every text frame of `socket` to `onFrame(envelope, data)`, one call into wasm each,
  * after counting and logging it in `hub`.
  */
+/**
+ * A promise and the functions that settle it: in JS, js_sys::Promise::new would bring a closure
+ * shim and a fallback that compiles a function from a string, which a strict
+ * Content-Security-Policy forbids.
+ */
+export function deferred() {
+  let settle;
+  const promise = new Promise((resolve, reject) => (settle = [resolve, reject]));
+  return [promise, ...settle];
+}
+
 // Plain JS rather than js_sys::global(), which brings four global lookups into the glue.
 export const hasWebSocket = () => typeof WebSocket === 'function';
 

@@ -17,6 +17,7 @@ use appwrite_realtime_core::{
 };
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::config::{ClientConfig, ClientSource, ConfigListener, RealtimeOptions};
 use crate::decode::JsPayload;
@@ -39,13 +40,10 @@ pub(crate) enum Waiter {
 impl Waiter {
     /// A promise resolving with `value` once acknowledged, and its waiter.
     pub(crate) fn promise(value: JsValue) -> (Promise, Waiter) {
-        let mut functions = None;
-        let promise = Promise::new(&mut |resolve, reject| functions = Some((resolve, reject)));
-        // The executor runs synchronously, so the functions are there.
-        let (resolve, reject) =
-            functions.unwrap_or_else(|| (Function::default(), Function::default()));
+        let parts = deferred();
+        let (resolve, reject) = (parts.get(1).unchecked_into(), parts.get(2).unchecked_into());
         (
-            promise,
+            parts.get(0).unchecked_into(),
             Waiter::Promise {
                 resolve,
                 reject,
@@ -190,6 +188,8 @@ extern "C" {
     ) -> JsValue;
     #[wasm_bindgen(js_name = watchPage)]
     fn watch_page(on_change: &Closure<dyn FnMut(JsValue, JsValue)>) -> Function;
+    /// `[promise, resolve, reject]`.
+    fn deferred() -> js_sys::Array;
 }
 
 /// The page events the driver follows for its lifetime: network, visibility, freezing.
