@@ -107,6 +107,49 @@ test("the official SDK's Client drives a subscription, and its setSession is hon
   await tab.close();
 });
 
+test("this package's Client: the official config shape, setSession at once, and the legacy subscribe", async () => {
+  const { page: tab, problems } = await page();
+  const endpoint = `${suite.emulator.url}/v1`;
+  const email = `own-client-${Date.now()}@example.com`;
+  const { userId, config } = await tab.evaluate(async ({ endpoint, email }) => {
+    const { Client, Realtime, Channel } = await import('/pkg/index.js');
+    window.client = new Client().setEndpoint(endpoint).setProject('demo');
+    const channel = Channel.database('main').collection('posts').document();
+    window.realtime = new Realtime(window.client);
+    await window.realtime.subscribe('account', () => {});
+    window.legacyEvents = [];
+    window.unsubscribe = window.client.subscribe(channel, (event) => window.legacyEvents.push(event));
+    const headers = { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' };
+    const user = await fetch(`${endpoint}/account`, {
+      method: 'POST', headers, credentials: 'omit',
+      body: JSON.stringify({ userId: 'unique()', email, password: 'password123' }),
+    }).then((response) => response.json());
+    const session = await fetch(`${endpoint}/account/sessions/email`, {
+      method: 'POST', headers, credentials: 'omit', body: JSON.stringify({ email, password: 'password123' }),
+    }).then((response) => response.json());
+    window.client.setSession(btoa(JSON.stringify({ id: session.userId, secret: session.secret })));
+    return { userId: user.$id, config: { ...window.client.config } };
+  }, { endpoint, email });
+  assert.equal(config.project, 'demo');
+  assert.equal(config.endpointRealtime, endpoint.replace('http://', 'ws://'));
+
+  // No subscription changes: the session reaches the open socket because the client told it.
+  const deadline = Date.now() + 5_000;
+  let users = [];
+  while (!users.includes(userId) && Date.now() < deadline) {
+    const { connections } = await fetch(`${suite.emulator.url}/_emulator/connections`).then((r) => r.json());
+    users = connections.map((connection) => connection.user);
+  }
+  assert.ok(users.includes(userId), `no connection of user ${userId}: ${JSON.stringify(users)}`);
+
+  const id = await createPost('legacy subscribe');
+  await tab.waitForFunction(() => window.legacyEvents.length > 0, null, { timeout: 5_000 });
+  assert.deepEqual(await tab.evaluate(() => window.legacyEvents.map((event) => event.payload.$id)), [id]);
+  await tab.evaluate(() => { window.unsubscribe(); return window.realtime.disconnect(); });
+  assert.deepEqual(problems, []);
+  await tab.close();
+});
+
 test('no export traps on hostile arguments, and the module works afterwards', { timeout: 120_000 }, async () => {
   const { page: tab, problems } = await page();
   const report = await tab.evaluate(async (endpoint) => {

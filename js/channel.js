@@ -1,7 +1,10 @@
 // `Channel`: the official SDK's channel builders as one class; the typestate lives in the
 // TypeScript declarations. Every step is checked and written in Rust (channelStep,
 // src/channel.rs); an object here only carries its channel string and its step's code.
-import { channelStep } from './appwrite_realtime_wasm.js';
+//
+// Copied beside the wasm-bindgen snippets by scripts/build, so the generated module is three
+// directories up.
+import { channelStep } from '../../../appwrite_realtime_wasm.js';
 
 export class Channel {
   #path;

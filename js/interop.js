@@ -494,16 +494,24 @@ export function logOf(hub) {
   return entries;
 }
 
+/** The method by which a client tells its connections of setting changes (js/client.js). */
+export const WATCH_CONFIG = Symbol.for('appwrite-realtime-wasm.watchConfig');
+
 /**
- * Calls `onChange(kind, flag)` on the page events a connection follows: `online` (the network),
- * `visible` (`visibilitychange`), and `frozen` (`freeze`/`resume`, and `pagehide`/`pageshow` into
- * and out of the back-forward cache). Reports a hidden page or an offline browser at once.
- * Returns a function that stops watching.
+ * Calls `onChange(kind, flag)` on what a connection follows: `online` (the network), `visible`
+ * (`visibilitychange`), `frozen` (`freeze`/`resume`, and `pagehide`/`pageshow` into and out of
+ * the back-forward cache), and `config`, when a client that can tell (WATCH_CONFIG) changed its
+ * settings. Reports a hidden page or an offline browser at once. Returns a function that stops
+ * watching.
  */
-export function watchPage(onChange) {
+export function watchPage(onChange, client) {
+  let stopClient;
+  try {
+    stopClient = client?.[WATCH_CONFIG]?.(() => onChange('config', true));
+  } catch {} // a foreign client's getter that throws: its settings are still read when needed
   const win = globalThis;
   const doc = win.document;
-  if (typeof win.addEventListener !== 'function') return () => {};
+  if (typeof win.addEventListener !== 'function') return () => stopClient?.();
   const watched = [
     [win, 'online', () => onChange('online', true)],
     [win, 'offline', () => onChange('online', false)],
@@ -521,6 +529,7 @@ export function watchPage(onChange) {
   if (doc?.visibilityState === 'hidden') onChange('visible', false);
   if (win.navigator?.onLine === false) onChange('online', false);
   return () => {
+    stopClient?.();
     for (const [target, name, handler] of watched) target.removeEventListener(name, handler);
   };
 }

@@ -76,17 +76,6 @@ pub(crate) fn optional_text(
     text(value, refused).map(Some)
 }
 
-/// A setting that `undefined`, `null` or `""` clears.
-pub(crate) fn optional_setting(
-    value: &JsValue,
-    refused: &str,
-) -> Result<Option<String>, RealtimeError> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    Ok(Some(text(value, refused)?).filter(|text| !text.is_empty()))
-}
-
 /// One channel or a list: strings, `Channel` builders (ours or the official SDK's) or anything
 /// else with its own `toString()`.
 pub(crate) fn channels(value: &JsValue) -> Result<Vec<String>, RealtimeError> {

@@ -36,39 +36,17 @@ pub(crate) trait ConfigListener {
     fn config_changed(&self);
 }
 
-/// The settings of one `Client` and its copies, and the connections to tell of changes.
+/// The settings of one Rust `Client` and its copies, and the connections to tell of changes.
 pub(crate) struct SharedConfig {
     config: RefCell<ClientConfig>,
     listeners: RefCell<Vec<Weak<dyn ConfigListener>>>,
-    /// This client's place in [`NATIVE_CLIENTS`].
-    pub(crate) slot: u32,
 }
-
-thread_local! {
-    /// The settings of every live `Client` of this module, so that `new Realtime(client)` can
-    /// tell one of ours (whose changes it is told of at once) from the official SDK's (read when
-    /// needed) without taking the JS object apart. A slot is reused once its client is gone.
-    static NATIVE_CLIENTS: RefCell<Vec<Weak<SharedConfig>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// The hidden property by which a `Client` of this package names its [`NATIVE_CLIENTS`] slot.
-pub(crate) const SLOT_PROPERTY: &str = "__appwriteRealtimeClient";
 
 impl SharedConfig {
     pub(crate) fn new(config: ClientConfig) -> Rc<SharedConfig> {
-        NATIVE_CLIENTS.with_borrow_mut(|clients| {
-            let free = clients.iter().position(|client| client.strong_count() == 0);
-            let slot = free.unwrap_or(clients.len());
-            let shared = Rc::new(SharedConfig {
-                config: RefCell::new(config),
-                listeners: RefCell::new(Vec::new()),
-                slot: slot as u32,
-            });
-            match clients.get_mut(slot) {
-                Some(entry) => *entry = Rc::downgrade(&shared),
-                None => clients.push(Rc::downgrade(&shared)),
-            }
-            shared
+        Rc::new(SharedConfig {
+            config: RefCell::new(config),
+            listeners: RefCell::new(Vec::new()),
         })
     }
 
@@ -113,24 +91,16 @@ impl SharedConfig {
 
 /// Where a connection reads its settings.
 pub(crate) enum ClientSource {
-    /// A `Client` of this package, which reports every change.
+    /// A Rust [`crate::Client`], which reports every change.
     Native(Rc<SharedConfig>),
-    /// Any object with the official SDK's `config` (its `Client`), read on every connect,
-    /// subscription change and heartbeat, so its `setSession` is honoured too.
+    /// A JS client with the official SDK's `config` (its `Client`, or this package's
+    /// `js/client.js`), read on every connect, subscription change and heartbeat, so its
+    /// `setSession` is honoured too; this package's also says at once when it changed.
     Foreign(JsValue),
 }
 
 impl ClientSource {
     pub(crate) fn from_js(client: &JsValue) -> Result<ClientSource, RealtimeError> {
-        let slot = js_sys::Reflect::get(client, &JsValue::from_str(SLOT_PROPERTY))
-            .ok()
-            .and_then(|slot| slot.as_f64());
-        let native = slot.and_then(|slot| {
-            NATIVE_CLIENTS.with_borrow(|clients| clients.get(slot as usize)?.upgrade())
-        });
-        if let Some(shared) = native {
-            return Ok(ClientSource::Native(shared));
-        }
         if args::client_config(client).is_none() {
             return Err(RealtimeError::invalid(
                 "Realtime needs a Client: this package's or the official appwrite SDK's",
@@ -159,6 +129,15 @@ impl ClientSource {
     /// again whenever the connection acts.
     pub(crate) fn reports_changes(&self) -> bool {
         matches!(self, ClientSource::Native(_))
+    }
+
+    /// The JS client, whose own change reports (js/client.js) the driver follows; `undefined`
+    /// for a Rust client, which tells its listeners.
+    pub(crate) fn js_client(&self) -> JsValue {
+        match self {
+            ClientSource::Native(_) => JsValue::UNDEFINED,
+            ClientSource::Foreign(client) => client.clone(),
+        }
     }
 
     /// Registers `listener` for changes where they are reported.

@@ -187,7 +187,7 @@ extern "C" {
         url_mode: bool,
     ) -> JsValue;
     #[wasm_bindgen(js_name = watchPage)]
-    fn watch_page(on_change: &Closure<dyn FnMut(JsValue, JsValue)>) -> Function;
+    fn watch_page(on_change: &Closure<dyn FnMut(JsValue, JsValue)>, client: &JsValue) -> Function;
     /// `[promise, resolve, reject]`.
     fn deferred() -> js_sys::Array;
 }
@@ -286,7 +286,7 @@ impl Driver {
                     driver.page_changed(&kind.as_string().unwrap_or_default(), flag.is_truthy());
                 }
             });
-        let stop = watch_page(&on_change);
+        let stop = watch_page(&on_change, &driver.client.js_client());
         *driver.page.borrow_mut() = Some(PageWatch {
             _on_change: on_change,
             stop,
@@ -420,6 +420,9 @@ impl Driver {
     /// The network (`online`), the page's visibility (`visible`) or its freezing (`frozen`)
     /// changed; the core decides what that means for the socket.
     fn page_changed(&self, kind: &str, flag: bool) {
+        if kind == "config" {
+            return self.config_changed();
+        }
         let before = self.status.get();
         let mut engine = self.engine.borrow_mut();
         match kind {

@@ -8,8 +8,8 @@
 
 // The modules form a one-way stack (`npm test` fails on an import cycle, through
 // `scripts/module-graph.mjs`): error, args, timer -> decode -> socket -> config -> driver ->
-// subscription, channel -> client, realtime, typed. (`Channel` and `Query` are JS classes:
-// js/channel.js, which builds each step through `channel`, and js/exports.js.)
+// subscription, channel, client -> realtime, typed. (JS has classes of its own: `Client`
+// (js/client.js), `Channel` (js/channel.js, whose steps are built by `channel`) and `Query`.)
 mod args;
 mod channel;
 mod client;

@@ -8,15 +8,27 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::args;
+use crate::client::Client;
 use crate::config::{ClientSource, RealtimeOptions};
 use crate::driver::{Callback, Driver, Waiter};
 use crate::error::RealtimeError;
-use crate::subscription::{settle, subscription_object};
+use crate::subscription::{settle, subscription_object, unsubscribe_function};
 
 /// A realtime connection: subscriptions share one WebSocket, opened on first use.
 #[wasm_bindgen(skip_typescript)]
 pub struct Realtime {
     driver: Rc<Driver>,
+}
+
+/// The Rust API.
+impl Realtime {
+    /// A connection for a Rust [`Client`], which tells it of every change at once.
+    pub fn with_client(client: &Client, options: JsValue) -> Result<Realtime, RealtimeError> {
+        let options = RealtimeOptions::from_js(&options)?;
+        Ok(Realtime {
+            driver: Driver::new(ClientSource::Native(client.settings()), options),
+        })
+    }
 }
 
 #[wasm_bindgen]
@@ -47,6 +59,26 @@ impl Realtime {
             self.driver.commit(key, Some(waiter));
             Ok(promise)
         })())
+    }
+
+    /// The legacy `client.subscribe(channels, callback)` of js/client.js: subscribes at once and
+    /// returns a function that unsubscribes. Failures are reported on the console, as there is
+    /// no promise to reject.
+    #[wasm_bindgen(js_name = subscribeLegacy, skip_typescript)]
+    pub fn subscribe_legacy(
+        &self,
+        channels: JsValue,
+        callback: JsValue,
+        queries: JsValue,
+    ) -> Result<Function, RealtimeError> {
+        let channels = args::channels(&channels)?;
+        let callback = args::function(callback, args::CALLBACK_REFUSED)?;
+        let queries = args::queries(&queries)?;
+        let key = self
+            .driver
+            .subscribe(channels, queries, Callback::Js(callback))?;
+        self.driver.commit(key, None);
+        Ok(unsubscribe_function(self.driver.reference(key)))
     }
 
     /// Closes the connection and drops every subscription.

@@ -244,6 +244,14 @@ export interface AppwriteClientLike {
 /** Endpoint, project and credentials. Setters return a client sharing these settings. */
 export class Client {
   constructor();
+  /** The settings, as the official SDK's client holds them; `new Realtime(client)` reads them. */
+  readonly config: {
+    endpoint: string;
+    endpointRealtime: string;
+    project: string;
+    session: string;
+    jwt: string;
+  };
   /** The REST endpoint (`http(s)://…/v1`); the realtime one is derived from it. */
   setEndpoint(endpoint: string): Client;
   /** The realtime endpoint (`ws(s)://…/v1`) when it differs from the REST one. */

@@ -202,8 +202,7 @@ async fn live_connections(project: &str) -> u32 {
 
 #[wasm_bindgen_test]
 async fn subscribe_then_receive_a_created_document() {
-    let realtime =
-        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
     let events = queue();
     subscribe(
         &realtime,
@@ -235,8 +234,7 @@ async fn subscribe_then_receive_a_created_document() {
 #[wasm_bindgen_test]
 async fn update_switches_channels_on_the_same_socket_without_stale_events() {
     let project = "demo";
-    let realtime =
-        Realtime::new(&JsValue::from(client(project).clone()), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client(project), JsValue::UNDEFINED).unwrap();
     let events = queue();
     let subscription = subscribe(
         &realtime,
@@ -275,8 +273,7 @@ async fn update_switches_channels_on_the_same_socket_without_stale_events() {
 
 #[wasm_bindgen_test]
 async fn unsubscribe_from_inside_a_callback_stops_delivery() {
-    let realtime =
-        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
     let once = queue();
     let others = queue();
     let harness = self_unsubscribing_callback(&once);
@@ -309,8 +306,7 @@ async fn unsubscribe_from_inside_a_callback_stops_delivery() {
 
 #[wasm_bindgen_test]
 async fn a_throwing_callback_is_isolated_and_reported() {
-    let realtime =
-        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
     let thrown = queue();
     let errors = queue();
     let healthy = queue();
@@ -347,11 +343,7 @@ async fn a_throwing_callback_is_isolated_and_reported() {
 
 #[wasm_bindgen_test]
 async fn terminal_error_at_connect_rejects_and_does_not_retry() {
-    let realtime = Realtime::new(
-        &JsValue::from(client("no-such-project").clone()),
-        JsValue::UNDEFINED,
-    )
-    .unwrap();
+    let realtime = Realtime::with_client(&client("no-such-project"), JsValue::UNDEFINED).unwrap();
     let promise = realtime.subscribe(
         collection_channel("terminal").into(),
         Function::new_no_args("").into(),
@@ -370,8 +362,7 @@ async fn terminal_error_at_connect_rejects_and_does_not_retry() {
 
 #[wasm_bindgen_test]
 async fn integers_beyond_2_pow_53_arrive_as_bigint() {
-    let realtime =
-        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
     let events = queue();
     subscribe(
         &realtime,
@@ -425,8 +416,7 @@ fn connection_id_body(connection: &JsValue) -> JsValue {
 
 #[wasm_bindgen_test]
 async fn reconnects_after_the_server_drops_the_socket_and_restores_subscriptions() {
-    let realtime =
-        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
     let (events, opens, closes, resyncs) = (queue(), queue(), queue(), queue());
     realtime.on_open(push_into(&opens).into()).unwrap();
     realtime.on_close(push_into(&closes).into()).unwrap();
@@ -467,11 +457,7 @@ async fn a_timer_beyond_the_range_of_settimeout_waits_rather_than_spins() {
     // interval a page may choose to ping (almost) never.
     const MAX_DELAY: f64 = 2_147_483_647.0;
     let recorder = record_timer_delays();
-    let realtime = Realtime::new(
-        &JsValue::from(client("demo").clone()),
-        options(3_000_000_000, 10_000),
-    )
-    .unwrap();
+    let realtime = Realtime::with_client(&client("demo"), options(3_000_000_000, 10_000)).unwrap();
     let channel = collection_channel("far-timer");
     subscribe(&realtime, &channel, &push_into(&queue())).await;
     let delays: Vec<f64> = recorder
@@ -493,8 +479,7 @@ async fn a_timer_beyond_the_range_of_settimeout_waits_rather_than_spins() {
 
 #[wasm_bindgen_test]
 async fn a_silent_server_is_detected_by_the_pong_deadline() {
-    let realtime =
-        Realtime::new(&JsValue::from(client("demo").clone()), options(150, 150)).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), options(150, 150)).unwrap();
     let (events, errors) = (queue(), queue());
     realtime.on_error(push_into(&errors).into()).unwrap();
     let channel = collection_channel("silent");
@@ -578,11 +563,8 @@ async fn expect_renamed(events: &Queue, name: &str) {
 #[wasm_bindgen_test]
 async fn a_session_set_on_the_client_receives_its_account_events() {
     let token = new_user_session().await;
-    let realtime = Realtime::new(
-        &JsValue::from(client("demo").set_session(&token).clone()),
-        JsValue::UNDEFINED,
-    )
-    .unwrap();
+    let realtime =
+        Realtime::with_client(&client("demo").set_session(&token), JsValue::UNDEFINED).unwrap();
     let events = queue();
     // Resolves only once the in-band authentication settled, so the user's events arrive.
     subscribe(&realtime, "account", &push_into(&events)).await;
@@ -597,8 +579,7 @@ async fn the_cookie_fallback_session_in_local_storage_is_used() {
     let storage = local_storage();
     let fallback = format!(r#"{{"a_session_demo":"{token}"}}"#);
     storage.set_item("cookieFallback", &fallback);
-    let realtime =
-        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
     let events = queue();
     subscribe(&realtime, "account", &push_into(&events)).await;
     storage.remove_item("cookieFallback");
@@ -612,7 +593,7 @@ async fn the_cookie_fallback_session_in_local_storage_is_used() {
 async fn set_session_while_connected_authenticates_on_the_same_socket() {
     let token = new_user_session().await;
     let client = client("demo");
-    let realtime = Realtime::new(&JsValue::from(client.clone()), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client, JsValue::UNDEFINED).unwrap();
     let events = queue();
     let channel = collection_channel("reauth");
     subscribe(&realtime, &channel, &push_into(&events)).await;
@@ -643,8 +624,10 @@ async fn legacy_client_subscribe_returns_a_working_unsubscribe_function() {
     let client = client("demo");
     let channel = collection_channel("legacy");
     let legacy = queue();
-    let unsubscribe = client
-        .subscribe(
+    // What js/client.js's `subscribe` calls on a connection of its own.
+    let unsubscribe = Realtime::with_client(&client, JsValue::UNDEFINED)
+        .unwrap()
+        .subscribe_legacy(
             channel.clone().into(),
             push_into(&legacy).into(),
             JsValue::UNDEFINED,
@@ -666,7 +649,7 @@ async fn legacy_client_subscribe_returns_a_working_unsubscribe_function() {
     wait_for_no_subscription(EMULATOR, &channel, WAIT_MS)
         .await
         .expect("the unsubscribe reached the server");
-    let witness = Realtime::new(&JsValue::from(client.clone()), JsValue::UNDEFINED).unwrap();
+    let witness = Realtime::with_client(&client, JsValue::UNDEFINED).unwrap();
     let seen = queue();
     subscribe(&witness, &channel, &push_into(&seen)).await;
     create_document("legacy", title("after unsubscribe")).await;
@@ -751,8 +734,7 @@ async fn the_rust_api_streams_typed_payloads_and_ends_when_dropped() {
 
 #[wasm_bindgen_test]
 async fn a_connection_with_subscriptions_outlives_its_dropped_realtime_object() {
-    let realtime =
-        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
     let events = queue();
     let channel = collection_channel("orphan");
     let subscription = subscribe(&realtime, &channel, &push_into(&events)).await;
@@ -777,8 +759,7 @@ async fn a_connection_with_subscriptions_outlives_its_dropped_realtime_object() 
 
 #[wasm_bindgen_test]
 async fn garbage_frames_are_reported_and_lose_no_subscription() {
-    let realtime =
-        Realtime::new(&JsValue::from(client("demo").clone()), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
     let (events, errors) = (queue(), queue());
     realtime.on_error(push_into(&errors).into()).unwrap();
     let channel = collection_channel("garbage");
@@ -833,7 +814,7 @@ async fn a_socket_that_cannot_open_reports_without_the_jwt() {
         .unwrap()
         .set_project("demo")
         .set_jwt(secret);
-    let realtime = Realtime::new(&JsValue::from(client), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client, JsValue::UNDEFINED).unwrap();
     let errors = queue();
     realtime.on_error(push_into(&errors).into()).unwrap();
     let _pending = realtime.subscribe(
@@ -862,7 +843,7 @@ async fn a_socket_that_cannot_open_reports_without_the_jwt() {
 
 #[wasm_bindgen_test]
 async fn the_state_api_follows_the_connection_and_listeners_can_be_removed() {
-    let realtime = Realtime::new(&JsValue::from(client("demo")), options(150, 150)).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), options(150, 150)).unwrap();
     let status = |realtime: &Realtime| field(&realtime.state(), "status").as_string().unwrap();
     assert_eq!(status(&realtime), "idle");
     let states = queue();
@@ -912,7 +893,7 @@ async fn offline_holds_the_reconnect_and_online_makes_it_at_once() {
     // A reconnect delay of up to a minute: only the `online` event can bring the socket back soon.
     let options =
         js_sys::JSON::parse(r#"{"reconnectDelay":60000,"maxReconnectDelay":60000}"#).unwrap();
-    let realtime = Realtime::new(&JsValue::from(client("demo")), options).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), options).unwrap();
     let states = queue();
     let _listening = realtime.on_state_change(push_into(&states).into()).unwrap();
     let channel = collection_channel("offline");
@@ -965,7 +946,7 @@ async fn statuses_until(states: &Queue, until: &str) -> Vec<(String, JsValue)> {
 /// Subscribes on a fresh connection and waits until connected; returns it with its state queue,
 /// its resync queue and its event queue.
 async fn connected_realtime(channel: &str, options: JsValue) -> (Realtime, Queue, Queue, Queue) {
-    let realtime = Realtime::new(&JsValue::from(client("demo")), options).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), options).unwrap();
     let states = queue();
     let resyncs = queue();
     let events = queue();
@@ -1081,7 +1062,7 @@ async fn stats_count_the_traffic_and_the_debug_log_leaves_secrets_and_payloads_o
     let token = new_user_session().await;
     let client = client("demo");
     client.set_session(&token);
-    let realtime = Realtime::new(&JsValue::from(client), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client, JsValue::UNDEFINED).unwrap();
     let events = queue();
     let channel = collection_channel("diagnostics");
     subscribe(&realtime, &channel, &push_into(&events)).await;

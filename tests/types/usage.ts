@@ -26,6 +26,8 @@ interface Post {
 export async function validUses(): Promise<void> {
   await init();
   const client = new Client().setEndpoint('http://127.0.0.1:8787/v1').setProject('demo');
+  const project: string = client.config.project; // the official client's shape
+  void project;
   const realtime = new Realtime(client, { heartbeatInterval: 1000, pongTimeout: 500 });
 
   const subscription: RealtimeSubscription = await realtime.subscribe<Post>(

@@ -1,0 +1,72 @@
+// `Client`: the official SDK's client, as far as realtime needs it. Its `config` holds what the
+// official one's holds and is read the same way: `new Realtime(client)` takes either client.
+// This one also tells its connections of a change at once (a new session re-authenticates the
+// open socket), through the WATCH_CONFIG hook.
+//
+// Copied beside the wasm-bindgen snippets by scripts/build, so the generated module is three
+// directories up.
+import { Realtime } from '../../../appwrite_realtime_wasm.js';
+import { RealtimeError } from './exports.js';
+import { idText, WATCH_CONFIG } from './interop.js';
+
+const refuse = (message) => {
+  throw new RealtimeError(message, 0, 'invalid');
+};
+
+/** An endpoint with one of `schemes`; numbers and the like are read with String(). */
+function endpoint(value, schemes, invalid) {
+  const text = idText(value) || refuse('Endpoint must be a valid string');
+  return schemes.some((scheme) => text.startsWith(scheme)) ? text : refuse(invalid + text);
+}
+
+/** A setting that `undefined`, `null` or `''` clears. */
+const setting = (value, refused) => (value == null ? '' : (idText(value) ?? refuse(refused)));
+
+export class Client {
+  config = { endpoint: 'https://cloud.appwrite.io/v1', endpointRealtime: '', project: '', session: '', jwt: '' };
+  #watchers = new Set();
+  #legacy;
+
+  #set(changes) {
+    const changed = Object.keys(changes).some((key) => this.config[key] !== changes[key]);
+    Object.assign(this.config, changes);
+    if (changed) for (const watcher of [...this.#watchers]) watcher();
+    return this;
+  }
+
+  /** The REST endpoint (`http(s)://…/v1`); the realtime one is derived from it. */
+  setEndpoint(value) {
+    const rest = endpoint(value, ['http://', 'https://'], 'Invalid endpoint URL: ');
+    return this.#set({ endpoint: rest, endpointRealtime: rest.replace('https://', 'wss://').replace('http://', 'ws://') });
+  }
+
+  /** The realtime endpoint (`ws(s)://…/v1`) when it differs from the REST one. */
+  setEndpointRealtime(value) {
+    return this.#set({ endpointRealtime: endpoint(value, ['ws://', 'wss://'], 'Invalid realtime endpoint URL: ') });
+  }
+
+  /** `undefined` or `null` clears the project; the next subscription then fails with "Missing project ID". */
+  setProject(value) {
+    return this.#set({ project: setting(value, 'Project ID must be a string') });
+  }
+
+  setSession(value) {
+    return this.#set({ session: setting(value, 'Session must be a string') });
+  }
+
+  setJWT(value) {
+    return this.#set({ jwt: setting(value, 'JWT must be a string') });
+  }
+
+  /** Calls `onChange` after every change of `config`; returns the function that stops it. */
+  [WATCH_CONFIG](onChange) {
+    this.#watchers.add(onChange);
+    return () => this.#watchers.delete(onChange);
+  }
+
+  /** The legacy API: subscribes on a connection of its own and returns the unsubscribe function. */
+  subscribe(channels, callback, queries) {
+    this.#legacy ??= new Realtime(this);
+    return this.#legacy.subscribeLegacy(channels, callback, queries);
+  }
+}
