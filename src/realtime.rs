@@ -20,6 +20,23 @@ pub struct Realtime {
     driver: Rc<Driver>,
 }
 
+impl Realtime {
+    /// A subscription from JS arguments, not yet sent; one copy for both ways of subscribing.
+    #[inline(never)]
+    fn add(
+        &self,
+        channels: &JsValue,
+        callback: JsValue,
+        queries: &JsValue,
+    ) -> Result<u64, RealtimeError> {
+        let channels = args::channels(channels)?;
+        let callback = args::function(callback, args::CALLBACK_REFUSED)?;
+        let queries = args::queries(queries)?;
+        self.driver
+            .subscribe(channels, queries, Callback::Js(callback))
+    }
+}
+
 /// The Rust API.
 impl Realtime {
     /// A connection for a Rust [`Client`], which tells it of every change at once.
@@ -48,12 +65,7 @@ impl Realtime {
     /// subscription; rejects with a `RealtimeError` if it refused it.
     pub fn subscribe(&self, channels: JsValue, callback: JsValue, queries: JsValue) -> Promise {
         settle((|| {
-            let channels = args::channels(&channels)?;
-            let callback = args::function(callback, args::CALLBACK_REFUSED)?;
-            let queries = args::queries(&queries)?;
-            let key = self
-                .driver
-                .subscribe(channels, queries, Callback::Js(callback))?;
+            let key = self.add(&channels, callback, &queries)?;
             let handle = subscription_object(self.driver.reference(key));
             let (promise, waiter) = Waiter::promise(handle);
             self.driver.commit(key, Some(waiter));
@@ -71,12 +83,7 @@ impl Realtime {
         callback: JsValue,
         queries: JsValue,
     ) -> Result<Function, RealtimeError> {
-        let channels = args::channels(&channels)?;
-        let callback = args::function(callback, args::CALLBACK_REFUSED)?;
-        let queries = args::queries(&queries)?;
-        let key = self
-            .driver
-            .subscribe(channels, queries, Callback::Js(callback))?;
+        let key = self.add(&channels, callback, &queries)?;
         self.driver.commit(key, None);
         Ok(unsubscribe_function(self.driver.reference(key)))
     }
