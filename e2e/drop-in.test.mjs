@@ -44,6 +44,21 @@ async function createPost(title) {
   return (await response.json()).$id;
 }
 
+/**
+ * A new user signed in without cookies, as a server-rendered app or a cookie-less browser signs
+ * in: their id and the session secret Appwrite takes as its cookie or X-Appwrite-Session header.
+ */
+async function signUp(prefix) {
+  const endpoint = `${suite.emulator.url}/v1`;
+  const email = `${prefix}-${Date.now()}@example.com`;
+  const headers = { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' };
+  const post = (path, body) => fetch(`${endpoint}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })
+    .then((response) => response.json());
+  const user = await post('/account', { userId: 'unique()', email, password: 'password123' });
+  const session = await post('/account/sessions/email', { email, password: 'password123' });
+  return { userId: user.$id, token: Buffer.from(JSON.stringify({ id: session.userId, secret: session.secret })).toString('base64') };
+}
+
 test('the default entry initialises itself: import, build a client, subscribe, receive', async () => {
   const { page: tab, problems } = await page();
   const endpoint = `${suite.emulator.url}/v1`;
@@ -66,8 +81,8 @@ test('the default entry initialises itself: import, build a client, subscribe, r
 test("the official SDK's Client drives a subscription, and its setSession is honoured", async () => {
   const { page: tab, problems } = await page();
   const endpoint = `${suite.emulator.url}/v1`;
-  const email = `drop-in-${Date.now()}@example.com`;
-  const userId = await tab.evaluate(async ({ endpoint, email }) => {
+  const { userId, token } = await signUp('drop-in');
+  await tab.evaluate(async ({ endpoint, token }) => {
     const { Realtime } = await import('/pkg/index.js');
     const { Client, Channel, Query } = window.appwrite;
     window.official = new Client().setEndpoint(endpoint).setProject('demo');
@@ -78,19 +93,8 @@ test("the official SDK's Client drives a subscription, and its setSession is hon
       (event) => window.events.push(event),
       [Query.equal('title', ['official client'])],
     );
-    // A user signed in without cookies, as a server-rendered app or a cookie-less browser does.
-    const headers = { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' };
-    const user = await fetch(`${endpoint}/account`, {
-      method: 'POST', headers, credentials: 'omit',
-      body: JSON.stringify({ userId: 'unique()', email, password: 'password123' }),
-    }).then((response) => response.json());
-    const session = await fetch(`${endpoint}/account/sessions/email`, {
-      method: 'POST', headers, credentials: 'omit', body: JSON.stringify({ email, password: 'password123' }),
-    }).then((response) => response.json());
-    // The value of Appwrite's session cookie and X-Appwrite-Session header.
-    window.official.setSession(btoa(JSON.stringify({ id: session.userId, secret: session.secret })));
-    return user.$id;
-  }, { endpoint, email });
+    window.official.setSession(token);
+  }, { endpoint, token });
 
   await createPost('not this one');
   const id = await createPost('official client');
@@ -110,8 +114,8 @@ test("the official SDK's Client drives a subscription, and its setSession is hon
 test("this package's Client: the official config shape, setSession at once, and the legacy subscribe", async () => {
   const { page: tab, problems } = await page();
   const endpoint = `${suite.emulator.url}/v1`;
-  const email = `own-client-${Date.now()}@example.com`;
-  const { userId, config } = await tab.evaluate(async ({ endpoint, email }) => {
+  const { userId, token } = await signUp('own-client');
+  const config = await tab.evaluate(async ({ endpoint, token }) => {
     const { Client, Realtime, Channel } = await import('/pkg/index.js');
     window.client = new Client().setEndpoint(endpoint).setProject('demo');
     const channel = Channel.database('main').collection('posts').document();
@@ -119,17 +123,9 @@ test("this package's Client: the official config shape, setSession at once, and 
     await window.realtime.subscribe('account', () => {});
     window.legacyEvents = [];
     window.unsubscribe = window.client.subscribe(channel, (event) => window.legacyEvents.push(event));
-    const headers = { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' };
-    const user = await fetch(`${endpoint}/account`, {
-      method: 'POST', headers, credentials: 'omit',
-      body: JSON.stringify({ userId: 'unique()', email, password: 'password123' }),
-    }).then((response) => response.json());
-    const session = await fetch(`${endpoint}/account/sessions/email`, {
-      method: 'POST', headers, credentials: 'omit', body: JSON.stringify({ email, password: 'password123' }),
-    }).then((response) => response.json());
-    window.client.setSession(btoa(JSON.stringify({ id: session.userId, secret: session.secret })));
-    return { userId: user.$id, config: { ...window.client.config } };
-  }, { endpoint, email });
+    window.client.setSession(token);
+    return { ...window.client.config };
+  }, { endpoint, token });
   assert.equal(config.project, 'demo');
   assert.equal(config.endpointRealtime, endpoint.replace('http://', 'ws://'));
 
