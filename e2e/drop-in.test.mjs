@@ -44,6 +44,17 @@ async function createPost(title) {
   return (await response.json()).$id;
 }
 
+/** Polls the emulator's connections until `found` accepts them (at most 5 s); returns them. */
+async function connectionsUntil(found, what) {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const { connections } = await fetch(`${suite.emulator.url}/_emulator/connections`).then((r) => r.json());
+    if (found(connections)) return connections;
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}: ${JSON.stringify(connections)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /**
  * A new user signed in without cookies, as a server-rendered app or a cookie-less browser signs
  * in: their id and the session secret Appwrite takes as its cookie or X-Appwrite-Session header.
@@ -130,13 +141,12 @@ test("this package's Client: the official config shape, setSession at once, and 
   assert.equal(config.endpointRealtime, endpoint.replace('http://', 'ws://'));
 
   // No subscription changes: the session reaches the open socket because the client told it.
-  const deadline = Date.now() + 5_000;
-  let users = [];
-  while (!users.includes(userId) && Date.now() < deadline) {
-    const { connections } = await fetch(`${suite.emulator.url}/_emulator/connections`).then((r) => r.json());
-    users = connections.map((connection) => connection.user);
-  }
-  assert.ok(users.includes(userId), `no connection of user ${userId}: ${JSON.stringify(users)}`);
+  await connectionsUntil((connections) => connections.some((connection) => connection.user === userId),
+    `a connection of user ${userId}`);
+  // The legacy API has no promise to await: wait until the server holds its subscription.
+  const posts = 'databases.main.collections.posts.documents';
+  await connectionsUntil((connections) => connections.some((connection) =>
+    connection.subscriptions.some((subscription) => subscription.channels.includes(posts))), 'the legacy subscription');
 
   const id = await createPost('legacy subscribe');
   await tab.waitForFunction(() => window.legacyEvents.length > 0, null, { timeout: 5_000 });
