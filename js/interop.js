@@ -337,10 +337,6 @@ export function readFrame(text, hub) {
 const isTextList = (value) => Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 /**
- * Hands every text frame of `socket` to `onFrame(envelope, data)`, one call into wasm each,
- * after counting and logging it in `hub`.
- */
-/**
  * A promise and the functions that settle it: in JS, js_sys::Promise::new would bring a closure
  * shim and a fallback that compiles a function from a string, which a strict
  * Content-Security-Policy forbids.
@@ -354,6 +350,10 @@ export function deferred() {
 // Plain JS rather than js_sys::global(), which brings four global lookups into the glue.
 export const hasWebSocket = () => typeof WebSocket === 'function';
 
+/**
+ * Hands every text frame of `socket` to `onFrame(envelope, data)`, one call into wasm each,
+ * after counting and logging it in `hub`.
+ */
 export function listen(socket, hub, onFrame) {
   socket.onmessage = (event) => {
     const [envelope, data] = readFrame(event.data, hub);
@@ -504,11 +504,12 @@ export const WATCH_CONFIG = Symbol.for('appwrite-realtime-wasm.watchConfig');
  * settings. Reports a hidden page or an offline browser at once. Returns a function that stops
  * watching.
  */
-export function watchPage(onChange, client) {
+export function watchChanges(onChange, client) {
   let stopClient;
   try {
-    stopClient = client?.[WATCH_CONFIG]?.(() => onChange('config', true));
-  } catch {} // a foreign client's getter that throws: its settings are still read when needed
+    const stop = client?.[WATCH_CONFIG]?.(() => onChange('config', true));
+    if (typeof stop === 'function') stopClient = stop;
+  } catch {} // a foreign client that throws here: its settings are still read when needed
   const win = globalThis;
   const doc = win.document;
   if (typeof win.addEventListener !== 'function') return () => stopClient?.();

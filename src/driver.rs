@@ -186,20 +186,24 @@ extern "C" {
         last_error: &JsValue,
         url_mode: bool,
     ) -> JsValue;
-    #[wasm_bindgen(js_name = watchPage)]
-    fn watch_page(on_change: &Closure<dyn FnMut(JsValue, JsValue)>, client: &JsValue) -> Function;
+    #[wasm_bindgen(js_name = watchChanges)]
+    fn watch_changes(
+        on_change: &Closure<dyn FnMut(JsValue, JsValue)>,
+        client: &JsValue,
+    ) -> Function;
     /// `[promise, resolve, reject]`.
     fn deferred() -> js_sys::Array;
 }
 
-/// The page events the driver follows for its lifetime: network, visibility, freezing.
-struct PageWatch {
+/// What the driver follows for its lifetime: the network, the page's visibility and freezing,
+/// and the settings of a JS client that reports its changes.
+struct Watch {
     /// The socket's message handler's signature, so no second closure shim is generated.
     _on_change: Closure<dyn FnMut(JsValue, JsValue)>,
     stop: Function,
 }
 
-impl Drop for PageWatch {
+impl Drop for Watch {
     fn drop(&mut self) {
         let _ = self.stop.call0(&JsValue::UNDEFINED);
     }
@@ -253,7 +257,7 @@ pub(crate) struct Driver {
     /// Set by `disconnect()` until the next subscription or presence, so that its idle state
     /// reads `closed`.
     disconnected: Cell<bool>,
-    page: RefCell<Option<PageWatch>>,
+    watch: RefCell<Option<Watch>>,
     events_delivered: Cell<u32>,
 }
 
@@ -276,18 +280,18 @@ impl Driver {
             has_presence: Cell::new(false),
             keep_alive: RefCell::new(None),
             disconnected: Cell::new(false),
-            page: RefCell::new(None),
+            watch: RefCell::new(None),
             events_delivered: Cell::new(0),
         });
         let me = Rc::downgrade(&driver);
         let on_change =
             Closure::<dyn FnMut(JsValue, JsValue)>::new(move |kind: JsValue, flag: JsValue| {
                 if let Some(driver) = me.upgrade() {
-                    driver.page_changed(&kind.as_string().unwrap_or_default(), flag.is_truthy());
+                    driver.changed(&kind.as_string().unwrap_or_default(), flag.is_truthy());
                 }
             });
-        let stop = watch_page(&on_change, &driver.client.js_client());
-        *driver.page.borrow_mut() = Some(PageWatch {
+        let stop = watch_changes(&on_change, &driver.client.js_client());
+        *driver.watch.borrow_mut() = Some(Watch {
             _on_change: on_change,
             stop,
         });
@@ -418,8 +422,9 @@ impl Driver {
     }
 
     /// The network (`online`), the page's visibility (`visible`) or its freezing (`frozen`)
-    /// changed; the core decides what that means for the socket.
-    fn page_changed(&self, kind: &str, flag: bool) {
+    /// changed, and the core decides what that means for the socket; or the client's settings
+    /// (`config`).
+    fn changed(&self, kind: &str, flag: bool) {
         if kind == "config" {
             return self.config_changed();
         }
