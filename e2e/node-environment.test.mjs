@@ -90,6 +90,9 @@ test('Query writes the official SDK\'s strings, byte for byte', { skip: noBrowse
   const exact = ours.Query.equal('n', [12345678901234567891n, Math.PI]);
   assert.equal(ours.Query.or([exact]), `{"method":"or","values":[${exact}]}`);
   assert.throws(() => official.Query.or([exact]), SyntaxError);
+  // Nesting deeper than the stack: a RealtimeError, not a RangeError.
+  const deep = `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+  assert.throws(() => ours.Query.and([deep]), { name: 'RealtimeError', kind: 'invalid' });
 });
 
 test('the package evaluates no code from strings, so a strict Content-Security-Policy allows it', { skip: noBrowser }, async () => {

@@ -69,7 +69,11 @@ function logical(method, queries) {
     }
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : refuse(refused);
   });
-  return toJson({ method, values: nested });
+  try {
+    return toJson({ method, values: nested });
+  } catch {
+    return refuse(refused); // nested deeper than the stack allows
+  }
 }
 
 /**
