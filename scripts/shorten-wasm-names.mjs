@@ -147,6 +147,11 @@ for (const [name, short] of exports) {
 for (const module of modules.keys()) {
   if (glue.includes(`"${module}": import`)) throw new Error(`module ${module} left in the glue`);
 }
+// wasm-bindgen lists a snippet module once per import of it, each time as a namespace of the
+// same module: bundlers warn of the duplicate keys. One entry each is the same object.
+const listed = new Set();
+glue = glue.replace(/^\s*"(\w+)": import\d+,\n/gm, (line, module) =>
+  listed.has(module) ? '' : (listed.add(module), line));
 writeFileSync(gluePath, glue);
 
 // The declarations of the raw exports (InitOutput, the .wasm's own) follow the new names.
