@@ -4,7 +4,8 @@
 // needs nothing but Node.
 import { readFile } from 'node:fs/promises';
 
-function readUleb(bytes, offset) {
+/** An unsigned LEB128 at `offset` → [value, offset after it]. */
+export function readUleb(bytes, offset) {
   let value = 0;
   let shift = 0;
   let byte;
@@ -16,7 +17,8 @@ function readUleb(bytes, offset) {
   return [value, offset];
 }
 
-function readName(bytes, offset) {
+/** A length-prefixed UTF-8 name at `offset` → [name, offset after it]. */
+export function readName(bytes, offset) {
   const [length, start] = readUleb(bytes, offset);
   return [new TextDecoder().decode(bytes.subarray(start, start + length)), start + length];
 }

@@ -6,21 +6,11 @@
 // modules whole.
 // Usage: node scripts/shorten-wasm-names.mjs <module.wasm> <glue.js> [<declarations.d.ts> ...]
 import { readFileSync, writeFileSync } from 'node:fs';
+import { readName, readUleb } from '../bench/wasm-contributors.mjs';
 
 const [wasmPath, gluePath, ...declarationPaths] = process.argv.slice(2);
 
-function readUleb(bytes, at) {
-  let value = 0;
-  let shift = 0;
-  let byte;
-  do {
-    byte = bytes[at++];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return [value, at];
-}
-
+/** `value` as an unsigned LEB128. */
 function uleb(value) {
   const out = [];
   do {
@@ -32,13 +22,7 @@ function uleb(value) {
   return out;
 }
 
-const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-
-function readName(bytes, at) {
-  const [length, start] = readUleb(bytes, at);
-  return [decoder.decode(bytes.subarray(start, start + length)), start + length];
-}
 
 const nameBytes = (name) => {
   const encoded = encoder.encode(name);
