@@ -32,6 +32,7 @@ test('invalid input is rejected with a typed error, not a panic', { skip: noBrow
   assert.throws(() => new sdk.Client().setEndpointRealtime('http://x'), { kind: 'invalid' });
   assert.throws(() => sdk.Channel.database('  '), { message: 'Channel ID is required' });
   assert.throws(() => sdk.Query.equal('a', { nested: true }), { kind: 'invalid' });
+  assert.throws(() => sdk.Query.equal({}, {}), { message: 'Query attribute must be a string' }); // checked first
   assert.equal(sdk.Query.equal('status', ['published']), '{"method":"equal","attribute":"status","values":["published"]}');
   assert.throws(() => new sdk.Realtime(new sdk.Client(), { pongTimeout: -1 }), { kind: 'invalid' });
 });

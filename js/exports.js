@@ -48,13 +48,15 @@ function toJson(value) {
 const VALUES_REFUSED = 'Query values must be strings, numbers, booleans, bigints or null';
 const isScalar = (value) => value === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof value);
 
-function query(method, attribute, values) {
-  return toJson({ method, attribute: idText(attribute) ?? refuse('Query attribute must be a string'), values });
-}
-
-function compare(method, attribute, value) {
-  const values = Array.isArray(value) ? value : [value];
-  return query(method, attribute, values.every(isScalar) ? values : refuse(VALUES_REFUSED));
+/**
+ * A query on `attribute`, and where the method compares, with `value` (a scalar or a list);
+ * the attribute is checked first, as before the builders moved to JS.
+ */
+function query(method, attribute, ...value) {
+  const name = idText(attribute) ?? refuse('Query attribute must be a string');
+  if (value.length === 0) return toJson({ method, attribute: name });
+  const values = Array.isArray(value[0]) ? value[0] : [value[0]];
+  return toJson({ method, attribute: name, values: values.every(isScalar) ? values : refuse(VALUES_REFUSED) });
 }
 
 /** A query of queries; each is read back exactly (big integers as BigInt), as the official SDK does. */
@@ -83,22 +85,22 @@ function logical(method, queries) {
  */
 export class Query {
   static equal(attribute, value) {
-    return compare('equal', attribute, value);
+    return query('equal', attribute, value);
   }
   static notEqual(attribute, value) {
-    return compare('notEqual', attribute, value);
+    return query('notEqual', attribute, value);
   }
   static lessThan(attribute, value) {
-    return compare('lessThan', attribute, value);
+    return query('lessThan', attribute, value);
   }
   static lessThanEqual(attribute, value) {
-    return compare('lessThanEqual', attribute, value);
+    return query('lessThanEqual', attribute, value);
   }
   static greaterThan(attribute, value) {
-    return compare('greaterThan', attribute, value);
+    return query('greaterThan', attribute, value);
   }
   static greaterThanEqual(attribute, value) {
-    return compare('greaterThanEqual', attribute, value);
+    return query('greaterThanEqual', attribute, value);
   }
   static isNull(attribute) {
     return query('isNull', attribute);
