@@ -100,35 +100,34 @@ fn user_update(caller: &Caller, user: &User, attribute: &str) -> Publication {
 pub(super) async fn update_name(request: ApiRequest, body: Bytes) -> ApiResult {
     let body = parse_body(&body)?;
     let name = required_string(&body, "name")?;
-    write(&request, |project, caller| {
-        let user_id = caller.user_id.clone().ok_or_else(ApiError::guest)?;
-        let user = project
-            .users
-            .get_mut(&user_id)
-            .ok_or_else(ApiError::guest)?;
+    update_account(&request, Account::Own, "name", |_, user| {
         user.name = name;
-        user.updated_at = ids::now_timestamp();
-        let user = user.clone();
-        Ok((
-            ok(user.account_json())?,
-            vec![user_update(caller, &user, "name")],
-        ))
+        Ok(())
     })
 }
 
-/// Applies `change` to the calling user and emits `users.U.update.<attribute>`.
-fn update_own_account(
+/// Whose account a change applies to: the caller's, or (the Users API) any user's.
+enum Account {
+    Own,
+    Id(String),
+}
+
+/// Applies `change` to an account and emits `users.U.update.<attribute>`.
+fn update_account(
     request: &ApiRequest,
+    account: Account,
     attribute: &'static str,
     change: impl FnOnce(&Project, &mut User) -> Result<(), ApiError>,
 ) -> ApiResult {
     write(request, |project, caller| {
-        let user_id = caller.user_id.clone().ok_or_else(ApiError::guest)?;
-        let mut user = project
-            .users
-            .get(&user_id)
-            .cloned()
-            .ok_or_else(ApiError::guest)?;
+        let (user_id, missing): (String, fn() -> ApiError) = match account {
+            Account::Own => (
+                caller.user_id.clone().ok_or_else(ApiError::guest)?,
+                ApiError::guest,
+            ),
+            Account::Id(user_id) => (user_id, user_not_found),
+        };
+        let mut user = project.users.get(&user_id).cloned().ok_or_else(missing)?;
         change(project, &mut user)?;
         user.updated_at = ids::now_timestamp();
         project.users.insert(user_id, user.clone());
@@ -151,7 +150,7 @@ pub(super) async fn update_email(request: ApiRequest, body: Bytes) -> ApiResult 
         ));
     }
     let email = email.to_lowercase();
-    update_own_account(&request, "email", |project, user| {
+    update_account(&request, Account::Own, "email", |project, user| {
         if !user.password.is_empty() && user.password != password {
             return Err(invalid_credentials());
         }
@@ -198,7 +197,7 @@ pub(super) async fn update_password(request: ApiRequest, body: Bytes) -> ApiResu
             "Invalid `password` param: Password must be between 8 and 256 characters long.",
         ));
     }
-    update_own_account(&request, "password", |_, user| {
+    update_account(&request, Account::Own, "password", |_, user| {
         if !user.password.is_empty() && user.password != old_password {
             return Err(invalid_credentials());
         }
@@ -222,7 +221,7 @@ pub(super) async fn update_prefs(request: ApiRequest, body: Bytes) -> ApiResult 
             ))
         }
     };
-    update_own_account(&request, "prefs", |_, user| {
+    update_account(&request, Account::Own, "prefs", |_, user| {
         user.prefs = prefs;
         Ok(())
     })
@@ -246,7 +245,7 @@ pub(super) async fn get_prefs(request: ApiRequest) -> ApiResult {
 /// socket in.
 pub(super) async fn update_status(request: ApiRequest) -> ApiResult {
     let blocked = std::cell::Cell::new(None);
-    let mut response = update_own_account(&request, "status", |_, user| {
+    let mut response = update_account(&request, Account::Own, "status", |_, user| {
         user.status = false;
         blocked.set(Some(user.id.clone()));
         Ok(())
@@ -317,15 +316,9 @@ pub(super) async fn update_labels(
     let body = parse_body(&body)?;
     let labels = string_list(&body, "labels")?
         .ok_or_else(|| ApiError::bad_request("Param \"labels\" is not optional."))?;
-    write(&request, |project, caller| {
-        let user = project.users.get_mut(&user_id).ok_or_else(user_not_found)?;
+    update_account(&request, Account::Id(user_id), "labels", |_, user| {
         user.labels = labels;
-        user.updated_at = ids::now_timestamp();
-        let user = user.clone();
-        Ok((
-            ok(user.account_json())?,
-            vec![user_update(caller, &user, "labels")],
-        ))
+        Ok(())
     })
 }
 
@@ -339,14 +332,8 @@ pub(super) async fn update_verification(
         .get("emailVerification")
         .and_then(Value::as_bool)
         .ok_or_else(|| ApiError::bad_request("Param \"emailVerification\" is not optional."))?;
-    write(&request, |project, caller| {
-        let user = project.users.get_mut(&user_id).ok_or_else(user_not_found)?;
+    update_account(&request, Account::Id(user_id), "verification", |_, user| {
         user.email_verification = verified;
-        user.updated_at = ids::now_timestamp();
-        let user = user.clone();
-        Ok((
-            ok(user.account_json())?,
-            vec![user_update(caller, &user, "verification")],
-        ))
+        Ok(())
     })
 }
