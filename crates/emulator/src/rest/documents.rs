@@ -65,6 +65,38 @@ fn document_publication(
     )
 }
 
+/// What a document's own permissions are checked within: the collection's, and whether
+/// documents have permissions of their own.
+fn container(collection: &Collection) -> (&[String], bool) {
+    (
+        collection.permissions.as_slice(),
+        collection.document_security,
+    )
+}
+
+/// A new document; without `permissions`, its creator's defaults (none for a guest).
+fn new_document(
+    id: &str,
+    sequence: u64,
+    permissions: Option<Vec<String>>,
+    creator: Option<&str>,
+    data: Map<String, Value>,
+) -> Document {
+    let now = ids::now_timestamp();
+    Document {
+        id: id.to_string(),
+        sequence,
+        created_at: now.clone(),
+        updated_at: now,
+        permissions: permissions.unwrap_or_else(|| {
+            creator
+                .map(permissions::creator_defaults)
+                .unwrap_or_default()
+        }),
+        data,
+    }
+}
+
 fn data_field(body: &Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
     match body.get("data") {
         None | Some(Value::Null) => Ok(Map::new()),
@@ -95,13 +127,6 @@ fn create_in(
     let open = request.emulator.config.no_permissions;
     write(request, |project, caller| {
         let roles = caller_roles(project, caller);
-        let document_permissions = requested_permissions.clone().unwrap_or_else(|| {
-            caller
-                .user_id
-                .as_deref()
-                .map(permissions::creator_defaults)
-                .unwrap_or_default()
-        });
         let sequence = project.next_sequence();
         let (kind, collection) = collection_mut(project, flavour, &database_id, &collection_id);
         check_grantable(caller, &roles, requested_permissions.as_deref(), open)?;
@@ -114,15 +139,13 @@ fn create_in(
                 Flavour::Rows => ApiError::conflict("row_already_exists", "Row with the requested ID already exists. Try again with a different ID or use ID.unique() to generate a unique ID."),
             });
         }
-        let now = ids::now_timestamp();
-        let document = Document {
-            id: document_id.clone(),
+        let document = new_document(
+            &document_id,
             sequence,
-            created_at: now.clone(),
-            updated_at: now,
-            permissions: document_permissions,
+            requested_permissions.clone(),
+            caller.user_id.as_deref(),
             data,
-        };
+        );
         collection
             .documents
             .insert(document.id.clone(), document.clone());
@@ -156,14 +179,10 @@ fn change_in(
     let open = request.emulator.config.no_permissions;
     write(request, |project, caller| {
         let roles = caller_roles(project, caller);
-        let creator = caller.user_id.clone();
         let sequence = project.next_sequence();
         let (kind, collection) = collection_mut(project, flavour, &database_id, &collection_id);
         let now = ids::now_timestamp();
-        let container = (
-            collection.permissions.as_slice(),
-            collection.document_security,
-        );
+        let container = container(collection);
         let permitted = match collection.documents.get(&document_id) {
             Some(document) => item_allows(&roles, container, &document.permissions, "update"),
             None => !upsert || allowed(&roles, container.0, "create"),
@@ -188,19 +207,13 @@ fn change_in(
                 document.clone()
             }
             None if upsert => {
-                let document = Document {
-                    id: document_id.clone(),
+                let document = new_document(
+                    &document_id,
                     sequence,
-                    created_at: now.clone(),
-                    updated_at: now,
-                    permissions: new_permissions.unwrap_or_else(|| {
-                        creator
-                            .as_deref()
-                            .map(permissions::creator_defaults)
-                            .unwrap_or_default()
-                    }),
+                    new_permissions,
+                    caller.user_id.as_deref(),
                     data,
-                };
+                );
                 collection
                     .documents
                     .insert(document.id.clone(), document.clone());
@@ -234,10 +247,7 @@ fn delete_in(
     write(request, |project, caller| {
         let roles = caller_roles(project, caller);
         let (kind, collection) = collection_mut(project, flavour, &database_id, &collection_id);
-        let container = (
-            collection.permissions.as_slice(),
-            collection.document_security,
-        );
+        let container = container(collection);
         let permitted = collection
             .documents
             .get(&document_id)
@@ -275,10 +285,7 @@ fn get_in(
             .and_then(|database| database.collections.get(&collection_id))
             .ok_or_else(|| flavour.not_found())?;
         let roles = caller_roles(project, caller);
-        let container = (
-            collection.permissions.as_slice(),
-            collection.document_security,
-        );
+        let container = container(collection);
         if !open && !container.1 && !allowed(&roles, container.0, "read") {
             return Err(unauthorized());
         }
@@ -307,10 +314,7 @@ fn list_in(
             .and_then(|database| database.collections.get(&collection_id));
         let mut models: Vec<Value> = Vec::new();
         if let Some(collection) = collection {
-            let container = (
-                collection.permissions.as_slice(),
-                collection.document_security,
-            );
+            let container = container(collection);
             if !open && !container.1 && !allowed(&roles, container.0, "read") {
                 return Err(unauthorized());
             }
