@@ -207,14 +207,18 @@ fn validate_subscribe_payload(items: &[Value]) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// The `items` list of a `subscribe` or `unsubscribe` message, as the server reads it.
+fn payload_items(data: Option<&Value>) -> Result<Vec<Value>, FrameError> {
+    let data = data.ok_or_else(|| FrameError::format("Payload is not valid. Items is required"))?;
+    as_php_list(data).ok_or_else(|| FrameError::format("items: Payload is not valid."))
+}
+
 fn subscribe(
     state: &mut crate::state::State,
     connection_id: u64,
     data: Option<&Value>,
 ) -> Result<String, FrameError> {
-    let data = data.ok_or_else(|| FrameError::format("Payload is not valid. Items is required"))?;
-    let items =
-        as_php_list(data).ok_or_else(|| FrameError::format("items: Payload is not valid."))?;
+    let items = payload_items(data)?;
     validate_subscribe_payload(&items)
         .map_err(|reason| FrameError::format(format!("items: {reason}")))?;
 
@@ -291,9 +295,7 @@ fn unsubscribe(
     connection_id: u64,
     data: Option<&Value>,
 ) -> Result<String, FrameError> {
-    let data = data.ok_or_else(|| FrameError::format("Payload is not valid. Items is required"))?;
-    let items =
-        as_php_list(data).ok_or_else(|| FrameError::format("items: Payload is not valid."))?;
+    let items = payload_items(data)?;
     let mut ids_to_remove = Vec::with_capacity(items.len());
     for item in &items {
         match item.get("subscriptionId").and_then(Value::as_str) {

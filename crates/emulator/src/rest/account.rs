@@ -75,13 +75,18 @@ pub(super) async fn create_account(request: ApiRequest, body: Bytes) -> ApiResul
     })
 }
 
+/// The calling user, or the guest error.
+fn own_user<'a>(project: &'a Project, caller: &Caller) -> Result<&'a User, ApiError> {
+    caller
+        .user_id
+        .as_ref()
+        .and_then(|id| project.users.get(id))
+        .ok_or_else(ApiError::guest)
+}
+
 pub(super) async fn get_account(request: ApiRequest) -> ApiResult {
     read(&request, |project, caller| {
-        let user = caller
-            .user_id
-            .as_ref()
-            .and_then(|id| project.users.get(id))
-            .ok_or_else(ApiError::guest)?;
+        let user = own_user(project, caller)?;
         ok(user.account_json())
     })
 }
@@ -229,11 +234,7 @@ pub(super) async fn update_prefs(request: ApiRequest, body: Bytes) -> ApiResult 
 
 pub(super) async fn get_prefs(request: ApiRequest) -> ApiResult {
     read(&request, |project, caller| {
-        let user = caller
-            .user_id
-            .as_ref()
-            .and_then(|id| project.users.get(id))
-            .ok_or_else(ApiError::guest)?;
+        let user = own_user(project, caller)?;
         ok(Value::Object(user.prefs.clone()))
     })
 }
