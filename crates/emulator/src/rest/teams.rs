@@ -168,6 +168,25 @@ fn team_access(
     }
 }
 
+/// The caller must see team `team_id` (else "team not found") and may manage it (else
+/// `refused()`).
+fn check_manages(
+    request: &ApiRequest,
+    project: &Project,
+    caller: &Caller,
+    team_id: &str,
+    refused: impl FnOnce() -> ApiError,
+) -> Result<(), ApiError> {
+    let access = team_access(request, project, caller, team_id);
+    if !project.teams.contains_key(team_id) || !access.can_see() {
+        return Err(team_not_found());
+    }
+    if !access.can_manage() {
+        return Err(refused());
+    }
+    Ok(())
+}
+
 impl TeamAccess {
     fn can_see(&self) -> bool {
         self.open || self.member
@@ -197,13 +216,7 @@ pub(super) async fn update_team(
     let body = parse_body(&body)?;
     let name = required_string(&body, "name")?;
     write(&request, |project, caller| {
-        let access = team_access(&request, project, caller, &team_id);
-        if !project.teams.contains_key(&team_id) || !access.can_see() {
-            return Err(team_not_found());
-        }
-        if !access.can_manage() {
-            return Err(unauthorized());
-        }
+        check_manages(&request, project, caller, &team_id, unauthorized)?;
         let team = project.teams.get_mut(&team_id).ok_or_else(team_not_found)?;
         team.name = name;
         team.updated_at = ids::now_timestamp();
@@ -215,13 +228,7 @@ pub(super) async fn update_team(
 
 pub(super) async fn delete_team(request: ApiRequest, Path(team_id): Path<String>) -> ApiResult {
     write(&request, |project, caller| {
-        let access = team_access(&request, project, caller, &team_id);
-        if !project.teams.contains_key(&team_id) || !access.can_see() {
-            return Err(team_not_found());
-        }
-        if !access.can_manage() {
-            return Err(unauthorized());
-        }
+        check_manages(&request, project, caller, &team_id, unauthorized)?;
         let team = project
             .teams
             .shift_remove(&team_id)
@@ -244,17 +251,13 @@ pub(super) async fn create_membership(
     let email = string_field(&body, "email")?;
     let roles = string_list(&body, "roles")?.unwrap_or_default();
     write(&request, |project, caller| {
-        let access = team_access(&request, project, caller, &team_id);
-        if !project.teams.contains_key(&team_id) || !access.can_see() {
-            return Err(team_not_found());
-        }
-        if !access.can_manage() {
-            return Err(ApiError::new(
+        check_manages(&request, project, caller, &team_id, || {
+            ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "user_unauthorized",
                 "User is not allowed to send invitations for this team",
-            ));
-        }
+            )
+        })?;
         let user_id = match (&requested_user, &email) {
             (Some(user_id), _) => project.users.get(user_id).map(|user| user.id.clone()),
             (None, Some(email)) => project
