@@ -34,6 +34,9 @@ function printSizes(sizes) {
       `${pad(ours.total[encoding], 12)}${pad(official.total[encoding], 14)}${pad(ratio(ours.total[encoding], official.total[encoding]), 8)}`,
     );
   }
+  const { inline } = ours;
+  console.log(`inline entry (wasm in base64, one file): ${inline.gzip} B gzip, ${inline.brotli} B brotli; ` +
+    `+${inline.gzip - ours.total.gzip} B gzip (${ratio(inline.gzip, ours.total.gzip)}) over the default entry and its .wasm`);
   for (const encoding of ['raw', 'gzip', 'brotli']) {
     console.log(`size ${encoding}: ours ${kb(ours.total[encoding])} vs official ${kb(official.total[encoding])} (${ratio(ours.total[encoding], official.total[encoding])})`);
   }

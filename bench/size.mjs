@@ -38,8 +38,10 @@ export async function measureSizes(root) {
   const officialParts = {
     js: measureBytes(await minifiedBundle({ stdin: { contents: officialEntry, resolveDir: root, loader: 'js' } })),
   };
+  // The inline entry (Rollup, esbuild, no top-level await): one file with the wasm in base64.
+  const inline = measureBytes(await minifiedBundle({ entryPoints: [join(root, 'pkg/inline.js')] }));
   return {
-    ours: { parts: oursParts, total: sumOf(oursParts) },
+    ours: { parts: oursParts, total: sumOf(oursParts), inline },
     official: { parts: officialParts, total: sumOf(officialParts) },
   };
 }

@@ -8,7 +8,7 @@ import { root, noBrowser } from './harness.mjs';
 
 test('the package imports and fails clearly where there is no WebSocket', { skip: noBrowser }, async () => {
   assert.equal(typeof globalThis.WebSocket, 'undefined', 'this test needs an environment without WebSocket');
-  const sdk = await import(join(root, 'pkg/appwrite_realtime_wasm.js'));
+  const sdk = await import(join(root, 'pkg/slim.js'));
   sdk.initSync({ module: await readFile(join(root, 'pkg/appwrite_realtime_wasm_bg.wasm')) });
 
   const client = new sdk.Client().setEndpoint('http://127.0.0.1:1/v1').setProject('demo');
@@ -26,7 +26,7 @@ test('the package imports and fails clearly where there is no WebSocket', { skip
 });
 
 test('invalid input is rejected with a typed error, not a panic', { skip: noBrowser }, async () => {
-  const sdk = await import(join(root, 'pkg/appwrite_realtime_wasm.js'));
+  const sdk = await import(join(root, 'pkg/slim.js'));
   sdk.initSync({ module: await readFile(join(root, 'pkg/appwrite_realtime_wasm_bg.wasm')) });
   assert.throws(() => new sdk.Client().setEndpoint('ftp://x'), { kind: 'invalid', message: 'Invalid endpoint URL: ftp://x' });
   assert.throws(() => new sdk.Client().setEndpointRealtime('http://x'), { kind: 'invalid' });
@@ -38,7 +38,7 @@ test('invalid input is rejected with a typed error, not a panic', { skip: noBrow
 });
 
 test('errors are instances of the exported RealtimeError class', { skip: noBrowser }, async () => {
-  const sdk = await import(join(root, 'pkg/appwrite_realtime_wasm.js'));
+  const sdk = await import(join(root, 'pkg/slim.js'));
   sdk.initSync({ module: await readFile(join(root, 'pkg/appwrite_realtime_wasm_bg.wasm')) });
   try {
     new sdk.Client().setEndpoint('ws://not-http');
@@ -53,7 +53,7 @@ test('errors are instances of the exported RealtimeError class', { skip: noBrows
 });
 
 test('Query writes the official SDK\'s strings, byte for byte', { skip: noBrowser }, async () => {
-  const ours = await import(join(root, 'pkg/appwrite_realtime_wasm.js'));
+  const ours = await import(join(root, 'pkg/slim.js'));
   const official = await import('appwrite');
   // Seeded, so a failure can be replayed: strings with quotes, escapes, controls and non-ASCII;
   // numbers across spellings (exponents, -0, fractions); booleans, null and non-finite numbers.

@@ -19,17 +19,21 @@ const manifest = {
   module: './index.js',
   types,
   exports: {
-    // Both entries initialise the wasm on import; they re-export the same module, so its classes
-    // are shared with `./slim`, which leaves `init()` / `initSync()` to the caller.
-    '.': { types, node: './node.js', default: './index.js' },
-    './slim': { types, default: `./${crate}.js` },
+    // Every entry re-exports the same generated module, so the classes are shared between them.
+    // `.` fetches the .wasm on import in browsers and bundlers; under Node (server rendering,
+    // server bundles, test runners) it is the inline entry, which compiles nothing on import.
+    '.': { types, node: './inline.js', default: './index.js' },
+    './inline': { types, default: './inline.js' },
+    './slim': { types, default: './slim.js' },
     [`./${crate}_bg.wasm`]: `./${crate}_bg.wasm`,
     './package.json': './package.json',
   },
+  // TypeScript's `node10` resolution reads no `exports`: the subpaths' declarations by name.
+  typesVersions: { '*': { inline: [types], slim: [types] } },
   files: readdirSync('pkg').filter((name) => name !== 'package.json' && name !== '.gitignore'),
-  // The entries compile the wasm when imported; the inline snippets (nested under snippets/)
-  // are kept whole. The generated module itself only declares.
-  sideEffects: ['./index.js', './node.js', './snippets/**'],
+  // The entries that load the wasm or set its loader; the inline snippets (nested under
+  // snippets/) are kept whole. The generated module and the slim entry only declare.
+  sideEffects: ['./index.js', './inline.js', './snippets/**'],
   keywords: ['appwrite', 'realtime', 'websocket', 'wasm'],
 };
 writeFileSync('pkg/package.json', JSON.stringify(manifest, null, 2) + '\n');

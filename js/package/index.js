@@ -1,10 +1,22 @@
 // The package's default entry in browsers, workers and bundlers: the .wasm is fetched and
 // compiled while this module loads (top-level await), so importers use every class at once.
-// `appwrite-realtime-wasm/slim` is the same API without this step, for manual `init()`.
+// `appwrite-realtime-wasm/slim` is the same API without this step, for manual `init()`;
+// `appwrite-realtime-wasm/inline` embeds the wasm, for tools that emit no asset for it.
+// scripts/build appends the package's exports and fills in the snippets' folder.
 import init from './appwrite_realtime_wasm.js';
+import { RealtimeError } from './snippets/js/exports.js';
 
-await init();
+try {
+  await init();
+} catch (cause) {
+  // A dev server or bundler that did not serve the .wasm answers with a 404 or an HTML page.
+  throw new RealtimeError(
+    `appwrite-realtime-wasm: the .wasm did not load (${cause}). Vite dev server: optimizeDeps: { exclude: ['appwrite-realtime-wasm'] }; Rollup, esbuild: import 'appwrite-realtime-wasm/inline'`,
+    0,
+    'environment',
+    cause,
+  );
+}
 
-export * from './appwrite_realtime_wasm.js';
 // Calling `init()` again is harmless: code written for the slim entry keeps working here.
-export { default } from './appwrite_realtime_wasm.js';
+export { default, initSync } from './appwrite_realtime_wasm.js';

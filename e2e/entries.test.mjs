@@ -1,0 +1,140 @@
+// The package's entries as users meet them: what each exports and declares, the Node entry that
+// compiles nothing on import, the slim entry's error before init(), and, in the browser, the
+// inline entry that fetches no .wasm and the default entry's error when a server answers the
+// .wasm URL with a page or a 404 (Vite's dev server without optimizeDeps.exclude does).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { useEmulatorAndBrowser, root, noBrowser } from './harness.mjs';
+
+const run = promisify(execFile);
+const pkg = join(root, 'pkg');
+const PUBLIC_API = ['Channel', 'Client', 'Query', 'Realtime', 'RealtimeError', 'default', 'initSync'];
+
+/** Runs `code` as an ES module in a Node process of its own (a fresh module graph); its stdout as JSON. */
+async function inFreshNode(code) {
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: root, timeout: 30_000 });
+  return JSON.parse(stdout);
+}
+
+test('every entry exports the public API and nothing else, and the declarations name each export', { skip: noBrowser }, async () => {
+  const manifest = JSON.parse(await readFile(join(pkg, 'package.json'), 'utf8'));
+  const entries = new Set([manifest.exports['.'].node, manifest.exports['.'].default, manifest.exports['./inline'].default, manifest.exports['./slim'].default]);
+  assert.deepEqual([...entries].sort(), ['./index.js', './inline.js', './slim.js']);
+  const names = await inFreshNode(`
+    const found = {};
+    for (const entry of ${JSON.stringify([...entries])}) {
+      // index.js fetches the .wasm, which Node cannot: read its export list without running it.
+      found[entry] = entry === './index.js' ? null : Object.keys(await import(${JSON.stringify(pkg + '/')} + entry)).sort();
+    }
+    console.log(JSON.stringify(found));`);
+  assert.deepEqual(names['./inline.js'], PUBLIC_API);
+  assert.deepEqual(names['./slim.js'], PUBLIC_API);
+  const index = await readFile(join(pkg, 'index.js'), 'utf8');
+  const indexExports = [...index.matchAll(/^export \{ ([^}]+) \}/gm)].flatMap((match) => match[1].split(', ')).sort();
+  assert.deepEqual(indexExports, PUBLIC_API);
+
+  const types = await readFile(join(pkg, manifest.types), 'utf8');
+  for (const name of PUBLIC_API) {
+    const declared = name === 'default'
+      ? /^export default function /m
+      : new RegExp(`^export (declare )?(class|function|const|interface) ${name}\\b`, 'm');
+    assert.match(types, declared, `${name} is exported but not declared`);
+  }
+  assert.deepEqual(manifest.typesVersions, { '*': { inline: [manifest.types], slim: [manifest.types] } });
+});
+
+test('the Node entry compiles no wasm on import, and compiles it at the first use of Channel', { skip: noBrowser }, async () => {
+  const steps = await inFreshNode(`
+    let compiled = 0;
+    const { Module } = WebAssembly;
+    WebAssembly.Module = new Proxy(Module, { construct: (target, args) => { compiled += 1; return Reflect.construct(target, args); } });
+    const steps = [];
+    const sdk = await import(${JSON.stringify(join(pkg, 'inline.js'))});
+    const client = new sdk.Client().setEndpoint('http://127.0.0.1:1/v1').setProject('demo');
+    const query = sdk.Query.equal('status', ['published']);
+    steps.push(['import, Client, Query', compiled, query]);
+    const channel = String(sdk.Channel.database('main').collection('posts').document());
+    steps.push(['Channel', compiled, channel]);
+    new sdk.Realtime(client);
+    steps.push(['Realtime', compiled]);
+    console.log(JSON.stringify(steps));`);
+  assert.deepEqual(steps, [
+    ['import, Client, Query', 0, '{"method":"equal","attribute":"status","values":["published"]}'],
+    ['Channel', 1, 'databases.main.collections.posts.documents'],
+    ['Realtime', 1],
+  ]);
+});
+
+test('the slim entry says to call init() when used before it', { skip: noBrowser }, async () => {
+  const outcome = await inFreshNode(`
+    const sdk = await import(${JSON.stringify(join(pkg, 'slim.js'))});
+    const attempt = (use) => { try { use(); return 'no error'; } catch (error) { return [error instanceof sdk.RealtimeError, error.kind, error.message]; } };
+    const before = [attempt(() => sdk.Channel.database('main')), attempt(() => new sdk.Realtime(new sdk.Client()))];
+    const { readFileSync } = await import('node:fs');
+    sdk.initSync({ module: readFileSync(${JSON.stringify(join(pkg, 'appwrite_realtime_wasm_bg.wasm'))}) });
+    console.log(JSON.stringify({ before, after: String(sdk.Channel.database('main')) }));`);
+  for (const error of outcome.before) {
+    assert.deepEqual(error.slice(0, 2), [true, 'environment']);
+    assert.match(error[2], /await init\(\) before using Realtime or Channel/);
+  }
+  assert.equal(outcome.after, 'databases.main');
+});
+
+const suite = useEmulatorAndBrowser();
+
+/** A page of the emulator's origin (loopback WebSockets are allowed from it) with `routes` set. */
+async function emulatorPage(routes = {}) {
+  const page = await suite.browser.newPage();
+  const wasmRequests = [];
+  await page.route('**/*.wasm', (route) => {
+    wasmRequests.push(route.request().url());
+    return routes.wasm ? route.fulfill(routes.wasm) : route.continue();
+  });
+  await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
+  return { page, wasmRequests };
+}
+
+test('the inline entry subscribes with no .wasm request and no top-level await', async () => {
+  const { page, wasmRequests } = await emulatorPage();
+  const source = await readFile(join(pkg, 'inline.js'), 'utf8');
+  assert.doesNotMatch(source, /^await /m);
+  const state = await page.evaluate(async (endpoint) => {
+    const { Client, Realtime, Channel } = await import('/pkg/inline.js');
+    const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
+    await realtime.subscribe(Channel.files(), () => {});
+    const { status } = realtime.state;
+    await realtime.disconnect();
+    return status;
+  }, `${suite.emulator.url}/v1`);
+  assert.equal(state, 'connected');
+  assert.deepEqual(wasmRequests, []);
+  await page.close();
+});
+
+for (const [answer, wasm, cause] of [
+  ['an HTML page', { status: 200, contentType: 'text/html', body: '<!doctype html><title>app</title>' }, /magic/i],
+  ['a 404', { status: 404, contentType: 'text/plain', body: 'not found' }, /404/],
+]) {
+  test(`the default entry fails with a RealtimeError that says what to set when the .wasm URL answers ${answer}`, async () => {
+    const { page, wasmRequests } = await emulatorPage({ wasm });
+    const error = await page.evaluate(async () => {
+      try {
+        await import('/pkg/index.js');
+        return null;
+      } catch (error) {
+        return { name: error.name, kind: error.kind, message: error.message };
+      }
+    });
+    assert.equal(wasmRequests.length, 1);
+    assert.equal(error?.name, 'RealtimeError');
+    assert.equal(error.kind, 'environment');
+    assert.match(error.message, cause);
+    assert.match(error.message, /optimizeDeps: \{ exclude: \['appwrite-realtime-wasm'\] \}/);
+    assert.match(error.message, /import 'appwrite-realtime-wasm\/inline'/);
+    await page.close();
+  });
+}

@@ -1,0 +1,17 @@
+// The entry with the wasm embedded (base64), for tools that emit no asset for the .wasm (Rollup,
+// esbuild), for code that may not use top-level await, and under Node (server-side rendering,
+// test runners, server bundles). Nothing is compiled on import: the first use of Realtime or
+// Channel compiles the wasm synchronously, which every engine allows at this size.
+// scripts/build appends the package's exports and fills in the snippets' folder.
+import { initSync } from './appwrite_realtime_wasm.js';
+import { setWasmLoader } from './snippets/js/loading.js';
+import { wasmBase64 } from './appwrite_realtime_wasm_bg.wasm.js';
+
+setWasmLoader(() => {
+  const text = atob(wasmBase64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
+  return initSync({ module: bytes });
+});
+
+export { default, initSync } from './appwrite_realtime_wasm.js';

@@ -1,0 +1,95 @@
+// Turns wasm-bindgen's output in pkg/ into the package's modules:
+// - the generated module gets its wasm on demand (js/loading.js) until init() ran, so the inline
+//   entry can compile it at first use, and the slim entry says what to do instead of a TypeError;
+// - the entries (js/package/) get the package's exports appended: an explicit list, so the
+//   generated module's internals (channelStep, SubscriptionHandle) stay hidden and no snippet
+//   imports a module that imports it back;
+// - the declarations compile without the DOM lib (a worker or a Node-only type check);
+// - the inline entry's wasm, as base64.
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+
+const crate = 'appwrite_realtime_wasm';
+const [snippetFolder] = readdirSync('pkg/snippets');
+const snippets = `./snippets/${snippetFolder}/js`;
+
+/** `text` with `from` replaced by `to`, failing the build if wasm-bindgen's output changed shape. */
+function replaceExactly(text, from, to, count) {
+  const found = text.split(from).length - 1;
+  if (found !== count) throw new Error(`finish-package: expected ${count} of ${JSON.stringify(from)} in the glue, found ${found}`);
+  return text.replaceAll(from, to);
+}
+
+const gluePath = `pkg/${crate}.js`;
+let glue = readFileSync(gluePath, 'utf8');
+glue = replaceExactly(
+  glue,
+  'let wasmModule, wasmInstance, wasm;',
+  'let wasmModule, wasmInstance, wasm = new Proxy({}, { get: (_, name) => wasmOnDemand()[name] });',
+  1,
+);
+// The placeholder is not `undefined`: whether the wasm is loaded is whether it was instantiated.
+glue = replaceExactly(glue, 'if (wasm !== undefined) return wasm;', 'if (wasmInstance !== undefined) return wasm;', 2);
+// After wasm-bindgen's first line, the `@ts-self-types` directive.
+const firstLineEnd = glue.indexOf('\n') + 1;
+// wasm-bindgen's console warnings go: a .wasm served without the application/wasm type still
+// compiles, from a copy (wasm-bindgen's fallback), and the positional arguments that init() and
+// initSync() still take (the README shows the object form) keep working. Their text would be
+// bytes in every app.
+glue = replaceExactly(
+  glue,
+  'console.warn("`WebAssembly.instantiateStreaming` failed because your server does not serve Wasm with `application/wasm` MIME type. Falling back to `WebAssembly.instantiate` which is slower. Original error:\\n", e);',
+  '',
+  1,
+);
+glue = glue.replace(/\n\s*console\.warn\('using deprecated parameters for [^\n]*'\)/g, '');
+writeFileSync(gluePath, `${glue.slice(0, firstLineEnd)}import { wasmOnDemand } from '${snippets}/loading.js';\n${glue.slice(firstLineEnd)}`);
+
+const exportsBlock = `export { Realtime } from './${crate}.js';
+export { RealtimeError, Query } from '${snippets}/exports.js';
+export { Client } from '${snippets}/client.js';
+export { Channel } from '${snippets}/channel.js';
+`;
+for (const entry of ['index.js', 'inline.js', 'slim.js']) {
+  const source = readFileSync(`js/package/${entry}`, 'utf8').replaceAll("'./snippets/js/", `'${snippets}/`);
+  writeFileSync(`pkg/${entry}`, source + exportsBlock);
+}
+
+// wasm-bindgen declares init()'s input with DOM aliases and its output with the wasm's raw
+// exports. The aliases are spelled out, the raw exports (meaningless shortened names) left out,
+// and the global names used are declared as interfaces, which merge with the DOM lib's where
+// it is loaded and stay opaque where it is not.
+const typesPath = `pkg/${crate}.d.ts`;
+let types = readFileSync(typesPath, 'utf8');
+types = replaceExactly(
+  types,
+  'export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;',
+  'export type InitInput = Request | string | URL | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module;',
+  1,
+);
+types = replaceExactly(
+  types,
+  'export type SyncInitInput = BufferSource | WebAssembly.Module;',
+  'export type SyncInitInput = ArrayBuffer | ArrayBufferView | WebAssembly.Module;',
+  1,
+);
+types = types.replace(
+  /export interface InitOutput \{\n[^}]*\n\}/,
+  'export interface InitOutput {\n    readonly memory: WebAssembly.Memory;\n}',
+);
+writeFileSync(
+  typesPath,
+  `${types}
+declare global {
+    interface Request {}
+    interface URL {}
+    interface Response {}
+    namespace WebAssembly {
+        interface Module {}
+        interface Memory {}
+    }
+}
+`,
+);
+
+const wasm = readFileSync(`pkg/${crate}_bg.wasm`);
+writeFileSync(`pkg/${crate}_bg.wasm.js`, `export const wasmBase64 = '${wasm.toString('base64')}';\n`);
