@@ -1,7 +1,8 @@
 // The package's entries as users meet them: what each exports and declares, the Node entry that
 // compiles nothing on import, the slim entry's error before init(), and, in the browser, the
-// inline entry that fetches no .wasm and the default entry's error when a server answers the
-// .wasm URL with a page or a 404 (Vite's dev server without optimizeDeps.exclude does).
+// inline entry that fetches no .wasm, and the default entry when a server answers the .wasm URL
+// with a page or a 404 (Vite's dev server without optimizeDeps.exclude does): it falls back to
+// the embedded copy with a warning, or fails with a RealtimeError if that does not load either.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -86,55 +87,85 @@ test('the slim entry says to call init() when used before it', { skip: noBrowser
 
 const suite = useEmulatorAndBrowser();
 
-/** A page of the emulator's origin (loopback WebSockets are allowed from it) with `routes` set. */
-async function emulatorPage(routes = {}) {
+/**
+ * A page of the emulator's origin (loopback WebSockets are allowed from it) whose requests for the
+ * .wasm and for the module with the embedded copy are recorded and, when given, answered with
+ * `answers.wasm` and `answers.embedded`.
+ */
+async function emulatorPage(answers = {}) {
   const page = await suite.browser.newPage();
-  const wasmRequests = [];
-  await page.route('**/*.wasm', (route) => {
-    wasmRequests.push(route.request().url());
-    return routes.wasm ? route.fulfill(routes.wasm) : route.continue();
-  });
+  const requested = { wasm: [], embedded: [] };
+  const warnings = [];
+  page.on('console', (message) => { if (message.type() === 'warning') warnings.push(message.text()); });
+  for (const [kind, pattern] of [['wasm', '**/*.wasm'], ['embedded', '**/*.wasm.js']]) {
+    await page.route(pattern, (route) => {
+      requested[kind].push(route.request().url());
+      return answers[kind] ? route.fulfill(answers[kind]) : route.continue();
+    });
+  }
   await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
-  return { page, wasmRequests };
+  return { page, requested, warnings };
 }
 
-test('the inline entry subscribes with no .wasm request and no top-level await', async () => {
-  const { page, wasmRequests } = await emulatorPage();
-  const source = await readFile(join(pkg, 'inline.js'), 'utf8');
-  assert.doesNotMatch(source, /^await /m);
-  const state = await page.evaluate(async (endpoint) => {
-    const { Client, Realtime, Channel } = await import('/pkg/inline.js');
+/** Imports `entry` in the page and subscribes; the connection's status, or the import's error. */
+function subscribeWith(page, entry) {
+  return page.evaluate(async ([entry, endpoint]) => {
+    let sdk;
+    try {
+      sdk = await import(entry);
+    } catch (error) {
+      return { error: { name: error.name, kind: error.kind, message: error.message } };
+    }
+    const { Client, Realtime, Channel } = sdk;
     const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
     await realtime.subscribe(Channel.files(), () => {});
     const { status } = realtime.state;
     await realtime.disconnect();
-    return status;
-  }, `${suite.emulator.url}/v1`);
-  assert.equal(state, 'connected');
-  assert.deepEqual(wasmRequests, []);
+    return { status };
+  }, [entry, `${suite.emulator.url}/v1`]);
+}
+
+const ADVICE = [/optimizeDeps: \{ exclude: \['appwrite-realtime-wasm'\] \}/, /import 'appwrite-realtime-wasm\/inline'/];
+
+test('the inline entry subscribes with no .wasm request and no top-level await', async () => {
+  const { page, requested } = await emulatorPage();
+  const source = await readFile(join(pkg, 'inline.js'), 'utf8');
+  assert.doesNotMatch(source, /^await /m);
+  assert.deepEqual(await subscribeWith(page, '/pkg/inline.js'), { status: 'connected' });
+  assert.deepEqual(requested.wasm, []);
+  assert.equal(requested.embedded.length, 1);
   await page.close();
 });
 
-for (const [answer, wasm, cause] of [
-  ['an HTML page', { status: 200, contentType: 'text/html', body: '<!doctype html><title>app</title>' }, /magic/i],
-  ['a 404', { status: 404, contentType: 'text/plain', body: 'not found' }, /404/],
-]) {
-  test(`the default entry fails with a RealtimeError that says what to set when the .wasm URL answers ${answer}`, async () => {
-    const { page, wasmRequests } = await emulatorPage({ wasm });
-    const error = await page.evaluate(async () => {
-      try {
-        await import('/pkg/index.js');
-        return null;
-      } catch (error) {
-        return { name: error.name, kind: error.kind, message: error.message };
-      }
-    });
-    assert.equal(wasmRequests.length, 1);
-    assert.equal(error?.name, 'RealtimeError');
-    assert.equal(error.kind, 'environment');
-    assert.match(error.message, cause);
-    assert.match(error.message, /optimizeDeps: \{ exclude: \['appwrite-realtime-wasm'\] \}/);
-    assert.match(error.message, /import 'appwrite-realtime-wasm\/inline'/);
+test('the default entry fetches the .wasm and not the embedded copy', async () => {
+  const { page, requested, warnings } = await emulatorPage();
+  assert.deepEqual(await subscribeWith(page, '/pkg/index.js'), { status: 'connected' });
+  assert.equal(requested.wasm.length, 1);
+  assert.deepEqual(requested.embedded, []);
+  assert.deepEqual(warnings, []);
+  await page.close();
+});
+
+const HTML_PAGE = { status: 200, contentType: 'text/html', body: '<!doctype html><title>app</title>' };
+const NOT_FOUND = { status: 404, contentType: 'text/plain', body: 'not found' };
+
+for (const [answer, wasm, cause] of [['an HTML page', HTML_PAGE, /magic/i], ['a 404', NOT_FOUND, /404/]]) {
+  test(`when the .wasm URL answers ${answer}, the default entry loads the embedded copy and says what to set`, async () => {
+    const { page, requested, warnings } = await emulatorPage({ wasm });
+    assert.deepEqual(await subscribeWith(page, '/pkg/index.js'), { status: 'connected' });
+    assert.equal(requested.wasm.length, 1);
+    assert.equal(requested.embedded.length, 1);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    for (const pattern of [cause, ...ADVICE]) assert.match(warnings[0], pattern);
     await page.close();
   });
 }
+
+test('when neither the .wasm nor the embedded copy loads, the import fails with a RealtimeError that says what to set', async () => {
+  const { page } = await emulatorPage({ wasm: HTML_PAGE, embedded: NOT_FOUND });
+  const { error } = await subscribeWith(page, '/pkg/index.js');
+  assert.equal(error?.name, 'RealtimeError');
+  assert.equal(error.kind, 'environment');
+  for (const pattern of [/magic/i, ...ADVICE]) assert.match(error.message, pattern);
+  await page.close();
+});

@@ -5,7 +5,7 @@
 //   generated module's internals (channelStep, SubscriptionHandle) stay hidden and no snippet
 //   imports a module that imports it back;
 // - the declarations compile without the DOM lib (a worker or a Node-only type check);
-// - the inline entry's wasm, as base64.
+// - the wasm as base64, for the inline entry and the default entry's fallback.
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 
 const crate = 'appwrite_realtime_wasm';
@@ -31,17 +31,26 @@ glue = replaceExactly(
 glue = replaceExactly(glue, 'if (wasm !== undefined) return wasm;', 'if (wasmInstance !== undefined) return wasm;', 2);
 // After wasm-bindgen's first line, the `@ts-self-types` directive.
 const firstLineEnd = glue.indexOf('\n') + 1;
-// wasm-bindgen's console warnings go: a .wasm served without the application/wasm type still
-// compiles, from a copy (wasm-bindgen's fallback), and the positional arguments that init() and
-// initSync() still take (the README shows the object form) keep working. Their text would be
-// bytes in every app.
-glue = replaceExactly(
+/** `text` with the matches of `pattern` (global) replaced, failing the build unless there were `count`. */
+function replaceMatches(text, pattern, to, count) {
+  const found = text.match(pattern)?.length ?? 0;
+  if (found !== count) throw new Error(`finish-package: expected ${count} of ${pattern} in the glue, found ${found}`);
+  return text.replace(pattern, to);
+}
+
+// wasm-bindgen's console warnings go, as their text would be bytes in every app. A .wasm served
+// without the application/wasm type still compiles, from a copy, without the warning (and without
+// wasm-bindgen's check of the response type: an opaque response has no body to compile, and then
+// the default entry's fallback takes over). The positional arguments that init() and initSync()
+// still take (the README shows the object form) keep working, unflagged.
+glue = replaceMatches(
   glue,
-  'console.warn("`WebAssembly.instantiateStreaming` failed because your server does not serve Wasm with `application/wasm` MIME type. Falling back to `WebAssembly.instantiate` which is slower. Original error:\\n", e);',
-  '',
+  /const validResponse = expectedResponseType\(module\.type\);\s*if \(validResponse && module\.headers\.get\('Content-Type'\) !== 'application\/wasm'\) \{\s*console\.warn\([^\n]*\);\s*\} else \{ throw e; \}/g,
+  "if (module.headers.get('Content-Type') === 'application/wasm') throw e;",
   1,
 );
-glue = glue.replace(/\n\s*console\.warn\('using deprecated parameters for [^\n]*'\)/g, '');
+glue = replaceMatches(glue, /\n\s*function expectedResponseType\(type\) \{[^}]*\}\s*return false;\s*\}/g, '', 1);
+glue = replaceMatches(glue, /\n\s*console\.warn\('using deprecated parameters for [^\n]*'\)/g, '', 2);
 writeFileSync(gluePath, `${glue.slice(0, firstLineEnd)}import { wasmOnDemand } from '${snippets}/loading.js';\n${glue.slice(firstLineEnd)}`);
 
 const exportsBlock = `export { Realtime } from './${crate}.js';
@@ -92,4 +101,16 @@ declare global {
 );
 
 const wasm = readFileSync(`pkg/${crate}_bg.wasm`);
-writeFileSync(`pkg/${crate}_bg.wasm.js`, `export const wasmBase64 = '${wasm.toString('base64')}';\n`);
+writeFileSync(
+  `pkg/${crate}_bg.wasm.js`,
+  `// The .wasm, embedded for the inline entry and for the default entry's fallback.
+const base64 = '${wasm.toString('base64')}';
+
+export function wasmBytes() {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+`,
+);

@@ -3,19 +3,22 @@
 // `appwrite-realtime-wasm/slim` is the same API without this step, for manual `init()`;
 // `appwrite-realtime-wasm/inline` embeds the wasm, for tools that emit no asset for it.
 // scripts/build appends the package's exports and fills in the snippets' folder.
-import init from './appwrite_realtime_wasm.js';
+import init, { initSync } from './appwrite_realtime_wasm.js';
 import { RealtimeError } from './snippets/js/exports.js';
 
 try {
   await init();
 } catch (cause) {
-  // A dev server or bundler that did not serve the .wasm answers with a 404 or an HTML page.
-  throw new RealtimeError(
-    `appwrite-realtime-wasm: the .wasm did not load (${cause}). Vite dev server: optimizeDeps: { exclude: ['appwrite-realtime-wasm'] }; Rollup, esbuild: import 'appwrite-realtime-wasm/inline'`,
-    0,
-    'environment',
-    cause,
-  );
+  // A server that does not serve the .wasm answers with a 404 or an HTML page (Vite's dev
+  // server, which pre-bundles the JS away from it). The embedded copy, a chunk of its own that
+  // bundlers split off and only this fetches, still loads; the warning says how to avoid it.
+  const advice = `appwrite-realtime-wasm: the .wasm did not load (${cause}). Vite dev server: optimizeDeps: { exclude: ['appwrite-realtime-wasm'] }; Rollup, esbuild: import 'appwrite-realtime-wasm/inline'`;
+  try {
+    initSync({ module: (await import('./appwrite_realtime_wasm_bg.wasm.js')).wasmBytes() });
+    console.warn(`${advice}. Using the copy embedded in the JS`);
+  } catch {
+    throw new RealtimeError(advice, 0, 'environment', cause);
+  }
 }
 
 // Calling `init()` again is harmless: code written for the slim entry keeps working here.

@@ -5,13 +5,8 @@
 // scripts/build appends the package's exports and fills in the snippets' folder.
 import { initSync } from './appwrite_realtime_wasm.js';
 import { setWasmLoader } from './snippets/js/loading.js';
-import { wasmBase64 } from './appwrite_realtime_wasm_bg.wasm.js';
+import { wasmBytes } from './appwrite_realtime_wasm_bg.wasm.js';
 
-setWasmLoader(() => {
-  const text = atob(wasmBase64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
-  return initSync({ module: bytes });
-});
+setWasmLoader(() => initSync({ module: wasmBytes() }));
 
 export { default, initSync } from './appwrite_realtime_wasm.js';
