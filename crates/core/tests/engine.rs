@@ -467,46 +467,186 @@ fn pings_every_interval_and_a_missing_pong_closes_with_4000() {
     assert!(is_retrying(d.state()));
 }
 
+/// The attempt number and the delay of the pending reconnect.
+fn pending_retry(d: &Driver) -> (u32, u64) {
+    match d.state() {
+        ConnectionState::Reconnecting { attempt, at } => (attempt, at.0 - d.now),
+        other => panic!("not reconnecting: {other:?}"),
+    }
+}
+
+/// Waits out the pending reconnect; the socket is requested then.
+fn reconnect(d: &mut Driver) {
+    let ConnectionState::Reconnecting { at, .. } = d.state() else {
+        panic!("not reconnecting: {:?}", d.state())
+    };
+    d.advance_to(at.0);
+    assert_eq!(d.state(), ConnectionState::Connecting);
+}
+
+/// Opens, connects and acknowledges every subscribe frame sent.
+fn connect_and_ack(d: &mut Driver) {
+    let outputs = d.open_and_connect(Value::Null);
+    for ids in subscribe_rows(&outputs) {
+        d.frame(subscribe_ack(&ids));
+    }
+}
+
 #[test]
-fn backoff_has_full_jitter_doubling_to_a_cap_and_resets_only_after_a_stable_connection() {
+fn backoff_has_full_jitter_doubling_to_a_cap() {
     let mut d = driver();
     d.subscribe(&["files"], &[]);
     let mut ceilings = vec![];
     for _ in 0..8 {
         d.engine.handle_close(d.at(), 1006);
-        let ConnectionState::Reconnecting { attempt, at } = d.state() else {
-            panic!()
-        };
-        ceilings.push((attempt, at.0 - d.now));
-        d.advance_to(at.0);
-        assert_eq!(d.state(), ConnectionState::Connecting);
+        ceilings.push(pending_retry(&d));
+        reconnect(&mut d);
     }
     for (attempt, delay) in &ceilings {
         let ceiling = (1_000u64 << (attempt - 1)).min(30_000);
         assert!(*delay <= ceiling, "attempt {attempt}: {delay} > {ceiling}");
     }
     assert_eq!(ceilings.last().map(|c| c.0), Some(8));
-    // Connected for less than stable_after: attempts keep counting.
-    d.open_and_connect(Value::Null);
-    d.advance_to(d.now + 9_000);
-    d.engine.handle_close(d.at(), 1006);
-    assert!(matches!(
-        d.state(),
-        ConnectionState::Reconnecting { attempt: 9, .. }
-    ));
-    let ConnectionState::Reconnecting { at, .. } = d.state() else {
-        panic!()
+}
+
+#[test]
+fn backoff_starts_over_once_the_server_acknowledged_the_restored_subscriptions() {
+    // A link that drops every 3 to 5 s for two minutes, each socket connecting and getting its
+    // subscriptions acknowledged at once: every drop is a first retry, below 1 s.
+    let mut d = driver();
+    d.subscribe(&["files"], &[]);
+    d.subscribe(&["rows"], &[]);
+    connect_and_ack(&mut d);
+    let mut gap = 3_000;
+    let mut drops = 0;
+    while d.now < 120_000 {
+        d.advance_to(d.now + gap);
+        d.engine.handle_close(d.at(), 1006);
+        drops += 1;
+        let (attempt, delay) = pending_retry(&d);
+        assert_eq!(attempt, 1, "drop {drops} at {} ms", d.now);
+        assert!(delay <= 1_000, "drop {drops}: {delay} ms");
+        reconnect(&mut d);
+        connect_and_ack(&mut d);
+        gap = if gap == 5_000 { 3_000 } else { gap + 1_000 };
+    }
+    assert!(drops >= 24, "{drops}");
+}
+
+#[test]
+fn backoff_keeps_growing_while_sockets_fail_before_the_server_acknowledged_them() {
+    let mut d = driver();
+    d.engine.set_session(d.at(), Some("c2Vzc2lvbg==".into()));
+    let key = d.subscribe(&["files"], &[]);
+    d.engine
+        .upsert_presence(
+            d.at(),
+            Presence {
+                status: "online".into(),
+                presence_id: None,
+                metadata_json: None,
+                permissions: vec![],
+            },
+        )
+        .expect("valid presence");
+    let mut retries = vec![];
+    let mut lose = |d: &mut Driver| {
+        d.engine.handle_close(d.at(), 1006);
+        retries.push(pending_retry(d));
+        reconnect(d);
     };
-    d.advance_to(at.0);
+    // Refused handshakes (no open), and a server that accepts and closes at once.
+    lose(&mut d);
+    lose(&mut d);
+    d.engine.handle_open(d.at());
+    lose(&mut d);
+    // `connected`, then 15 s with answered pings but no subscribe ack.
     d.open_and_connect(Value::Null);
-    d.frame(json!({"type":"pong"}));
-    d.advance_to(d.now + 10_000);
+    for _ in 0..3 {
+        d.advance_to(d.now + 5_000);
+        d.frame(json!({"type":"pong"}));
+    }
+    lose(&mut d);
+    // The subscriptions acknowledged, the in-band authentication not yet answered.
+    d.open_and_connect(Value::Null);
+    d.frame(subscribe_ack(&[d.wire(key)]));
+    assert_eq!(sent_types(&d.tick()), vec!["authentication"]);
+    d.advance_to(d.now + 12_000);
+    lose(&mut d);
+    // Authenticated too, the presence not yet answered.
+    d.open_and_connect(Value::Null);
+    d.frame(subscribe_ack(&[d.wire(key)]));
+    d.tick();
+    d.frame(
+        json!({"type":"response","data":{"to":"authentication","success":true,"user":{"$id":"u"}}}),
+    );
+    assert_eq!(sent_types(&d.tick()), vec!["presence"]);
+    d.advance_to(d.now + 12_000);
+    lose(&mut d);
+    // An error before `connected`.
+    d.engine.handle_open(d.at());
+    d.frame(error(1011, "Server error"));
+    retries.push(pending_retry(&d));
+    reconnect(&mut d);
+
+    let attempts: Vec<u32> = retries.iter().map(|r| r.0).collect();
+    assert_eq!(attempts, (1..=7).collect::<Vec<_>>());
+    for (attempt, delay) in &retries {
+        assert!(*delay <= 1_000u64 << (attempt - 1), "{retries:?}");
+    }
+    // Full jitter: random below the bound, not the bound itself.
+    assert!(
+        retries
+            .iter()
+            .any(|(attempt, delay)| *delay < 1_000u64 << (attempt - 1) >> 1),
+        "{retries:?}"
+    );
+    assert!(retries[4..].iter().any(|r| r.1 > 1_000), "{retries:?}");
+
+    // Everything answered: the next loss is a first retry again.
+    d.open_and_connect(Value::Null);
+    d.frame(subscribe_ack(&[d.wire(key)]));
+    d.tick();
+    d.frame(
+        json!({"type":"response","data":{"to":"authentication","success":true,"user":{"$id":"u"}}}),
+    );
+    d.tick();
+    d.frame(json!({"type":"response","data":{"to":"presence","presence":{"$id":"me"}}}));
+    d.advance_to(d.now + 500);
     d.engine.handle_close(d.at(), 1006);
-    let ConnectionState::Reconnecting { attempt, at } = d.state() else {
-        panic!()
-    };
+    let (attempt, delay) = pending_retry(&d);
     assert_eq!(attempt, 1);
-    assert!(at.0 - d.now <= 1_000);
+    assert!(delay <= 1_000);
+}
+
+#[test]
+fn a_presence_only_connection_is_healthy_once_its_presence_is_answered() {
+    let mut d = driver();
+    let presence = Presence {
+        status: "online".into(),
+        presence_id: None,
+        metadata_json: None,
+        permissions: vec![],
+    };
+    d.engine
+        .upsert_presence(d.at(), presence)
+        .expect("valid presence");
+    d.engine.handle_close(d.at(), 1006);
+    reconnect(&mut d);
+    // `connected` and 15 s, but the presence is never answered.
+    assert_eq!(
+        sent_types(&d.open_and_connect(Value::Null)),
+        vec!["presence"]
+    );
+    d.advance_to(d.now + 15_000);
+    d.engine.handle_close(d.at(), 1006);
+    assert_eq!(pending_retry(&d).0, 2);
+    reconnect(&mut d);
+    d.open_and_connect(Value::Null);
+    d.frame(json!({"type":"response","data":{"to":"presence","presence":{"$id":"me"}}}));
+    d.advance_to(d.now + 100);
+    d.engine.handle_close(d.at(), 1006);
+    assert_eq!(pending_retry(&d).0, 1);
 }
 
 #[test]

@@ -98,12 +98,27 @@ impl<P> Engine<P> {
     /// everything, but only after any in-band authentication has settled: until then the server
     /// holds the subscriptions under guest roles, and a resolved `subscribe()` must mean the
     /// user's events will arrive.
+    ///
+    /// Also decides when a socket is healthy, which starts the reconnect backoff over: when the
+    /// server has answered everything this socket restored, that is `connected`, the in-band
+    /// authentication, every subscription and the presence. A connection with no subscription
+    /// (presence only) is thus healthy once its presence is answered. A socket that fails
+    /// before that (refused, closed before `connected` or before those answers) counts as a
+    /// failed attempt, so a server that accepts and closes at once sees a growing backoff.
     pub(super) fn report_acknowledged(&mut self) {
         if matches!(self.link.auth, Auth::Wanted | Auth::InFlight) {
             return;
         }
         let restored = self.state == ConnectionState::Connected
             && self.subscriptions.iter().all(|s| s.confirmed_on_link);
+        if restored
+            && self
+                .presence
+                .as_ref()
+                .is_none_or(|slot| !slot.dirty && !slot.in_flight)
+        {
+            self.attempt = 0;
+        }
         if self.resync_pending && restored {
             self.resync_pending = false;
             self.outputs.push(Output::Resynced);

@@ -167,20 +167,15 @@ impl<P> Engine<P> {
         }
     }
 
-    /// The socket is gone: retry with full-jitter backoff, or go idle if nothing needs it.
+    /// The socket is gone: retry with full-jitter backoff, or go idle if nothing needs it. The
+    /// attempt count grows with every socket lost before it was healthy (see
+    /// [`Self::report_acknowledged`]), and starts over once one is.
     pub(super) fn lose_connection(&mut self, now: Instant, minimum_delay: Duration) {
-        let stable = self
-            .link
-            .connected_at
-            .is_some_and(|at| now - at >= self.config.stable_after);
         self.resync_pending |= self.link.connected_at.is_some();
         self.forget_connection();
         if self.subscriptions.is_empty() && self.presence.is_none() {
             self.set_state(ConnectionState::Idle);
             return;
-        }
-        if stable {
-            self.attempt = 0;
         }
         let initial = millis(self.config.backoff_initial);
         let doubled = if self.attempt >= 63 {

@@ -60,7 +60,7 @@ pub struct Engine<P> {
     presence: Option<PresenceSlot>,
     state: ConnectionState,
     link: Link,
-    /// Retries since the last stable connection.
+    /// Sockets lost since the last healthy one (see [`Engine::report_acknowledged`]).
     attempt: u32,
     /// A connected socket was lost: report `Resynced` once everything is restored.
     resync_pending: bool,

@@ -38,12 +38,11 @@ pub struct Config {
     pub pong_timeout: Duration,
     /// No server `connected` within this after opening a socket replaces it likewise (10 s).
     pub connect_timeout: Duration,
-    /// Upper bound of the first retry delay; doubles per attempt (1 s).
+    /// Upper bound of the first retry delay; doubles per socket lost before it was healthy,
+    /// that is before the server acknowledged everything restored on it (1 s).
     pub backoff_initial: Duration,
     /// Cap of the retry delay bound (30 s).
     pub backoff_max: Duration,
-    /// Attempts reset only after `connected` held this long (10 s).
-    pub stable_after: Duration,
     /// After error 1013, non-ping sends wait this long (60 s, the server's window).
     pub rate_limit_window: Duration,
     /// Seeds the jitter and the subscription id prefix (the driver uses `Math.random()`).
@@ -60,7 +59,6 @@ impl Default for Config {
             connect_timeout: Duration::from_secs(10),
             backoff_initial: Duration::from_secs(1),
             backoff_max: Duration::from_secs(30),
-            stable_after: Duration::from_secs(10),
             rate_limit_window: Duration::from_secs(60),
             jitter_seed: 0,
             hidden_timeout: None,
