@@ -122,6 +122,61 @@ test("the official SDK's Client drives a subscription, and its setSession is hon
   await tab.close();
 });
 
+test("the official Client's setSession reaches the open socket at once: a private event 200 ms later arrives", async () => {
+  const { page: tab, problems } = await page();
+  const endpoint = `${suite.emulator.url}/v1`;
+  const { userId, token } = await signUp('official-at-once');
+  const configBefore = await tab.evaluate(async (endpoint) => {
+    const { Realtime } = await import('/pkg/index.js');
+    const { Client, Channel } = window.appwrite;
+    window.official = new Client().setEndpoint(endpoint).setProject('demo');
+    const configBefore = JSON.stringify(window.official.config);
+    // A heartbeat far away: only the watch on `client.config` can bring the session in time.
+    window.realtime = new Realtime(window.official, { heartbeatInterval: 60_000 });
+    window.events = [];
+    await window.realtime.subscribe(Channel.database('main').collection('posts').document(),
+      (event) => window.events.push(event.payload.$id));
+    return configBefore;
+  }, endpoint);
+  await tab.evaluate((token) => { window.official.setSession(token); }, token);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  // A private event: for the user's role alone, so a guest socket never sees it.
+  const channel = 'databases.main.collections.posts.documents';
+  const { delivered } = await fetch(`${suite.emulator.url}/_emulator/publish`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      project: 'demo', events: [`${channel}.private.create`], channels: [channel, `${channel}.private`],
+      roles: [`user:${userId}`], payload: { $id: 'private' },
+    }),
+  }).then((response) => response.json());
+  assert.equal(delivered, 1, 'the socket is the user\'s 200 ms after setSession');
+  await tab.waitForFunction(() => window.events.length > 0, null, { timeout: 5_000 });
+  assert.deepEqual(await tab.evaluate(() => window.events), ['private']);
+
+  // `config` behaves as before for the official SDK: the same members and values, and its own
+  // REST calls, which read it, still work; once the connection is gone, plain properties again.
+  const after = await tab.evaluate(async () => {
+    const { config } = window.official;
+    const seen = { json: JSON.stringify({ ...config, session: '' }), session: config.session };
+    seen.user = (await new window.appwrite.Account(window.official).get()).$id;
+    window.official.setProject('demo');
+    await window.realtime.disconnect();
+    window.realtime.free();
+    seen.plain = ['endpoint', 'endpointRealtime', 'project', 'session', 'jwt']
+      .every((key) => 'value' in Object.getOwnPropertyDescriptor(config, key));
+    seen.kept = config.session === seen.session && config.project === 'demo';
+    return seen;
+  });
+  assert.equal(after.json, configBefore);
+  assert.equal(after.session, token);
+  assert.equal(after.user, userId);
+  assert.ok(after.plain, 'the settings are plain properties again');
+  assert.ok(after.kept, 'with their values');
+  assert.deepEqual(problems, []);
+  await tab.close();
+});
+
 test("this package's Client: the official config shape, setSession at once, and the legacy subscribe", async () => {
   const { page: tab, problems } = await page();
   const endpoint = `${suite.emulator.url}/v1`;

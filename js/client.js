@@ -1,13 +1,12 @@
 // `Client`: the official SDK's client, as far as realtime needs it. Its `config` holds what the
-// official one's holds and is read the same way: `new Realtime(client)` takes either client.
-// This one also tells its connections of a change at once (a new session re-authenticates the
-// open socket), through the WATCH_CONFIG hook.
+// official one's holds and is read and watched the same way (watchChanges in js/interop.js):
+// `new Realtime(client)` takes either client, and hears of either's changes at once.
 //
 // Copied beside the wasm-bindgen snippets by scripts/build, so the generated module is three
 // directories up.
 import { Realtime } from '../../../appwrite_realtime_wasm.js';
 import { RealtimeError } from './exports.js';
-import { idText, WATCH_CONFIG } from './interop.js';
+import { idText } from './interop.js';
 
 const refuse = (message) => {
   throw new RealtimeError(message, 0, 'invalid');
@@ -24,13 +23,10 @@ const setting = (value, refused) => (value == null ? '' : (idText(value) ?? refu
 
 export class Client {
   config = { endpoint: 'https://cloud.appwrite.io/v1', endpointRealtime: '', project: '', session: '', jwt: '' };
-  #watchers = new Set();
   #legacy;
 
   #set(changes) {
-    const changed = Object.keys(changes).some((key) => this.config[key] !== changes[key]);
     Object.assign(this.config, changes);
-    if (changed) for (const watcher of [...this.#watchers]) watcher();
     return this;
   }
 
@@ -56,12 +52,6 @@ export class Client {
 
   setJWT(value) {
     return this.#set({ jwt: setting(value, 'JWT must be a string') });
-  }
-
-  /** Calls `onChange` after every change of `config`; returns the function that stops it. */
-  [WATCH_CONFIG](onChange) {
-    this.#watchers.add(onChange);
-    return () => this.#watchers.delete(onChange);
   }
 
   /** The legacy API: subscribes on a connection of its own and returns the unsubscribe function. */

@@ -494,22 +494,55 @@ export function logOf(hub) {
   return entries;
 }
 
-/** The method by which a client tells its connections of setting changes (js/client.js). */
-export const WATCH_CONFIG = Symbol.for('appwrite-realtime-wasm.watchConfig');
+const configWatchers = new WeakMap();
+
+/**
+ * Calls `changed` after every write to a setting in `config`, this package's `Client`'s or the
+ * official SDK's (which tells nobody): while anyone watches, its settings are accessors over the
+ * same values, one set however many connections watch; the last to stop puts the plain
+ * properties back, with their values. A setting that cannot be redefined (a frozen `config`) is
+ * read again at every heartbeat instead.
+ */
+function watchConfig(config, changed) {
+  let watchers = configWatchers.get(config);
+  if (!watchers) {
+    configWatchers.set(config, (watchers = new Set()));
+    watchers.plain = [];
+    for (const key of ['endpoint', 'endpointRealtime', 'project', 'session', 'jwt']) {
+      const plain = Object.getOwnPropertyDescriptor(config, key);
+      if (!plain?.writable || !plain.configurable) continue;
+      watchers.plain.push([key, plain]);
+      // Redefined as an accessor, the property keeps its enumerability and configurability.
+      Object.defineProperty(config, key, {
+        get: () => plain.value,
+        set(value) {
+          plain.value = value;
+          watchers.forEach((watcher) => watcher());
+        },
+      });
+    }
+  }
+  watchers.add(changed);
+  return () => {
+    watchers.delete(changed);
+    if (!watchers.size) {
+      configWatchers.delete(config);
+      for (const [key, plain] of watchers.plain) Object.defineProperty(config, key, plain);
+    }
+  };
+}
 
 /**
  * Calls `onChange(kind, flag)` on what a connection follows: `online` (the network), `visible`
  * (`visibilitychange`), `frozen` (`freeze`/`resume`, and `pagehide`/`pageshow` into and out of
- * the back-forward cache), and `config`, when a client that can tell (WATCH_CONFIG) changed its
- * settings. Reports a hidden page or an offline browser at once. Returns a function that stops
- * watching.
+ * the back-forward cache), and `config`, after every write to the client's settings. Reports a
+ * hidden page or an offline browser at once. Returns a function that stops watching.
  */
 export function watchChanges(onChange, client) {
   let stopClient;
   try {
-    const stop = client?.[WATCH_CONFIG]?.(() => onChange('config', true));
-    if (typeof stop === 'function') stopClient = stop;
-  } catch {} // a foreign client that throws here: its settings are still read when needed
+    if (client) stopClient = watchConfig(client.config, () => onChange('config', true));
+  } catch {} // a client whose config cannot be watched: its settings are read at every heartbeat
   const win = globalThis;
   const doc = win.document;
   if (typeof win.addEventListener !== 'function') return () => stopClient?.();

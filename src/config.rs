@@ -131,7 +131,7 @@ impl ClientSource {
         matches!(self, ClientSource::Native(_))
     }
 
-    /// The JS client, whose own change reports (js/client.js) the driver follows; `undefined`
+    /// The JS client, whose `config` the driver watches (js/interop.js); `undefined`
     /// for a Rust client, which tells its listeners.
     pub(crate) fn js_client(&self) -> JsValue {
         match self {

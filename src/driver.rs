@@ -196,7 +196,7 @@ extern "C" {
 }
 
 /// What the driver follows for its lifetime: the network, the page's visibility and freezing,
-/// and the settings of a JS client that reports its changes.
+/// and the writes to a JS client's settings.
 struct Watch {
     /// The socket's message handler's signature, so no second closure shim is generated.
     _on_change: Closure<dyn FnMut(JsValue, JsValue)>,
@@ -738,7 +738,8 @@ impl SocketListener for Driver {
 impl TimerListener for Driver {
     fn timer_fired(&self) {
         *self.timer.borrow_mut() = None;
-        // The official SDK's client reports no changes: its session is read again here too.
+        // A JS client's writes are watched, but its `config` may be frozen or replaced: read it
+        // again here too.
         if !self.client.reports_changes() {
             let _ = self.sync_config();
         }
