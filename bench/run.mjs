@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measureFirstEvent, printFirstEvent } from './first-event.mjs';
 import { measureSizes } from './size.mjs';
 import { analyse, summarise } from './wasm-contributors.mjs';
 import { measureSpeed, measuredFrames, repeats, warmupFrames } from './speed.mjs';
@@ -87,6 +88,7 @@ function printLoad(load) {
 ensurePackageBuilt();
 const sizes = await measureSizes(root);
 const { userAgent, frames: speed, load } = await measureSpeed(root);
+const firstEvent = await measureFirstEvent(root);
 const fixtureBytes = (await readFile(join(root, 'bench/fixtures/document-update-frame.json'))).length;
 const frameLabel = `${(fixtureBytes / 1024).toFixed(1)} KB`;
 const appwriteVersion = JSON.parse(await readFile(join(root, 'node_modules/appwrite/package.json'), 'utf8')).version;
@@ -95,6 +97,7 @@ printSizes(sizes);
 printContributors();
 printSpeed(speed, frameLabel);
 printLoad(load);
+printFirstEvent(firstEvent);
 
 const report = {
   measuredAt: new Date().toISOString(),
@@ -112,6 +115,7 @@ const report = {
     })),
     timeToFirstAck: load,
   },
+  timeToFirstEvent: firstEvent,
 };
 await mkdir(join(root, 'target'), { recursive: true });
 await writeFile(join(root, 'target/bench.json'), `${JSON.stringify(report, null, 2)}\n`);
