@@ -29,14 +29,16 @@ async function minifiedBundle(options) {
   return result.outputFiles[0].contents;
 }
 
-/** The module holding the wasm in base64 (scripts/finish-package.mjs). */
-const EMBEDDED_WASM = './appwrite_realtime_wasm_bg.wasm.js';
+/**
+ * Modules the entry imports dynamically, which bundlers split off: the wasm in base64 (only if
+ * the .wasm fails to load; scripts/finish-package.mjs) and the sharing across tabs (only with
+ * `shareAcrossTabs`; js/tabs.js).
+ */
+const ON_DEMAND = ['./appwrite_realtime_wasm_bg.wasm.js', './tabs.js'];
 
 export async function measureSizes(root) {
   const oursParts = {
-    // The embedded wasm is a module of its own that the entry imports dynamically, only if its
-    // .wasm fails to load: bundlers split it off, so it is no part of what a page loads.
-    js: measureBytes(await minifiedBundle({ entryPoints: [join(root, 'pkg/index.js')], external: [EMBEDDED_WASM] })),
+    js: measureBytes(await minifiedBundle({ entryPoints: [join(root, 'pkg/index.js')], external: ON_DEMAND })),
     wasm: measureBytes(await readFile(join(root, 'pkg/appwrite_realtime_wasm_bg.wasm'))),
   };
   // stdin with resolveDir at the repository root, so `appwrite` resolves from its node_modules.

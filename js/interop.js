@@ -1,13 +1,15 @@
 // The JS side of the wasm boundary, in one module so that a page fetches one file for all of it
 // (the wasm-bindgen test runner's server stalls now and then under many parallel module fetches):
-// reading page-code arguments, reading inbound frames, the connection's listeners, counters and
-// log, the page events it follows, and the subscription objects handed to page code.
+// reading page-code arguments, reading inbound frames, opening sockets, the connection's
+// listeners, counters and log, the page events it follows, and the subscription objects handed
+// to page code.
 
 // ---- Arguments --------------------------------------------------------------------------------
 // Reads what page code passes, as the official SDK reads it, and never throws: `undefined`
 // means the value was refused, and the Rust caller turns that into a RealtimeError.
 
 /** An id or a name: strings as they are; finite numbers, bigints and booleans through String(). */
+
 export function idText(value) {
   switch (typeof value) {
     case 'string':
@@ -139,6 +141,12 @@ export function timingOptions(options) {
     }
     timings.push(value ?? 0);
   }
+  let share;
+  try {
+    share = options?.shareAcrossTabs;
+  } catch {}
+  if (share !== undefined && typeof share !== 'boolean') return 'shareAcrossTabs must be a boolean';
+  timings.push(share === true);
   return timings;
 }
 
@@ -361,6 +369,39 @@ export function listen(socket, hub, onFrame) {
   };
 }
 
+// ---- Sockets ----------------------------------------------------------------------------------
+// A WebSocket, or with `shareAcrossTabs` a stand-in that js/tabs.js joins to the socket the
+// origin's tabs share. js/tabs.js is loaded only then, so apps that do not share never download
+// it (bundlers split the dynamic import off).
+
+/**
+ * `off` unless `share`; `unavailable` where the browser lacks what sharing needs (Web Locks,
+ * BroadcastChannel, and a digest, which only secure contexts have): a socket of its own then.
+ */
+export const sharingMode = (share) =>
+  !share ? 'off' : typeof BroadcastChannel === 'function' && globalThis.navigator?.locks && globalThis.crypto?.subtle ? 'member' : 'unavailable';
+
+/**
+ * The connection's socket to `url`: a WebSocket, or where `hub.sharing` asks for sharing, an
+ * object the driver uses like one, joined to the group of `url` and `session` (js/tabs.js).
+ */
+export function openSocket(url, session, hub) {
+  if (hub.sharing === 'off' || hub.sharing === 'unavailable') return new WebSocket(url);
+  // The driver sets its handlers on this object and sends only after `onopen`.
+  const socket = {
+    send: (text) => socket.shared.send(text),
+    close: () => {
+      socket.closed = true;
+      socket.shared?.close();
+    },
+  };
+  import('./tabs.js').then(
+    (tabs) => tabs.join(socket, url, session ?? '', hub),
+    () => socket.closed || socket.onclose?.({ code: 1006 }),
+  );
+  return socket;
+}
+
 // ---- The connection's hub ----------------------------------------------------------------------
 // One object per connection, kept in JS: its listeners (each on*() returns a function that removes
 // what it added, and a listener that throws never keeps the others from running), its counters
@@ -368,15 +409,22 @@ export function listen(socket, hub, onFrame) {
 
 const LOG_SIZE = 100;
 
-export function createHub() {
-  return {
+export function createHub(shareAcrossTabs) {
+  const hub = {
     open: new Set(), close: new Set(), error: new Set(), resync: new Set(), state: new Set(),
+    // Sharing across tabs (js/tabs.js): `off`, `unavailable`, `owner` or `member`; how many tabs
+    // use the socket; the shared socket's counters.
+    sharing: sharingMode(shareAcrossTabs), tabs: 1, shared: null,
+    /** The last state reported, and how to report it again when only the sharing changed. */
+    lastState: undefined,
+    restate: () => hub.lastState && emit(hub, 'state', { ...hub.lastState, sharing: hub.sharing, tabs: hub.tabs }),
     counts: { connects: 0, reconnects: 0, framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, callbackErrors: 0 },
     connectedSince: undefined,
     connectedBefore: 0,
     log: [],
     logged: 0,
   };
+  return hub;
 }
 
 /** Adds `callback` for `kind`; the returned function removes this very registration. */
@@ -393,6 +441,7 @@ export function emit(hub, kind, first, second) {
     note(hub, 'local', 'error', `${first.kind} ${first.code}: ${first.message}`);
     if (first.kind === 'callback') hub.counts.callbackErrors += 1;
   } else if (kind === 'state') {
+    hub.lastState = first;
     note(hub, 'local', 'state', first.retryIn === null ? first.status : `${first.status} in ${Math.round(first.retryIn)} ms`);
     const connected = first.status === 'connected';
     if (connected && hub.connectedSince === undefined) hub.connectedSince = performance.now();
@@ -413,8 +462,11 @@ export function emit(hub, kind, first, second) {
 }
 
 /** What `realtime.state` gives. */
-export function connectionState(status, retryIn, lastError, urlMode) {
-  return { status, retryIn: retryIn < 0 ? null : retryIn, lastError: lastError ?? null, protocol: urlMode ? 'url' : 'message' };
+export function connectionState(hub, status, retryIn, lastError, urlMode) {
+  return {
+    status, retryIn: retryIn < 0 ? null : retryIn, lastError: lastError ?? null, protocol: urlMode ? 'url' : 'message',
+    sharing: hub.sharing, tabs: hub.tabs,
+  };
 }
 
 function note(hub, direction, type, detail) {
@@ -454,7 +506,10 @@ export function record(hub, kind, detail) {
 export function statsOf(hub, eventsDelivered, roundTrip) {
   const connectedFor = hub.connectedBefore +
     (hub.connectedSince === undefined ? 0 : performance.now() - hub.connectedSince);
-  return { ...hub.counts, eventsDelivered, lastPingRoundTrip: roundTrip < 0 ? null : roundTrip, connectedFor: Math.round(connectedFor) };
+  return {
+    ...hub.counts, eventsDelivered, lastPingRoundTrip: roundTrip < 0 ? null : roundTrip, connectedFor: Math.round(connectedFor),
+    shared: hub.shared,
+  };
 }
 
 /** What a logged frame's `data` may show: its routing facts, never payloads, users or secrets. */

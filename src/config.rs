@@ -159,6 +159,8 @@ pub(crate) struct RealtimeOptions {
     pub(crate) max_reconnect_delay: Duration,
     /// A page hidden this long closes its socket until shown again.
     pub(crate) hidden_timeout: Option<Duration>,
+    /// Share one socket with the other tabs of the origin (js/tabs.js).
+    pub(crate) share_across_tabs: bool,
 }
 
 impl Default for RealtimeOptions {
@@ -170,6 +172,7 @@ impl Default for RealtimeOptions {
             reconnect_delay: defaults.backoff_initial,
             max_reconnect_delay: defaults.backoff_max,
             hidden_timeout: defaults.hidden_timeout,
+            share_across_tabs: false,
         }
     }
 }
@@ -195,6 +198,7 @@ impl RealtimeOptions {
             reconnect_delay: millis(2).unwrap_or(defaults.reconnect_delay),
             max_reconnect_delay: millis(3).unwrap_or(defaults.max_reconnect_delay),
             hidden_timeout: millis(4),
+            share_across_tabs: timings.get(5).is_truthy(),
         })
     }
 

@@ -170,7 +170,7 @@ impl Subscribers {
 #[wasm_bindgen(module = "/js/interop.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createHub)]
-    fn create_hub() -> JsValue;
+    fn create_hub(share_across_tabs: bool) -> JsValue;
     #[wasm_bindgen(js_name = addListener)]
     fn add_listener(hub: &JsValue, kind: &str, callback: &Function) -> Function;
     fn emit(hub: &JsValue, kind: &str, first: &JsValue, second: &JsValue) -> u32;
@@ -181,6 +181,7 @@ extern "C" {
     fn log_of(hub: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = connectionState)]
     fn connection_state(
+        hub: &JsValue,
         status: &str,
         retry_in: f64,
         last_error: &JsValue,
@@ -272,7 +273,7 @@ impl Driver {
             socket: RefCell::new(None),
             timer: RefCell::new(None),
             subscribers: RefCell::new(Subscribers::default()),
-            hub: create_hub(),
+            hub: create_hub(options.share_across_tabs),
             status: Cell::new(Status::Idle),
             retry_at: Cell::new(None),
             last_error: RefCell::new(JsValue::NULL),
@@ -453,6 +454,7 @@ impl Driver {
             _ => -1.0,
         };
         connection_state(
+            &self.hub,
             self.status.get().as_str(),
             retry_in,
             &self.last_error.borrow(),
@@ -626,7 +628,13 @@ impl Driver {
         };
         let redacted = crate::socket::redact_secrets(url);
         record(&self.hub, kind, &JsValue::from_str(&redacted));
-        match Socket::open(url, &self.hub, self.me.clone()) {
+        let applied = self.applied.borrow();
+        let session = applied
+            .as_ref()
+            .and_then(|config| config.session.as_deref());
+        let opened = Socket::open(url, session.unwrap_or_default(), &self.hub, self.me.clone());
+        drop(applied);
+        match opened {
             Ok(socket) => *self.socket.borrow_mut() = Some(socket),
             Err(message) => {
                 self.report(&RealtimeError::new(ErrorKind::Environment, 0, message));

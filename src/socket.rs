@@ -18,6 +18,18 @@ extern "C" {
     fn listen(socket: &WebSocket, hub: &JsValue, on_frame: &JsValue);
     #[wasm_bindgen(js_name = hasWebSocket)]
     fn has_websocket() -> bool;
+    /// A WebSocket to `url`, or, where the connection's hub asks for sharing across tabs, a
+    /// stand-in whose frames travel through the tab that owns the shared socket.
+    #[wasm_bindgen(catch, js_name = openSocket)]
+    fn open_socket(url: &str, session: &str, hub: &JsValue) -> Result<WebSocket, JsValue>;
+}
+
+// Never called: naming js/tabs.js makes wasm-bindgen ship it beside the other snippets without
+// importing it, so that js/interop.js can load it on demand.
+#[wasm_bindgen(module = "/js/tabs.js")]
+extern "C" {
+    #[allow(dead_code)]
+    fn join();
 }
 
 /// What the socket reports to its owner. Held weakly: a socket never keeps its driver alive.
@@ -37,16 +49,18 @@ pub(crate) struct Socket {
 }
 
 impl Socket {
-    /// Opens a socket to `url`. Fails where the environment has no WebSocket (SSR, old workers)
-    /// or the URL is rejected by the browser.
+    /// Opens a socket to `url` for a connection with `session` (`""` for none; it decides the
+    /// group of tabs it may share with). Fails where the environment has no WebSocket (SSR, old workers) or
+    /// the URL is rejected by the browser.
     pub(crate) fn open<L: SocketListener + 'static>(
         url: &str,
+        session: &str,
         hub: &JsValue,
         listener: Weak<L>,
     ) -> Result<Socket, String> {
         // The URL may carry a JWT, and the browser's message repeats the URL: both are redacted
         // before the text can reach onError or the console.
-        let ws = WebSocket::new(url).map_err(|err| {
+        let ws = open_socket(url, session, hub).map_err(|err| {
             redact_secrets(
                 &[
                     "could not open a WebSocket to ",

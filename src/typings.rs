@@ -138,7 +138,8 @@ export interface RealtimeOptions {
   pongTimeout?: number;
   /**
    * Milliseconds bounding the first reconnect delay (each delay is random below its bound, and
-   * the bound doubles per failed attempt until a connection has held for 10 s). Default 1000.
+   * the bound doubles per socket lost before the server acknowledged what it restored). Default
+   * 1000.
    */
   reconnectDelay?: number;
   /** Milliseconds the reconnect delay's bound never exceeds. Default 30000. */
@@ -148,7 +149,21 @@ export interface RealtimeOptions {
    * every subscription, the presence and an `onResync`) when the page is shown. Default: kept.
    */
   hiddenTimeout?: number;
+  /**
+   * Share one socket with the other tabs (and `Realtime`s) of this origin that use the same
+   * endpoint, project, session and JWT: the tab that holds a Web Lock owns it, the others talk to
+   * it over a BroadcastChannel. Where the browser lacks either (or a secure context), each keeps
+   * a socket of its own and `state.sharing` says `unavailable`. Default `false`.
+   */
+  shareAcrossTabs?: boolean;
 }
+
+/**
+ * `off`: a socket of its own (`shareAcrossTabs` not set); `unavailable`: asked, but the browser
+ * cannot, so a socket of its own; `owner`: this tab holds the socket the others share;
+ * `member`: it uses a socket another tab holds (or waits for one).
+ */
+export type RealtimeSharing = 'off' | 'unavailable' | 'owner' | 'member';
 
 export interface RealtimePresenceCreate {
   status: string;
@@ -180,6 +195,18 @@ export interface RealtimeState {
    * change of subscriptions opens a new socket (followed by `onResync`).
    */
   protocol: 'message' | 'url';
+  sharing: RealtimeSharing;
+  /** How many tabs use the socket (1 without sharing). */
+  tabs: number;
+}
+
+/** The shared socket's counts, as its owner last reported them. */
+export interface RealtimeSharedStats {
+  connects: number;
+  framesIn: number;
+  bytesIn: number;
+  framesOut: number;
+  bytesOut: number;
 }
 
 /** `realtime.stats()`: counts since the `Realtime` was created. */
@@ -199,6 +226,8 @@ export interface RealtimeStats {
   lastPingRoundTrip: number | null;
   /** Milliseconds spent connected, in all. */
   connectedFor: number;
+  /** With `shareAcrossTabs`: the shared socket's counts; the others are this tab's own. */
+  shared: RealtimeSharedStats | null;
 }
 
 /** One entry of `realtime.debugLog()`. */

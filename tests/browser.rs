@@ -73,6 +73,13 @@ extern "C" {
         exclude_connection_id: JsValue,
         timeout_ms: u32,
     ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = waitForSubscriptionCount)]
+    async fn wait_for_subscription_count(
+        base: &str,
+        channel: &str,
+        count: u32,
+        timeout_ms: u32,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = waitForNoSubscription, catch)]
     async fn wait_for_no_subscription(
         base: &str,
@@ -1094,4 +1101,83 @@ async fn stats_count_the_traffic_and_the_debug_log_leaves_secrets_and_payloads_o
         assert!(!text.contains(secret), "{secret} leaked into {text}");
     }
     let _ = realtime.disconnect();
+}
+
+/// `{ shareAcrossTabs: true }`.
+fn sharing_options() -> JsValue {
+    let options = Object::new();
+    set(&options, "shareAcrossTabs", &JsValue::TRUE);
+    options.into()
+}
+
+#[wasm_bindgen_test]
+async fn realtimes_that_share_use_one_socket_and_each_gets_its_own_events() {
+    let before = live_connections("demo").await;
+    let first = Realtime::with_client(&client("demo"), sharing_options()).unwrap();
+    let second = Realtime::with_client(&client("demo"), sharing_options()).unwrap();
+    let (first_events, second_events) = (queue(), queue());
+    let channel = collection_channel("shared");
+    subscribe(&first, &channel, &push_into(&first_events)).await;
+    subscribe(&second, &channel, &push_into(&second_events)).await;
+    assert_eq!(
+        live_connections("demo").await,
+        before + 1,
+        "one socket for both"
+    );
+    for realtime in [&first, &second] {
+        let state = realtime.state();
+        assert_eq!(
+            field(&state, "sharing").as_string().as_deref(),
+            Some("owner")
+        );
+        assert_eq!(
+            field(&state, "status").as_string().as_deref(),
+            Some("connected")
+        );
+    }
+
+    create_document("shared", title("to both")).await;
+    for events in [&first_events, &second_events] {
+        let event = events.next(WAIT_MS).await.expect("each gets the event");
+        assert_eq!(
+            payload_field(&event, "title").as_string().as_deref(),
+            Some("to both")
+        );
+    }
+
+    // The first leaves: its subscription leaves the shared socket, the second keeps it.
+    let _ = first.disconnect();
+    wait_for_subscription_count(EMULATOR, &channel, 1, WAIT_MS)
+        .await
+        .expect("the first one's subscription leaves the shared socket");
+    create_document("shared", title("to the second")).await;
+    let event = second_events
+        .next(WAIT_MS)
+        .await
+        .expect("the second still gets events");
+    assert_eq!(
+        payload_field(&event, "title").as_string().as_deref(),
+        Some("to the second")
+    );
+    assert_eq!(first_events.length(), 0, "nothing for the one that left");
+    assert_eq!(live_connections("demo").await, before + 1);
+
+    let _ = second.disconnect();
+    wait_for_no_subscription(EMULATOR, &channel, WAIT_MS)
+        .await
+        .expect("the last one closes the shared socket");
+}
+
+#[wasm_bindgen_test]
+fn share_across_tabs_must_be_a_boolean() {
+    let options = Object::new();
+    set(&options, "shareAcrossTabs", &"yes".into());
+    let error = Realtime::with_client(&client("demo"), options.into())
+        .err()
+        .expect("a string is refused");
+    assert_eq!(error.message, "shareAcrossTabs must be a boolean");
+    let plain = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let state = plain.state();
+    assert_eq!(field(&state, "sharing").as_string().as_deref(), Some("off"));
+    assert_eq!(field(&state, "tabs").as_f64(), Some(1.0));
 }

@@ -78,6 +78,13 @@ export async function waitForNoSubscription(base, channel, timeoutMs) {
       connection.subscriptions.some((subscription) => subscription.channels.includes(channel))));
 }
 
+/** Resolves once the emulator's sockets hold `count` subscriptions on `channel` in all. */
+export async function waitForSubscriptionCount(base, channel, count, timeoutMs) {
+  return pollConnections(base, timeoutMs, `${count} subscriptions on ${channel}`, (connections) =>
+    connections.flatMap((connection) => connection.subscriptions)
+      .filter((subscription) => subscription.channels.includes(channel)).length === count);
+}
+
 /** Resolves with the connection holding `channel` once it is authenticated as a user. */
 export async function waitForUser(base, channel, timeoutMs) {
   return pollConnections(base, timeoutMs, `an authenticated connection on ${channel}`, (connections) =>

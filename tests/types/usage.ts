@@ -77,6 +77,13 @@ export async function validUses(): Promise<void> {
   const report: string = realtime.debugLog().map(({ time, direction, type, detail }) => `${time} ${direction} ${type} ${detail}`).join('\n');
   void report;
   void new Realtime(client, { hiddenTimeout: 300_000 });
+  const shared = new Realtime(client, { shareAcrossTabs: true });
+  const sharing: 'off' | 'unavailable' | 'owner' | 'member' = shared.state.sharing;
+  const tabs: number = shared.state.tabs;
+  const sharedFrames: number | undefined = shared.stats().shared?.framesIn;
+  void [sharing, tabs, sharedFrames];
+  // @ts-expect-error shareAcrossTabs is a boolean
+  void new Realtime(client, { shareAcrossTabs: 'yes' });
   const stop: () => void = client.subscribe(['files', 'account'], (event) => void event.channels);
   stop();
   await realtime.disconnect();
