@@ -16,10 +16,28 @@ const tabId = `${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`
 let nextSocketId = 0;
 const groups = new Map();
 const ANY = Symbol('any member');
+/**
+ * The close code that tells a tab's engine its socket was handed over, not lost: it reconnects
+ * at once (CLOSE_HANDOVER of the core).
+ */
+const HANDOVER = 4001;
+const PING = '{"type":"ping"}';
+const PONG = '{"type":"pong"}';
+/** How often the owner checks its socket; as the SDK's default heartbeat (ms). */
+const HEARTBEAT = 20_000;
 /** What a member posts for its `authentication` frame, whose session the owner fills in. */
 const AUTHENTICATION = 'authentication';
 
 /** A digest names the group: neither the session nor the JWT is ever posted. */
+/**
+ * Held by this tab from its first join until it is gone (closed, crashed, navigated away): the
+ * owner queues for it to learn that a member tab left, which no message would tell it.
+ */
+const tabLock = (id) => `appwrite-realtime-wasm:${PROTOCOL}:tab:${id}`;
+let alive;
+const holdTabLock = () =>
+  (alive ??= new Promise((held) => navigator.locks.request(tabLock(tabId), () => (held(), new Promise(() => {})))));
+
 async function groupName(url, session) {
   const bytes = new TextEncoder().encode(`${PROTOCOL}\n${url}\n${session}`);
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
@@ -43,6 +61,7 @@ function parse(text) {
 export async function join(port, url, session, hub) {
   const socket = new SharedSocket(port, session, hub);
   try {
+    await holdTabLock();
     const name = await groupName(url, session);
     if (port.closed) return;
     let group = groups.get(name);
@@ -75,7 +94,7 @@ class SharedSocket {
     // Signing in or out is a move to the new session's group: the driver reconnects into it.
     if (authentication && data?.session !== this.session) {
       this.close();
-      this.port.onclose?.({ code: 1001 });
+      this.port.onclose?.({ code: HANDOVER });
     } else if (this.group.relay) {
       this.group.relay.send(this.id, text);
     } else {
@@ -175,7 +194,7 @@ class Group {
         this.relay = new Relay(this);
         for (const socket of this.local) {
           // Bound to the owner that went: its server-side state went too.
-          if (socket.owner) socket.ended(1006);
+          if (socket.owner) socket.ended(HANDOVER);
           else this.relay.open(socket.id, socket);
         }
         this.post({ t: 'owner', owner: tabId });
@@ -191,7 +210,7 @@ class Group {
     switch (message.t) {
       case 'owner':
         for (const socket of [...this.local]) {
-          if (socket.owner && socket.owner !== message.owner) socket.ended(1006);
+          if (socket.owner && socket.owner !== message.owner) socket.ended(HANDOVER);
           else if (!socket.owner) this.post({ t: 'open', id: socket.id });
         }
         break;
@@ -227,8 +246,9 @@ class Group {
 /**
  * The owner's side: the real WebSocket and the routing of frames. Replies carry no correlation
  * id and may come back in any order, so subscribe and unsubscribe acknowledgements go by their
- * subscription ids, pongs to the oldest ping, and other answers and errors to the oldest request
- * still unanswered.
+ * subscription ids, and other answers and errors to the oldest request still unanswered.
+ * Members' pings are answered here while the socket is up: forwarded, N tabs' pings would count
+ * N times against the server's per-connection rate limit. The relay checks the socket itself.
  */
 class Relay {
   constructor(group) {
@@ -237,9 +257,23 @@ class Relay {
     this.members = new Map();
     /** Subscription id → member id. */
     this.subscriptions = new Map();
-    this.pings = [];
     this.requests = [];
     this.counts = { connects: 0, framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 };
+    /** Member tabs whose lock this relay queues for; aborted when the relay ends. */
+    this.watched = new Set();
+    this.unwatch = new AbortController();
+  }
+
+  /** Closes the members of tab `id` once the browser releases its lock: the tab is gone. */
+  watch(id) {
+    if (id === tabId || this.watched.has(id)) return;
+    this.watched.add(id);
+    navigator.locks
+      .request(tabLock(id), { signal: this.unwatch.signal }, () => {
+        this.watched.delete(id);
+        for (const member of [...this.members.keys()]) if (member.startsWith(`${id}:`)) this.close(member);
+      })
+      .catch(() => {}); // the relay ended first
   }
 
   /** A member on another tab, as the relay addresses it. */
@@ -264,6 +298,7 @@ class Relay {
   open(id, member) {
     if (this.members.has(id)) return;
     this.members.set(id, member);
+    this.watch(id.split(':')[0]);
     if (!this.ws) this.connect();
     else if (this.connected) member.opened(tabId, this.connected);
     this.announce();
@@ -279,8 +314,12 @@ class Relay {
   send(id, text) {
     if (!this.members.has(id) || this.ws?.readyState !== 1) return;
     const { type, data } = parse(text);
-    if (type === 'ping') this.pings.push(id);
-    else if (type) this.requests.push([id, type]);
+    if (type === 'ping') {
+      // Later, as a socket would answer: never inside the member's own send.
+      queueMicrotask(() => this.deliver([id], PONG));
+      return;
+    }
+    if (type) this.requests.push([id, type]);
     if (type === 'subscribe' && Array.isArray(data)) {
       for (const item of data) this.subscriptions.set(item?.subscriptionId, id);
     }
@@ -304,16 +343,22 @@ class Relay {
   fromServer(text) {
     this.counts.framesIn += 1;
     this.counts.bytesIn += text.length;
+    // The counters, for `stats().shared`, at most once a second while frames flow.
+    this.reporting ??= setTimeout(() => {
+      this.reporting = undefined;
+      this.announce();
+    }, 1000);
     const { type, data } = parse(text);
     const items = Array.isArray(data?.subscriptions) ? data.subscriptions : [];
     const ids = items.map((item) => this.subscriptions.get(type === 'event' ? item : item?.subscriptionId));
     if (type === 'connected') {
       this.connected = text;
+      this.heartbeat = setInterval(() => this.beat(), HEARTBEAT);
       for (const member of this.members.values()) member.opened(tabId, text);
     } else if (type === 'event') {
       this.deliver(ids, text);
     } else if (type === 'pong') {
-      this.deliver([this.pings.shift()], text);
+      this.unanswered = false;
     } else if (type === 'response' && (data.to === 'subscribe' || data.to === 'unsubscribe')) {
       // Answers the request of the member whose subscriptions it lists, or the relay's own
       // unsubscribe for a member that left (null).
@@ -327,6 +372,18 @@ class Relay {
     } else {
       this.deliver([...this.members.keys()], text);
     }
+  }
+
+  /** A ping every HEARTBEAT; a socket that did not answer the last one by the next is dead. */
+  beat() {
+    if (this.unanswered) {
+      this.ws.onclose = this.ws.onmessage = null;
+      this.ws.close();
+      this.lost(1006);
+      return;
+    }
+    this.unanswered = true;
+    this.ws.send(PING);
   }
 
   /** Removes the oldest unanswered request of `type` from member `id` (or ANY); its member. */
@@ -349,10 +406,10 @@ class Relay {
   /** The socket is gone: every member's socket closes with its code, and reconnects. */
   lost(code) {
     const members = [...this.members];
-    this.ws = this.connected = undefined;
+    clearInterval(this.heartbeat);
+    this.ws = this.connected = this.unanswered = undefined;
     this.members.clear();
     this.subscriptions.clear();
-    this.pings = [];
     this.requests = [];
     const remote = [];
     for (const [id, member] of members) {
@@ -365,12 +422,14 @@ class Relay {
 
   /** This tab gives the socket up: the members reconnect into the next owner. */
   shutdown() {
+    this.unwatch.abort();
+    clearTimeout(this.reporting);
     const { ws } = this;
     if (ws) {
       ws.onclose = ws.onmessage = null;
       ws.close(1000);
     }
-    this.lost(1006);
+    this.lost(HANDOVER);
   }
 
   /** Tells every member how many tabs share the socket, and its counters. */

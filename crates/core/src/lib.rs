@@ -14,6 +14,6 @@ pub mod query;
 
 pub use engine::{
     Config, ConnectionError, ConnectionState, Endpoint, Engine, ErrorKind, Instant, Output,
-    Presence, PresenceError, SubscribeError, SubscriptionKey, UpdateError,
+    Presence, PresenceError, SubscribeError, SubscriptionKey, UpdateError, CLOSE_HANDOVER,
 };
 pub use frame::{Ack, EventFrame, FrameError, RawData, RawFrame, RawSubscriptions, ServerFrame};

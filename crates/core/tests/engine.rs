@@ -4,7 +4,7 @@ mod common;
 
 use appwrite_realtime_core::{
     query, Config, ConnectionState, Endpoint, ErrorKind, Instant, Output, Presence, PresenceError,
-    SubscribeError, SubscriptionKey, UpdateError,
+    SubscribeError, SubscriptionKey, UpdateError, CLOSE_HANDOVER,
 };
 use common::*;
 use serde_json::{json, Value};
@@ -1276,4 +1276,29 @@ fn presence_status_length_counts_characters_not_bytes() {
         d.engine.upsert_presence(d.at(), presence("é".repeat(2049))),
         Err(PresenceError::StatusTooLong)
     );
+}
+
+#[test]
+fn a_handover_of_a_healthy_socket_reconnects_at_once_and_reports_nothing() {
+    let mut d = driver();
+    d.subscribe(&["files"], &[]);
+    connect_and_ack(&mut d);
+    d.advance_to(d.now + 3_000);
+    d.engine.handle_close(d.at(), CLOSE_HANDOVER);
+    let outputs = d.drain();
+    assert_eq!(errors(&outputs), vec![]);
+    assert_eq!(pending_retry(&d), (1, 0), "at once");
+    reconnect(&mut d);
+    // A handover before the replacement was healthy is a failure like any other: reported, and
+    // retried after the grown, jittered delay, so a carrier that keeps handing over is not
+    // hammered.
+    d.engine.handle_open(d.at());
+    d.engine.handle_close(d.at(), CLOSE_HANDOVER);
+    assert_eq!(
+        errors(&d.drain()),
+        vec![(i64::from(CLOSE_HANDOVER), ErrorKind::Closed)]
+    );
+    let (attempt, delay) = pending_retry(&d);
+    assert_eq!(attempt, 2);
+    assert!(delay <= 2_000);
 }

@@ -26,6 +26,10 @@ pub use types::{
     PresenceError, SubscribeError, SubscriptionKey, UpdateError,
 };
 
+/// The close code of a socket whose carrier handed over (a tab that stopped sharing its socket
+/// with the others): the connection is replaced at once rather than after a jittered delay.
+pub const CLOSE_HANDOVER: u16 = 4001;
+
 /// splitmix64: tiny, seedable, good enough for jitter and id prefixes.
 #[derive(Debug, Clone)]
 struct SplitMix(u64);
@@ -395,9 +399,18 @@ impl<P> Engine<P> {
         }
     }
 
-    /// The socket closed or failed (1006 and friends).
+    /// The socket closed or failed (1006 and friends). [`CLOSE_HANDOVER`] from a healthy socket
+    /// is no failure: its replacement is opened at once, and nothing is reported.
     pub fn handle_close(&mut self, now: Instant, code: u16) {
-        if self.socket_active() {
+        if !self.socket_active() {
+            return;
+        }
+        if code == CLOSE_HANDOVER && self.attempt == 0 {
+            self.lose_connection(now, Duration::ZERO);
+            if let ConnectionState::Reconnecting { attempt, .. } = self.state {
+                self.set_state(ConnectionState::Reconnecting { attempt, at: now });
+            }
+        } else {
             self.report(
                 i64::from(code),
                 {
