@@ -10,6 +10,7 @@ import { measureFirstEvent, printFirstEvent } from './first-event.mjs';
 import { measureSizes } from './size.mjs';
 import { analyse, summarise } from './wasm-contributors.mjs';
 import { measureSpeed, measuredFrames, repeats, warmupFrames } from './speed.mjs';
+import { measureTabs, printTabs, tabFailures } from './tabs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -89,6 +90,7 @@ ensurePackageBuilt();
 const sizes = await measureSizes(root);
 const { userAgent, frames: speed, load } = await measureSpeed(root);
 const firstEvent = await measureFirstEvent(root);
+const tabs = await measureTabs(root);
 const fixtureBytes = (await readFile(join(root, 'bench/fixtures/document-update-frame.json'))).length;
 const frameLabel = `${(fixtureBytes / 1024).toFixed(1)} KB`;
 const appwriteVersion = JSON.parse(await readFile(join(root, 'node_modules/appwrite/package.json'), 'utf8')).version;
@@ -98,6 +100,7 @@ printContributors();
 printSpeed(speed, frameLabel);
 printLoad(load);
 printFirstEvent(firstEvent);
+printTabs(tabs);
 
 const report = {
   measuredAt: new Date().toISOString(),
@@ -116,13 +119,15 @@ const report = {
     timeToFirstAck: load,
   },
   timeToFirstEvent: firstEvent,
+  tabs,
 };
 await mkdir(join(root, 'target'), { recursive: true });
 await writeFile(join(root, 'target/bench.json'), `${JSON.stringify(report, null, 2)}\n`);
 console.log('\nwritten to target/bench.json');
 
 const failures = speed.flatMap(({ frame, floor, ours, official }) =>
-  [['floor', floor], ['ours', ours], ['official', official]].filter(([, result]) => result?.error).map(([sdk, result]) => `${sdk}, ${frame}: ${result.error}`));
+  [['floor', floor], ['ours', ours], ['official', official]].filter(([, result]) => result?.error).map(([sdk, result]) => `${sdk}, ${frame}: ${result.error}`))
+  .concat(tabFailures(tabs));
 if (failures.length > 0) {
   console.error(`\ncorrectness checks failed:\n  ${failures.join('\n  ')}`);
   process.exitCode = 1;

@@ -32,6 +32,29 @@ test('the board loads the wasm module, connects and shows the seeded cards', asy
   await page.close();
 });
 
+test('two windows share one socket: the emulator sees 1 and both badges say so', async () => {
+  const first = await openBoard();
+  const second = await openBoard();
+  for (const page of [first, second]) {
+    await page.locator('#state', { hasText: 'shared by 2 tabs' }).waitFor({ timeout: 5_000 });
+    assert.equal(await page.locator('#state').textContent(), 'connected · shared by 2 tabs');
+  }
+  assert.deepEqual(
+    [await first.locator('#state').getAttribute('data-sharing'), await second.locator('#state').getAttribute('data-sharing')].sort(),
+    ['member', 'owner'],
+  );
+  // The sockets of the tests before may take a moment to close at the server.
+  const deadline = Date.now() + 5_000;
+  let total;
+  do {
+    ({ total } = await (await fetch(`${suite.emulator.url}/_emulator/connections`)).json());
+    if (total !== 1) await new Promise((resolve) => setTimeout(resolve, 50));
+  } while (total !== 1 && Date.now() < deadline);
+  assert.equal(total, 1);
+  await second.close();
+  await first.close();
+});
+
 test('a card created in one window appears in the other in under a second', async () => {
   const writer = await openBoard();
   const reader = await openBoard();

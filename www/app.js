@@ -8,7 +8,8 @@ import { createApi } from './api.js';
 
 const api = createApi(`${location.origin}/v1`, 'demo');
 const client = new Client().setEndpoint(`${location.origin}/v1`).setProject('demo');
-const realtime = new Realtime(client);
+// The tabs of this page share one socket: one tab holds it, the others' subscriptions go through it.
+const realtime = new Realtime(client, { shareAcrossTabs: true });
 
 // What the channel selector offers; `accepts` mirrors the queries for the cards the REST list returns.
 const views = {
@@ -41,14 +42,30 @@ const board = createBoard(element('posts'), {
 let view = views[channelSelect.value];
 let subscription = null;
 
-function setState(state) {
+/** The badge: the connection's status, and how many tabs share its socket when more than one. */
+function setState(state, { sharing = 'off', tabs = 1 } = {}) {
   stateBadge.dataset.state = state;
   stateBadge.textContent = state;
+  const shared = (sharing === 'owner' || sharing === 'member') && tabs > 1 && state !== 'closed';
+  stateBadge.dataset.sharing = shared ? sharing : 'off';
+  stateBadge.title = !shared ? '' : sharing === 'owner'
+    ? `This tab holds the socket that ${tabs} tabs share`
+    : `Another tab holds the socket that ${tabs} tabs share; this tab's events come through it`;
+  if (shared) {
+    const note = document.createElement('span');
+    note.className = 'badge-shared';
+    note.textContent = ` · shared by ${tabs} tabs`;
+    stateBadge.append(note);
+  }
 }
 
-// The badge shows the connection's status; `idle` (no subscription left) reads as closed.
-realtime.onStateChange(({ status, retryIn }) => {
-  setState(status === 'idle' ? 'closed' : status);
+// The badge shows the connection's status; `idle` (no subscription left) reads as closed. The
+// state also changes when a tab joins or leaves the shared socket: the log notes status changes only.
+let lastStatus;
+realtime.onStateChange(({ status, retryIn, sharing, tabs }) => {
+  setState(status === 'idle' ? 'closed' : status, { sharing, tabs });
+  if (`${status} ${retryIn}` === lastStatus) return;
+  lastStatus = `${status} ${retryIn}`;
   if (status === 'connected') log.note('connected');
   if (status === 'reconnecting') log.note(`connection lost, reconnecting in ${retryIn} ms…`);
   if (status === 'idle') log.note('socket closed');
