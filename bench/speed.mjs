@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { launchBrowser } from '../e2e/harness.mjs';
 import { officialEntry } from './size.mjs';
-import { startStaticServer } from './static-server.mjs';
+import { startStaticServer } from '../e2e/static-server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

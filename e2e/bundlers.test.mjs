@@ -15,7 +15,7 @@ import { once } from 'node:events';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { startStaticServer } from './bundlers/static-server.mjs';
+import { startStaticServer } from './static-server.mjs';
 import { useEmulatorAndBrowser, root, browserName, noBrowser } from './harness.mjs';
 
 const workspace = join(root, 'e2e/bundlers');

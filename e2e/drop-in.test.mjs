@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
-import { useEmulatorAndBrowser, root, noBrowser } from './harness.mjs';
+import { useEmulatorAndBrowser, root, noBrowser, signUp } from './harness.mjs';
 
 const run = promisify(execFile);
 const suite = useEmulatorAndBrowser();
@@ -55,21 +55,6 @@ async function connectionsUntil(found, what) {
   }
 }
 
-/**
- * A new user signed in without cookies, as a server-rendered app or a cookie-less browser signs
- * in: their id and the session secret Appwrite takes as its cookie or X-Appwrite-Session header.
- */
-async function signUp(prefix) {
-  const endpoint = `${suite.emulator.url}/v1`;
-  const email = `${prefix}-${Date.now()}@example.com`;
-  const headers = { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' };
-  const post = (path, body) => fetch(`${endpoint}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })
-    .then((response) => response.json());
-  const user = await post('/account', { userId: 'unique()', email, password: 'password123' });
-  const session = await post('/account/sessions/email', { email, password: 'password123' });
-  return { userId: user.$id, token: Buffer.from(JSON.stringify({ id: session.userId, secret: session.secret })).toString('base64') };
-}
-
 test('the default entry initialises itself: import, build a client, subscribe, receive', async () => {
   const { page: tab, problems } = await page();
   const endpoint = `${suite.emulator.url}/v1`;
@@ -92,7 +77,7 @@ test('the default entry initialises itself: import, build a client, subscribe, r
 test("the official SDK's Client drives a subscription, and its setSession is honoured", async () => {
   const { page: tab, problems } = await page();
   const endpoint = `${suite.emulator.url}/v1`;
-  const { userId, token } = await signUp('drop-in');
+  const { userId, token } = await signUp(suite.emulator.url, 'drop-in');
   await tab.evaluate(async ({ endpoint, token }) => {
     const { Realtime } = await import('/pkg/index.js');
     const { Client, Channel, Query } = window.appwrite;
@@ -125,7 +110,7 @@ test("the official SDK's Client drives a subscription, and its setSession is hon
 test("the official Client's setSession reaches the open socket at once: a private event 200 ms later arrives", async () => {
   const { page: tab, problems } = await page();
   const endpoint = `${suite.emulator.url}/v1`;
-  const { userId, token } = await signUp('official-at-once');
+  const { userId, token } = await signUp(suite.emulator.url, 'official-at-once');
   const configBefore = await tab.evaluate(async (endpoint) => {
     const { Realtime } = await import('/pkg/index.js');
     const { Client, Channel } = window.appwrite;
@@ -180,7 +165,7 @@ test("the official Client's setSession reaches the open socket at once: a privat
 test("this package's Client: the official config shape, setSession at once, and the legacy subscribe", async () => {
   const { page: tab, problems } = await page();
   const endpoint = `${suite.emulator.url}/v1`;
-  const { userId, token } = await signUp('own-client');
+  const { userId, token } = await signUp(suite.emulator.url, 'own-client');
   const config = await tab.evaluate(async ({ endpoint, token }) => {
     const { Client, Realtime, Channel } = await import('/pkg/index.js');
     window.client = new Client().setEndpoint(endpoint).setProject('demo');

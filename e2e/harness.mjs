@@ -100,3 +100,19 @@ export function useEmulatorAndBrowser() {
   });
   return suite;
 }
+
+/**
+ * A new user of the emulator at `emulatorUrl`, signed in without cookies, as a server-rendered app
+ * or a cookie-less browser signs in: their id and the session secret Appwrite takes as its cookie,
+ * its X-Appwrite-Session header or `Client.setSession`.
+ */
+export async function signUp(emulatorUrl, prefix) {
+  const endpoint = `${emulatorUrl}/v1`;
+  const email = `${prefix}-${Date.now()}@example.com`;
+  const headers = { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' };
+  const post = (path, body) => fetch(`${endpoint}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })
+    .then((response) => response.json());
+  const user = await post('/account', { userId: 'unique()', email, password: 'password123' });
+  const session = await post('/account/sessions/email', { email, password: 'password123' });
+  return { userId: user.$id, token: Buffer.from(JSON.stringify({ id: session.userId, secret: session.secret })).toString('base64') };
+}

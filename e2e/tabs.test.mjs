@@ -6,7 +6,7 @@
 // never share; drops of the shared socket lose and repeat nothing once every page resynced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmulatorAndBrowser, browserName } from './harness.mjs';
+import { useEmulatorAndBrowser, browserName, signUp } from './harness.mjs';
 
 const suite = useEmulatorAndBrowser();
 const POSTS = 'databases.main.collections.posts.documents';
@@ -54,18 +54,6 @@ async function pool(count, width, task) {
   await Promise.all(Array.from({ length: width }, async () => {
     while (next < count) await task(next++);
   }));
-}
-
-/** A new user and a session secret for `Client.setSession` (as e2e/drop-in.test.mjs). */
-async function signUp(prefix) {
-  const endpoint = `${suite.emulator.url}/v1`;
-  const email = `${prefix}-${Date.now()}@example.com`;
-  const headers = { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' };
-  const post = (path, body) => fetch(`${endpoint}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })
-    .then((response) => response.json());
-  const user = await post('/account', { userId: 'unique()', email, password: 'password123' });
-  const session = await post('/account/sessions/email', { email, password: 'password123' });
-  return { userId: user.$id, token: Buffer.from(JSON.stringify({ id: session.userId, secret: session.secret })).toString('base64') };
 }
 
 /**
@@ -340,16 +328,31 @@ test('closing the owner page: another page takes over and restores every subscri
   await failover('closed', (owner) => owner.page.close());
 });
 
+test('freezing the owner page: it gives the socket up and another page takes over', { timeout: 40_000 }, async () => {
+  // The page lifecycle's `freeze` event, as the browser sends it before it stops the page's scripts.
+  await failover('frozen', (owner) => owner.page.evaluate(() => document.dispatchEvent(new Event('freeze'))));
+});
+
+test('the owner page entering the back-forward cache: it gives the socket up and another page takes over', { timeout: 40_000 }, async () => {
+  await failover('cached', (owner) => owner.page.evaluate(() =>
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }))));
+});
+
+const ONLY_CHROMIUM_CRASHES = browserName === 'chromium' ? false : "only Chromium can crash a page's renderer (CDP Page.crash)";
+
+/** Crashes the tab's renderer (Chromium's DevTools protocol), as a tab killed by the system is. */
+async function crash(tab) {
+  const session = await tab.page.context().newCDPSession(tab.page);
+  const crashed = new Promise((resolve) => tab.page.once('crash', resolve));
+  tab.crashed = true;
+  session.send('Page.crash').catch(() => {}); // never answered: the renderer is gone
+  await crashed;
+}
+
 test("crashing the owner page's renderer: another page takes over and restores every subscription",
-  { timeout: 40_000, skip: browserName === 'chromium' ? false : "only Chromium can crash a page's renderer (CDP Page.crash)" },
+  { timeout: 40_000, skip: ONLY_CHROMIUM_CRASHES },
   async () => {
-    await failover('crashed', async (owner) => {
-      const session = await owner.page.context().newCDPSession(owner.page);
-      const crashed = new Promise((resolve) => owner.page.once('crash', resolve));
-      owner.crashed = true;
-      session.send('Page.crash').catch(() => {}); // never answered: the renderer is gone
-      await crashed;
-    });
+    await failover('crashed', crash);
   });
 
 /** A member page leaves (`how`): the owner learns it, and its subscription leaves the socket. */
@@ -377,16 +380,9 @@ test('closing a member page: the owner counts one tab less and the socket drops 
 });
 
 test("crashing a member page's renderer: the owner counts one tab less and the socket drops its subscription",
-  { timeout: 40_000, skip: browserName === 'chromium' ? false : "only Chromium can crash a page's renderer (CDP Page.crash)" },
+  { timeout: 40_000, skip: ONLY_CHROMIUM_CRASHES },
   async () => {
-    await memberLeaves('crashed', async (member) => {
-      const session = await member.page.context().newCDPSession(member.page);
-      const crashed = new Promise((resolve) => member.page.once('crash', resolve));
-      member.crashed = true;
-      session.send('Page.crash').catch(() => {});
-      await crashed;
-      await member.page.close().catch(() => {});
-    });
+    await memberLeaves('crashed', crash);
   });
 
 test("stats().shared follows the shared socket's traffic in every page", { timeout: 30_000 }, async () => {
@@ -402,7 +398,7 @@ test("stats().shared follows the shared socket's traffic in every page", { timeo
 });
 
 test('a signed-in page and a guest page never share: 2 sockets, and a private event reaches the signed-in page only', { timeout: 30_000 }, async () => {
-  const { userId, token } = await signUp('tabs');
+  const { userId, token } = await signUp(suite.emulator.url, 'tabs');
   const signedIn = await openTab('signed-in', { token });
   const guest = await openTab('guest');
   const tabs = [signedIn, guest];
