@@ -126,11 +126,11 @@ export function presenceFields(params) {
 }
 
 /**
- * `new Realtime(client, options)`'s timings in ms, in this order, 0 where left out; or the
- * message saying which one is wrong.
+ * `new Realtime(client, options)`'s options: the timings in ms, in this order, 0 where left out,
+ * then whether to share across tabs; or the message saying which one is wrong.
  */
-export function timingOptions(options) {
-  const timings = [];
+export function realtimeOptions(options) {
+  const read = [];
   for (const name of ['heartbeatInterval', 'pongTimeout', 'reconnectDelay', 'maxReconnectDelay', 'hiddenTimeout']) {
     let value;
     try {
@@ -139,15 +139,15 @@ export function timingOptions(options) {
     if (value !== undefined && !(typeof value === 'number' && value > 0 && value < Infinity)) {
       return `${name} must be a positive number of milliseconds`;
     }
-    timings.push(value ?? 0);
+    read.push(value ?? 0);
   }
   let share;
   try {
     share = options?.shareAcrossTabs;
   } catch {}
   if (share !== undefined && typeof share !== 'boolean') return 'shareAcrossTabs must be a boolean';
-  timings.push(share === true);
-  return timings;
+  read.push(share === true);
+  return read;
 }
 
 // ---- Inbound frames ---------------------------------------------------------------------------

@@ -22,9 +22,10 @@ extern "C" {
     /// `upsertPresence`'s fields as a list, or the message of what is wrong.
     #[wasm_bindgen(js_name = presenceFields)]
     pub(crate) fn presence_fields(params: &JsValue) -> JsValue;
-    /// `new Realtime()`'s timings in ms (0 where left out), or the message of what is wrong.
-    #[wasm_bindgen(js_name = timingOptions)]
-    pub(crate) fn timing_options(options: &JsValue) -> JsValue;
+    /// `new Realtime()`'s timings in ms (0 where left out) and whether to share across tabs, or
+    /// the message of what is wrong.
+    #[wasm_bindgen(js_name = realtimeOptions)]
+    pub(crate) fn realtime_options(options: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = fallbackSession)]
     pub(crate) fn fallback_session(project: &str) -> String;
 }

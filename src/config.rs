@@ -179,14 +179,13 @@ impl Default for RealtimeOptions {
 
 impl RealtimeOptions {
     pub(crate) fn from_js(options: &JsValue) -> Result<Self, RealtimeError> {
-        let timings = args::timing_options(options);
-        if let Some(message) = timings.as_string() {
+        let read = args::realtime_options(options);
+        if let Some(message) = read.as_string() {
             return Err(RealtimeError::invalid(&message));
         }
-        let timings: &js_sys::Array = timings.unchecked_ref();
+        let read: &js_sys::Array = read.unchecked_ref();
         let millis = |index| {
-            timings
-                .get(index)
+            read.get(index)
                 .as_f64()
                 .filter(|ms| *ms > 0.0)
                 .map(|ms| Duration::from_millis(ms as u64))
@@ -198,7 +197,7 @@ impl RealtimeOptions {
             reconnect_delay: millis(2).unwrap_or(defaults.reconnect_delay),
             max_reconnect_delay: millis(3).unwrap_or(defaults.max_reconnect_delay),
             hidden_timeout: millis(4),
-            share_across_tabs: timings.get(5).is_truthy(),
+            share_across_tabs: read.get(5).is_truthy(),
         })
     }
 
