@@ -35,7 +35,8 @@ test('every entry exports the public API and nothing else, and the declarations 
   assert.deepEqual(names['./inline.js'], PUBLIC_API);
   assert.deepEqual(names['./slim.js'], PUBLIC_API);
   const index = await readFile(join(pkg, 'index.js'), 'utf8');
-  const indexExports = [...index.matchAll(/^export \{ ([^}]+) \}/gm)].flatMap((match) => match[1].split(', ')).sort();
+  const indexExports = [...index.matchAll(/^export (?:\{ ([^}]+) \}|(default) )/gm)]
+    .flatMap((match) => match[2] ?? match[1].split(', ')).sort();
   assert.deepEqual(indexExports, PUBLIC_API);
 
   const types = await readFile(join(pkg, manifest.types), 'utf8');
@@ -48,7 +49,7 @@ test('every entry exports the public API and nothing else, and the declarations 
   assert.deepEqual(manifest.typesVersions, { '*': { inline: [manifest.types], slim: [manifest.types] } });
 });
 
-test('the Node entry compiles no wasm on import, and compiles it at the first use of Channel', { skip: noBrowser }, async () => {
+test('the Node entry compiles no wasm on import, nor for Client, Query and Channel, and compiles it for Realtime', { skip: noBrowser }, async () => {
   const steps = await inFreshNode(`
     let compiled = 0;
     const { Module } = WebAssembly;
@@ -65,7 +66,7 @@ test('the Node entry compiles no wasm on import, and compiles it at the first us
     console.log(JSON.stringify(steps));`);
   assert.deepEqual(steps, [
     ['import, Client, Query', 0, '{"method":"equal","attribute":"status","values":["published"]}'],
-    ['Channel', 1, 'databases.main.collections.posts.documents'],
+    ['Channel', 0, 'databases.main.collections.posts.documents'],
     ['Realtime', 1],
   ]);
 });
@@ -74,15 +75,16 @@ test('the slim entry says to call init() when used before it', { skip: noBrowser
   const outcome = await inFreshNode(`
     const sdk = await import(${JSON.stringify(join(pkg, 'slim.js'))});
     const attempt = (use) => { try { use(); return 'no error'; } catch (error) { return [error instanceof sdk.RealtimeError, error.kind, error.message]; } };
-    const before = [attempt(() => sdk.Channel.database('main')), attempt(() => new sdk.Realtime(new sdk.Client()))];
+    const before = attempt(() => new sdk.Realtime(new sdk.Client()));
+    const channel = String(sdk.Channel.database('main'));
     const { readFileSync } = await import('node:fs');
     sdk.initSync({ module: readFileSync(${JSON.stringify(join(pkg, 'appwrite_realtime_wasm_bg.wasm'))}) });
-    console.log(JSON.stringify({ before, after: String(sdk.Channel.database('main')) }));`);
-  for (const error of outcome.before) {
-    assert.deepEqual(error.slice(0, 2), [true, 'environment']);
-    assert.match(error[2], /await init\(\) before using Realtime or Channel/);
-  }
-  assert.equal(outcome.after, 'databases.main');
+    const after = attempt(() => new sdk.Realtime(new sdk.Client()));
+    console.log(JSON.stringify({ before, channel, after }));`);
+  assert.deepEqual(outcome.before.slice(0, 2), [true, 'environment']);
+  assert.match(outcome.before[2], /await init\(\) before using Realtime/);
+  assert.equal(outcome.channel, 'databases.main', 'Channel needs no wasm');
+  assert.equal(outcome.after, 'no error');
 });
 
 const suite = useEmulatorAndBrowser();
@@ -107,18 +109,16 @@ async function emulatorPage(answers = {}) {
   return { page, requested, warnings };
 }
 
-/** Imports `entry` in the page and subscribes; the connection's status, or the import's error. */
+/** Imports `entry` in the page and subscribes; the connection's status, or the subscription's error. */
 function subscribeWith(page, entry) {
   return page.evaluate(async ([entry, endpoint]) => {
-    let sdk;
+    const { Client, Realtime, Channel } = await import(entry);
+    const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
     try {
-      sdk = await import(entry);
+      await realtime.subscribe(Channel.files(), () => {});
     } catch (error) {
       return { error: { name: error.name, kind: error.kind, message: error.message } };
     }
-    const { Client, Realtime, Channel } = sdk;
-    const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
-    await realtime.subscribe(Channel.files(), () => {});
     const { status } = realtime.state;
     await realtime.disconnect();
     return { status };
@@ -130,19 +130,40 @@ const ADVICE = [/optimizeDeps: \{ exclude: \['appwrite-realtime-wasm'\] \}/, /im
 test('the inline entry subscribes with no .wasm request and no top-level await', async () => {
   const { page, requested } = await emulatorPage();
   const source = await readFile(join(pkg, 'inline.js'), 'utf8');
-  assert.doesNotMatch(source, /^await /m);
+  assert.doesNotMatch(source, /^(?!\/\/)\S.*\bawait\b/m);
   assert.deepEqual(await subscribeWith(page, '/pkg/inline.js'), { status: 'connected' });
   assert.deepEqual(requested.wasm, []);
   assert.equal(requested.embedded.length, 1);
   await page.close();
 });
 
-test('the default entry fetches the .wasm and not the embedded copy', async () => {
+test('the default entry fetches the .wasm and not the embedded copy, with no top-level await', async () => {
+  assert.doesNotMatch(await readFile(join(pkg, 'index.js'), 'utf8'), /^(?!\/\/)\S.*\bawait\b/m);
   const { page, requested, warnings } = await emulatorPage();
   assert.deepEqual(await subscribeWith(page, '/pkg/index.js'), { status: 'connected' });
   assert.equal(requested.wasm.length, 1);
   assert.deepEqual(requested.embedded, []);
   assert.deepEqual(warnings, []);
+  await page.close();
+});
+
+test('the default entry opens the socket while the .wasm downloads, and the engine takes that socket over', async () => {
+  const page = await suite.browser.newPage();
+  const sockets = [];
+  const socketOpened = new Promise((resolve) => page.on('websocket', (socket) => {
+    sockets.push(socket.url());
+    resolve(true);
+  }));
+  let socketFirst;
+  // The .wasm is held until the page opened its socket (10 s at most, for a page that never does).
+  await page.route('**/*.wasm', async (route) => {
+    socketFirst = await Promise.race([socketOpened, new Promise((resolve) => setTimeout(resolve, 10_000, false))]);
+    await route.continue();
+  });
+  await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
+  assert.deepEqual(await subscribeWith(page, '/pkg/index.js'), { status: 'connected' });
+  assert.equal(socketFirst, true, 'the socket opened before the .wasm arrived');
+  assert.equal(sockets.length, 1, `one socket: ${sockets.join(', ')}`);
   await page.close();
 });
 
@@ -161,7 +182,7 @@ for (const [answer, wasm, cause] of [['an HTML page', HTML_PAGE, /magic/i], ['a 
   });
 }
 
-test('when neither the .wasm nor the embedded copy loads, the import fails with a RealtimeError that says what to set', async () => {
+test('when neither the .wasm nor the embedded copy loads, subscribing fails with a RealtimeError that says what to set', async () => {
   const { page } = await emulatorPage({ wasm: HTML_PAGE, embedded: NOT_FOUND });
   const { error } = await subscribeWith(page, '/pkg/index.js');
   assert.equal(error?.name, 'RealtimeError');

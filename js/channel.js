@@ -1,10 +1,34 @@
 // `Channel`: the official SDK's channel builders as one class; the typestate lives in the
-// TypeScript declarations. Every step is checked and written in Rust (channelStep,
-// src/channel.rs); an object here only carries its channel string and its step's code.
+// TypeScript declarations, and plain JS callers get the order checked here. Written in JS so that
+// channels are built before the wasm has loaded (the default entry does not wait for it); the
+// Rust API's typed builders are crates/core/src/channel.rs.
 //
-// Copied beside the wasm-bindgen snippets by scripts/build, so the generated module is three
-// directories up.
-import { channelStep } from '../../../appwrite_realtime_wasm.js';
+// Copied beside the wasm-bindgen snippets by scripts/build.
+import { RealtimeError } from './exports.js';
+import { idText } from './interop.js';
+
+const refuse = (message) => {
+  throw new RealtimeError(message, 0, 'invalid');
+};
+
+/** An id trimmed as the official `normalize()` trims it; `undefined` where it may be left out. */
+function channelId(value, optional) {
+  if (optional && value === undefined) return undefined;
+  return idText(value)?.trim() || refuse('Channel ID is required');
+}
+
+// The steps that follow another: the step they follow, their segment, and what calling them
+// elsewhere says. Only documents, rows and files may leave their id out.
+const CHILDREN = {
+  collection: ['database', 'collections', 'collection() follows Channel.database(id)'],
+  document: ['collection', 'documents', 'document() follows collection(id)', true],
+  table: ['tablesdb', 'tables', 'table() follows Channel.tablesdb(id)'],
+  row: ['table', 'rows', 'row() follows table(id)', true],
+  file: ['bucket', 'files', 'file() follows Channel.bucket(id)', true],
+};
+const ACTIONABLE = ['document', 'row', 'file', 'team', 'membership', 'presence'];
+const UPSERTABLE = ['document', 'row', 'presence'];
+const NOT_ACTIONABLE = 'create(), update() and delete() follow a document, row, file, team, membership or presence channel';
 
 export class Channel {
   #path;
@@ -15,9 +39,17 @@ export class Channel {
     this.#step = step;
   }
 
-  /** The channel this one leads to through step `code` (src/channel.rs lists the codes). */
-  #next(code, id) {
-    return new Channel(channelStep(this.#path, this.#step, code, id), code);
+  /** The channel `step` (a key of CHILDREN) leads to from this one. */
+  #child(step, value) {
+    const [parent, segment, misplaced, optional] = CHILDREN[step];
+    if (this.#step !== parent) refuse(misplaced);
+    const id = channelId(value, optional);
+    return new Channel(`${this.#path}.${segment}${id === undefined ? '' : `.${id}`}`, step);
+  }
+
+  #action(name, allowed, misplaced) {
+    if (!allowed.includes(this.#step)) refuse(misplaced);
+    return new Channel(`${this.#path}.${name}`, 'resolved');
   }
 
   toString() {
@@ -25,55 +57,55 @@ export class Channel {
   }
 
   static database(id) {
-    return START.#next(0, id);
+    return new Channel(`databases.${channelId(id)}`, 'database');
   }
   static tablesdb(id) {
-    return START.#next(1, id);
+    return new Channel(`tablesdb.${channelId(id)}`, 'tablesdb');
   }
   static bucket(id) {
-    return START.#next(2, id);
+    return new Channel(`buckets.${channelId(id)}`, 'bucket');
   }
   static function(id) {
-    return START.#next(3, id);
+    return new Channel(`functions.${channelId(id)}`, 'function');
   }
   static execution(id) {
-    return START.#next(4, id);
+    return new Channel(`executions.${channelId(id)}`, 'execution');
   }
   static team(id) {
-    return START.#next(5, id);
+    return new Channel(`teams.${channelId(id)}`, 'team');
   }
   static membership(id) {
-    return START.#next(6, id);
+    return new Channel(`memberships.${channelId(id)}`, 'membership');
   }
   static presence(id) {
-    return START.#next(7, id);
+    return new Channel(`presences.${channelId(id)}`, 'presence');
   }
   collection(id) {
-    return this.#next(8, id);
+    return this.#child('collection', id);
   }
   document(id) {
-    return this.#next(9, id);
+    return this.#child('document', id);
   }
   table(id) {
-    return this.#next(10, id);
+    return this.#child('table', id);
   }
   row(id) {
-    return this.#next(11, id);
+    return this.#child('row', id);
   }
   file(id) {
-    return this.#next(12, id);
+    return this.#child('file', id);
   }
   create() {
-    return this.#next(13);
+    return this.#action('create', ACTIONABLE, NOT_ACTIONABLE);
   }
   update() {
-    return this.#next(14);
+    return this.#action('update', ACTIONABLE, NOT_ACTIONABLE);
   }
   upsert() {
-    return this.#next(15);
+    return this.#action('upsert', UPSERTABLE, 'upsert() follows a document, row or presence channel');
   }
   delete() {
-    return this.#next(16);
+    return this.#action('delete', ACTIONABLE, NOT_ACTIONABLE);
   }
 
   static account() {
@@ -101,6 +133,3 @@ export class Channel {
     return 'presences';
   }
 }
-
-/** The empty channel every first step starts from. */
-const START = new Channel('', 0);

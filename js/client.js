@@ -2,11 +2,10 @@
 // official one's holds and is read and watched the same way (watchChanges in js/interop.js):
 // `new Realtime(client)` takes either client, and hears of either's changes at once.
 //
-// Copied beside the wasm-bindgen snippets by scripts/build, so the generated module is three
-// directories up.
-import { Realtime } from '../../../appwrite_realtime_wasm.js';
+// Copied beside the wasm-bindgen snippets by scripts/build.
 import { RealtimeError } from './exports.js';
 import { idText } from './interop.js';
+import { Realtime } from './realtime.js';
 
 const refuse = (message) => {
   throw new RealtimeError(message, 0, 'invalid');

@@ -68,20 +68,26 @@ export function textList(value, flatten) {
 
 /**
  * The settings a realtime connection needs from any client shaped like the official SDK's
- * (`client.config`): realtime endpoint, project, session and jwt, joined by joinItems; or
- * `undefined` for a value that is no such client.
+ * (`client.config`): [realtime endpoint, project, session, jwt]; or `undefined` for a value that
+ * is no such client.
  */
-export function clientConfig(client) {
+function clientSettings(client) {
   try {
     const config = client?.config;
     if (typeof config !== 'object' || config === null) return undefined;
     const text = (value) => idText(value) ?? '';
     const realtime = text(config.endpointRealtime) ||
       text(config.endpoint).replace('https://', 'wss://').replace('http://', 'ws://');
-    return joinItems([realtime, text(config.project), text(config.session), text(config.jwt)]);
+    return [realtime, text(config.project), text(config.session), text(config.jwt)];
   } catch {
     return undefined;
   }
+}
+
+/** clientSettings(), joined by joinItems for Rust. */
+export function clientConfig(client) {
+  const settings = clientSettings(client);
+  return settings && joinItems(settings);
 }
 
 /**
@@ -382,10 +388,13 @@ export const sharingMode = (share) =>
   !share ? 'off' : typeof BroadcastChannel === 'function' && globalThis.navigator?.locks && globalThis.crypto?.subtle ? 'member' : 'unavailable';
 
 /**
- * The connection's socket to `url`: a WebSocket, or where `hub.sharing` asks for sharing, an
- * object the driver uses like one, joined to the group of `url` and `session` (js/tabs.js).
+ * The connection's socket to `url`: the one opened early for it (openEarly), a WebSocket, or
+ * where `hub.sharing` asks for sharing, an object the driver uses like one, joined to the group
+ * of `url` and `session` (js/tabs.js).
  */
 export function openSocket(url, session, hub) {
+  const early = claimEarly(hub, url);
+  if (early) return early;
   if (hub.sharing === 'off' || hub.sharing === 'unavailable') return new WebSocket(url);
   // The driver sets its handlers on this object and sends only after `onopen`.
   const socket = {
@@ -400,6 +409,52 @@ export function openSocket(url, session, hub) {
     () => socket.closed || socket.onclose?.({ code: 1006 }),
   );
   return socket;
+}
+
+// ---- The early socket -------------------------------------------------------------------------
+// While the wasm loads, a first subscription opens the socket the engine will ask for (the URL
+// as the core writes it for a server of 1.9.5 or later), so that the handshake and the server's
+// `connected` overlap the download. Its events wait in the hub until the engine claims it.
+
+/** Opens the early socket for `client`'s settings; whether it did. */
+export function openEarly(hub, client) {
+  const [realtime, project, , jwt] = clientSettings(client) ?? [];
+  if (hub.early || hub.sharing === 'member' || !hasWebSocket() || !project || !/^wss?:\/\//.test(realtime)) return false;
+  const url = `${realtime}/realtime?project=${encodeURIComponent(project)}${jwt ? `&jwt=${encodeURIComponent(jwt)}` : ''}`;
+  let socket;
+  try {
+    socket = new WebSocket(url);
+  } catch {
+    return false;
+  }
+  const events = [];
+  socket.onopen = socket.onmessage = socket.onclose = (event) => events.push(event);
+  hub.early = { url, socket, events };
+  return true;
+}
+
+/**
+ * The early socket, if it was opened for `url` and is not closing. The caller sets its handlers
+ * in this task; the events that came before reach them next, ahead of any later event.
+ */
+function claimEarly(hub, url) {
+  const early = hub.early;
+  hub.early = undefined;
+  if (!early) return undefined;
+  if (early.url !== url || early.socket.readyState > WebSocket.OPEN) {
+    early.socket.close();
+    return undefined;
+  }
+  queueMicrotask(() => {
+    for (const event of early.events) early.socket[`on${event.type}`]?.(event);
+  });
+  return early.socket;
+}
+
+/** Closes the early socket nobody claimed. */
+export function discardEarly(hub) {
+  hub.early?.socket.close();
+  hub.early = undefined;
 }
 
 // ---- The connection's hub ----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // - the generated module gets its wasm on demand (js/loading.js) until init() ran, so the inline
 //   entry can compile it at first use, and the slim entry says what to do instead of a TypeError;
 // - the entries (js/package/) get the package's exports appended: an explicit list, so the
-//   generated module's internals (channelStep, SubscriptionHandle) stay hidden and no snippet
+//   generated module's internals (RealtimeEngine, SubscriptionHandle) stay hidden and no snippet
 //   imports a module that imports it back;
 // - the declarations compile without the DOM lib (a worker or a Node-only type check);
 // - the wasm as base64, for the inline entry and the default entry's fallback.
@@ -53,7 +53,7 @@ glue = replaceMatches(glue, /\n\s*function expectedResponseType\(type\) \{[^}]*\
 glue = replaceMatches(glue, /\n\s*console\.warn\('using deprecated parameters for [^\n]*'\)/g, '', 2);
 writeFileSync(gluePath, `${glue.slice(0, firstLineEnd)}import { wasmOnDemand } from '${snippets}/loading.js';\n${glue.slice(firstLineEnd)}`);
 
-const exportsBlock = `export { Realtime } from './${crate}.js';
+const exportsBlock = `export { Realtime } from '${snippets}/realtime.js';
 export { RealtimeError, Query } from '${snippets}/exports.js';
 export { Client } from '${snippets}/client.js';
 export { Channel } from '${snippets}/channel.js';

@@ -10,8 +10,6 @@ use crate::error::RealtimeError;
 
 #[wasm_bindgen(module = "/js/interop.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = idText)]
-    pub(crate) fn id_text(value: &JsValue) -> Option<String>;
     #[wasm_bindgen(js_name = textList)]
     fn joined_text_list(value: &JsValue, flatten: bool) -> Option<String>;
     #[wasm_bindgen(js_name = clientConfig)]
@@ -59,22 +57,6 @@ pub(crate) fn split_items(joined: &str) -> Vec<String> {
         start = end;
     }
     items
-}
-
-/// A required id or name; `refused` is the whole message for a missing or unusable value.
-pub(crate) fn text(value: &JsValue, refused: &str) -> Result<String, RealtimeError> {
-    id_text(value).ok_or_else(|| RealtimeError::invalid(refused))
-}
-
-/// An id that may be left out (`undefined`); `null` is refused, as the official builders do.
-pub(crate) fn optional_text(
-    value: &JsValue,
-    refused: &str,
-) -> Result<Option<String>, RealtimeError> {
-    if value.is_undefined() {
-        return Ok(None);
-    }
-    text(value, refused).map(Some)
 }
 
 /// One channel or a list: strings, `Channel` builders (ours or the official SDK's) or anything

@@ -100,15 +100,6 @@ pub(crate) enum ClientSource {
 }
 
 impl ClientSource {
-    pub(crate) fn from_js(client: &JsValue) -> Result<ClientSource, RealtimeError> {
-        if args::client_config(client).is_none() {
-            return Err(RealtimeError::invalid(
-                "Realtime needs a Client: this package's or the official appwrite SDK's",
-            ));
-        }
-        Ok(ClientSource::Foreign(client.clone()))
-    }
-
     pub(crate) fn config(&self) -> ClientConfig {
         match self {
             ClientSource::Native(shared) => shared.config.borrow().clone(),

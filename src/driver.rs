@@ -263,7 +263,12 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
-    pub(crate) fn new(client: ClientSource, options: RealtimeOptions) -> Rc<Driver> {
+    /// A driver reporting to `hub` (js/interop.js `createHub`), or to a hub of its own.
+    pub(crate) fn new(
+        client: ClientSource,
+        options: RealtimeOptions,
+        hub: Option<JsValue>,
+    ) -> Rc<Driver> {
         let engine = Engine::new(options.core_config(jitter_seed()));
         let driver = Rc::new_cyclic(|me| Driver {
             me: me.clone(),
@@ -273,7 +278,7 @@ impl Driver {
             socket: RefCell::new(None),
             timer: RefCell::new(None),
             subscribers: RefCell::new(Subscribers::default()),
-            hub: create_hub(options.share_across_tabs),
+            hub: hub.unwrap_or_else(|| create_hub(options.share_across_tabs)),
             status: Cell::new(Status::Idle),
             retry_at: Cell::new(None),
             last_error: RefCell::new(JsValue::NULL),

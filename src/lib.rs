@@ -8,10 +8,10 @@
 
 // The modules form a one-way stack (`npm test` fails on an import cycle, through
 // `scripts/module-graph.mjs`): error, args, timer -> decode -> socket -> config -> driver ->
-// subscription, channel, client -> realtime, typed. (JS has classes of its own: `Client`
-// (js/client.js), `Channel` (js/channel.js, whose steps are built by `channel`) and `Query`.)
+// subscription, client -> realtime, typed. (JS has classes of its own: `Client` (js/client.js),
+// `Channel` (js/channel.js), `Query` (js/exports.js) and `Realtime` (js/realtime.js), which
+// stands in front of this crate's `Realtime`.)
 mod args;
-mod channel;
 mod client;
 mod config;
 mod decode;

@@ -1,4 +1,6 @@
 //! `Realtime`: one multiplexed connection per instance, shaped like the official SDK's service.
+//! JS reaches it as `RealtimeEngine`, behind the `Realtime` class of js/realtime.js, which keeps
+//! the listeners and the log in the connection's hub and waits for the wasm while it loads.
 
 use std::rc::Rc;
 
@@ -15,7 +17,7 @@ use crate::error::RealtimeError;
 use crate::subscription::{settle, subscription_object, unsubscribe_function};
 
 /// A realtime connection: subscriptions share one WebSocket, opened on first use.
-#[wasm_bindgen(skip_typescript)]
+#[wasm_bindgen(js_name = RealtimeEngine, skip_typescript)]
 pub struct Realtime {
     driver: Rc<Driver>,
 }
@@ -43,20 +45,63 @@ impl Realtime {
     pub fn with_client(client: &Client, options: JsValue) -> Result<Realtime, RealtimeError> {
         let options = RealtimeOptions::from_js(&options)?;
         Ok(Realtime {
-            driver: Driver::new(ClientSource::Native(client.settings()), options),
+            driver: Driver::new(ClientSource::Native(client.settings()), options, None),
         })
+    }
+
+    /// Called when the server's `connected` arrives; returns the function removing it.
+    pub fn on_open(&self, callback: JsValue) -> Result<Function, RealtimeError> {
+        self.listen("open", callback)
+    }
+
+    /// Called when a connected socket is lost or closed; returns the function removing it.
+    pub fn on_close(&self, callback: JsValue) -> Result<Function, RealtimeError> {
+        self.listen("close", callback)
+    }
+
+    /// Called with `(error, code)` for every error; returns the function removing it.
+    pub fn on_error(&self, callback: JsValue) -> Result<Function, RealtimeError> {
+        self.listen("error", callback)
+    }
+
+    /// Called with `state()` whenever its status changes.
+    pub fn on_state_change(&self, callback: JsValue) -> Result<Function, RealtimeError> {
+        self.listen("state", callback)
+    }
+
+    /// Called after a reconnect once every subscription is acknowledged again: events published
+    /// while the socket was down are lost (the server has no replay), so re-fetch data here.
+    pub fn on_resync(&self, callback: JsValue) -> Result<Function, RealtimeError> {
+        self.listen("resync", callback)
+    }
+
+    /// The last 100 protocol events, oldest first, with sessions, JWTs, users and payloads
+    /// left out: what to attach to a bug report.
+    pub fn debug_log(&self) -> JsValue {
+        self.driver.debug_log()
+    }
+
+    /// Every `on*` returns the function that removes its listener.
+    fn listen(&self, kind: &str, callback: JsValue) -> Result<Function, RealtimeError> {
+        Ok(self
+            .driver
+            .listen(kind, &args::function(callback, args::CALLBACK_REFUSED)?))
     }
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(js_class = RealtimeEngine)]
 impl Realtime {
-    /// `client` is this package's `Client` or the official SDK's (anything with its `config`).
+    /// `client` is this package's `Client` or the official SDK's (anything with its `config`),
+    /// and `hub` the connection's (js/interop.js `createHub`): js/realtime.js checked all three.
     #[wasm_bindgen(constructor)]
-    pub fn new(client: &JsValue, options: JsValue) -> Result<Realtime, RealtimeError> {
-        let source = ClientSource::from_js(client)?;
+    pub fn new(
+        client: &JsValue,
+        options: JsValue,
+        hub: JsValue,
+    ) -> Result<Realtime, RealtimeError> {
         let options = RealtimeOptions::from_js(&options)?;
         Ok(Realtime {
-            driver: Driver::new(source, options),
+            driver: Driver::new(ClientSource::Foreign(client.clone()), options, Some(hub)),
         })
     }
 
@@ -104,30 +149,6 @@ impl Realtime {
         )
     }
 
-    /// Called when the server's `connected` arrives; returns the function removing it.
-    #[wasm_bindgen(js_name = onOpen)]
-    pub fn on_open(&self, callback: JsValue) -> Result<Function, RealtimeError> {
-        self.listen("open", callback)
-    }
-
-    /// Called when a connected socket is lost or closed; returns the function removing it.
-    #[wasm_bindgen(js_name = onClose)]
-    pub fn on_close(&self, callback: JsValue) -> Result<Function, RealtimeError> {
-        self.listen("close", callback)
-    }
-
-    /// Called with `(error, code)` for every error; returns the function removing it.
-    #[wasm_bindgen(js_name = onError)]
-    pub fn on_error(&self, callback: JsValue) -> Result<Function, RealtimeError> {
-        self.listen("error", callback)
-    }
-
-    /// Called with `realtime.state` whenever its status changes.
-    #[wasm_bindgen(js_name = onStateChange)]
-    pub fn on_state_change(&self, callback: JsValue) -> Result<Function, RealtimeError> {
-        self.listen("state", callback)
-    }
-
     /// `{ status, retryIn, lastError }`: `idle`, `connecting`, `connected`, `reconnecting` (with
     /// the milliseconds until the next attempt) or `closed`, and the last error reported.
     #[wasm_bindgen(getter)]
@@ -139,29 +160,6 @@ impl Realtime {
     /// and out, events delivered, callback errors, the last ping's round trip, time connected.
     pub fn stats(&self) -> JsValue {
         self.driver.stats()
-    }
-
-    /// The last 100 protocol events, oldest first, with sessions, JWTs, users and payloads
-    /// left out: what to attach to a bug report.
-    #[wasm_bindgen(js_name = debugLog)]
-    pub fn debug_log(&self) -> JsValue {
-        self.driver.debug_log()
-    }
-
-    /// Called after a reconnect once every subscription is acknowledged again: events published
-    /// while the socket was down are lost (the server has no replay), so re-fetch data here.
-    #[wasm_bindgen(js_name = onResync)]
-    pub fn on_resync(&self, callback: JsValue) -> Result<Function, RealtimeError> {
-        self.listen("resync", callback)
-    }
-}
-
-impl Realtime {
-    /// Every `on*` returns the function that removes its listener.
-    fn listen(&self, kind: &str, callback: JsValue) -> Result<Function, RealtimeError> {
-        Ok(self
-            .driver
-            .listen(kind, &args::function(callback, args::CALLBACK_REFUSED)?))
     }
 }
 

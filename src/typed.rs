@@ -107,7 +107,7 @@ impl Connection {
             ..RealtimeOptions::default()
         };
         Connection {
-            driver: Driver::new(ClientSource::Native(client.settings()), options),
+            driver: Driver::new(ClientSource::Native(client.settings()), options, None),
         }
     }
 

@@ -334,5 +334,10 @@ export class Realtime {
    * to attach to a bug report.
    */
   debugLog(): RealtimeLogEntry[];
+  /**
+   * Frees this object's wasm memory now instead of at garbage collection (subscriptions still
+   * open keep their connection until they end); the object is unusable afterwards.
+   */
+  free(): void;
 }
 "#;

@@ -1,25 +1,37 @@
-// The package's default entry in browsers, workers and bundlers: the .wasm is fetched and
-// compiled while this module loads (top-level await), so importers use every class at once.
+// The package's default entry in browsers, workers and bundlers. Importing it starts fetching and
+// compiling the .wasm, without waiting for it (no top-level await, so it builds for any target):
+// `Channel`, `Query` and `Client` need no wasm, and `Realtime` waits for it (js/realtime.js),
+// opening its socket meanwhile.
 // `appwrite-realtime-wasm/slim` is the same API without this step, for manual `init()`;
 // `appwrite-realtime-wasm/inline` embeds the wasm, for tools that emit no asset for it.
 // scripts/build appends the package's exports and fills in the snippets' folder.
 import init, { initSync } from './appwrite_realtime_wasm.js';
 import { RealtimeError } from './snippets/js/exports.js';
+import { setWasmLoading } from './snippets/js/loading.js';
 
-try {
-  await init();
-} catch (cause) {
-  // A server that does not serve the .wasm answers with a 404 or an HTML page (Vite's dev
-  // server, which pre-bundles the JS away from it). The embedded copy, a chunk of its own that
-  // bundlers split off and only this fetches, still loads; the warning says how to avoid it.
-  const advice = `appwrite-realtime-wasm: the .wasm did not load (${cause}). Vite dev server: optimizeDeps: { exclude: ['appwrite-realtime-wasm'] }; Rollup, esbuild: import 'appwrite-realtime-wasm/inline'`;
+async function load() {
   try {
-    initSync({ module: (await import('./appwrite_realtime_wasm_bg.wasm.js')).wasmBytes() });
-    console.warn(`${advice}. Using the copy embedded in the JS`);
-  } catch {
-    throw new RealtimeError(advice, 0, 'environment', cause);
+    return await init();
+  } catch (cause) {
+    // A server that does not serve the .wasm answers with a 404 or an HTML page (Vite's dev
+    // server, which pre-bundles the JS away from it). The embedded copy, a chunk of its own that
+    // bundlers split off and only this fetches, still loads; the warning says how to avoid it.
+    const advice = `appwrite-realtime-wasm: the .wasm did not load (${cause}). Vite dev server: optimizeDeps: { exclude: ['appwrite-realtime-wasm'] }; Rollup, esbuild: import 'appwrite-realtime-wasm/inline'`;
+    try {
+      const loaded = initSync({ module: (await import('./appwrite_realtime_wasm_bg.wasm.js')).wasmBytes() });
+      console.warn(`${advice}. Using the copy embedded in the JS`);
+      return loaded;
+    } catch {
+      throw new RealtimeError(advice, 0, 'environment', cause);
+    }
   }
 }
 
-// Calling `init()` again is harmless: code written for the slim entry keeps working here.
-export { default, initSync } from './appwrite_realtime_wasm.js';
+const loaded = load();
+setWasmLoading(loaded);
+
+/** Resolves once the .wasm this entry started loading is ready: code written for the slim entry keeps working. */
+export default function ready() {
+  return loaded;
+}
+export { initSync } from './appwrite_realtime_wasm.js';

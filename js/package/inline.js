@@ -1,7 +1,7 @@
 // The entry with the wasm embedded (base64), for tools that emit no asset for the .wasm (Rollup,
 // esbuild), for code that may not use top-level await, and under Node (server-side rendering,
-// test runners, server bundles). Nothing is compiled on import: the first use of Realtime or
-// Channel compiles the wasm synchronously, which every engine allows at this size.
+// test runners, server bundles). Nothing is compiled on import: the first `new Realtime()`
+// compiles the wasm synchronously, which every engine allows at this size.
 // scripts/build appends the package's exports and fills in the snippets' folder.
 import { initSync } from './appwrite_realtime_wasm.js';
 import { setWasmLoader } from './snippets/js/loading.js';

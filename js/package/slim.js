@@ -1,12 +1,12 @@
-// The API without loading the wasm: `await init()` (or `initSync({ module })`) before using
-// Realtime or Channel; before that they throw a RealtimeError that says so.
+// The API without loading the wasm: `await init()` (or `initSync({ module })`) before
+// `new Realtime()`; before that it throws a RealtimeError that says so.
 // scripts/build appends the package's exports and fills in the snippets' folder.
 import { RealtimeError } from './snippets/js/exports.js';
 import { setWasmLoader } from './snippets/js/loading.js';
 
 setWasmLoader(() => {
   throw new RealtimeError(
-    "appwrite-realtime-wasm/slim: await init() before using Realtime or Channel, or import 'appwrite-realtime-wasm', which does it",
+    "appwrite-realtime-wasm/slim: await init() before using Realtime, or import 'appwrite-realtime-wasm', which does it",
     0,
     'environment',
   );

@@ -1,0 +1,125 @@
+// `Realtime`: the connection class of the JS API, in front of the engine written in Rust
+// (src/realtime.rs, `RealtimeEngine`). It lets the default entry go without top-level await:
+// - while the wasm loads, every call waits for it, in the order made;
+// - the listeners, the counters and the log live in the connection's hub from the start;
+// - a first subscription opens the socket at once, and the engine takes it over
+//   (js/interop.js `openEarly`), so the handshake overlaps the wasm's download.
+// With the wasm at hand (loaded, or embedded in the inline entry), the engine is made at once.
+//
+// Copied beside the wasm-bindgen snippets by scripts/build, so the generated module is three
+// directories up.
+import { RealtimeEngine } from '../../../appwrite_realtime_wasm.js';
+import { RealtimeError } from './exports.js';
+import {
+  addListener, clientConfig, connectionState, createHub, discardEarly, emit, logOf, openEarly, realtimeOptions, statsOf,
+} from './interop.js';
+import { wasmLoading } from './loading.js';
+
+const refuse = (message) => {
+  throw new RealtimeError(message, 0, 'invalid');
+};
+
+export class Realtime {
+  #client;
+  #hub;
+  #engine;
+  /** While the wasm loads: resolves with the engine, or rejects with why there is none. */
+  #waiting;
+
+  constructor(client, options) {
+    if (clientConfig(client) === undefined) refuse("Realtime needs a Client: this package's or the official appwrite SDK's");
+    const read = realtimeOptions(options);
+    if (typeof read === 'string') refuse(read);
+    this.#client = client;
+    const hub = (this.#hub = createHub(read[5]));
+    const create = () => (this.#engine = new RealtimeEngine(client, options, hub));
+    const loading = wasmLoading();
+    if (loading) this.#waiting = loading.then(create);
+    else create();
+  }
+
+  /** `use(engine)` now, or once the wasm is loaded, after the calls made before. */
+  #withEngine(use) {
+    return this.#engine ? use(this.#engine) : this.#waiting.then(use);
+  }
+
+  /** Opens the socket the engine will want, when the wasm is still on its way. */
+  #openEarly() {
+    if (this.#engine || !openEarly(this.#hub, this.#client)) return;
+    // Runs after the subscription waiting before it: an early socket still unclaimed then (the
+    // subscription was refused, or the wasm failed) is closed.
+    const discard = () => discardEarly(this.#hub);
+    this.#waiting.then(discard, discard);
+  }
+
+  subscribe(channels, callback, queries) {
+    const subscribed = this.#withEngine((engine) => engine.subscribe(channels, callback, queries));
+    this.#openEarly();
+    return subscribed;
+  }
+
+  /** The legacy `client.subscribe` (js/client.js): returns the function that unsubscribes. */
+  subscribeLegacy(channels, callback, queries) {
+    if (this.#engine) return this.#engine.subscribeLegacy(channels, callback, queries);
+    let unsubscribe;
+    let cancelled = false;
+    this.#waiting
+      .then((engine) => {
+        if (!cancelled) unsubscribe = engine.subscribeLegacy(channels, callback, queries);
+      })
+      // No caller left to throw to: reported as the engine reports what it cannot throw.
+      .catch((error) => emit(this.#hub, 'error', error, error?.code ?? 0) || console.error(error));
+    this.#openEarly();
+    return () => {
+      cancelled = true;
+      unsubscribe?.();
+    };
+  }
+
+  disconnect() {
+    return this.#withEngine((engine) => engine.disconnect());
+  }
+
+  upsertPresence(params) {
+    return this.#withEngine((engine) => engine.upsertPresence(params));
+  }
+
+  /** Frees the engine's wasm memory now rather than at garbage collection. */
+  free() {
+    this.#withEngine((engine) => engine.free());
+  }
+
+  get state() {
+    if (this.#engine) return this.#engine.state;
+    return connectionState(this.#hub, this.#hub.early ? 'connecting' : 'idle', -1, null, false);
+  }
+
+  stats() {
+    return this.#engine ? this.#engine.stats() : statsOf(this.#hub, 0, -1);
+  }
+
+  debugLog() {
+    return logOf(this.#hub);
+  }
+
+  onStateChange(callback) {
+    return this.#listen('state', callback);
+  }
+  onOpen(callback) {
+    return this.#listen('open', callback);
+  }
+  onClose(callback) {
+    return this.#listen('close', callback);
+  }
+  onError(callback) {
+    return this.#listen('error', callback);
+  }
+  onResync(callback) {
+    return this.#listen('resync', callback);
+  }
+
+  #listen(kind, callback) {
+    if (typeof callback !== 'function') refuse('The callback must be a function');
+    return addListener(this.#hub, kind, callback);
+  }
+}
