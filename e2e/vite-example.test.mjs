@@ -45,6 +45,21 @@ test('the Vite build emits the .wasm as a hashed asset', { skip: noBrowser }, as
   assert.ok(assets.some((name) => /^appwrite_realtime_wasm_bg-[\w-]+\.wasm$/.test(name)), assets.join(', '));
 });
 
+test('the built page preloads the .wasm, and the package uses that download', async () => {
+  const html = await readFile(join(example, 'dist/index.html'), 'utf8');
+  const [link] = html.match(/<link [^>]*rel="preload"[^>]*>/) ?? [];
+  assert.match(link ?? '', /href="\.\/assets\/appwrite_realtime_wasm_bg-[\w-]+\.wasm"/, html);
+  assert.match(link, /as="fetch"/);
+  assert.match(link, /crossorigin/);
+  const page = await suite.browser.newPage();
+  const wasmRequests = [];
+  page.on('request', (request) => { if (request.url().endsWith('.wasm')) wasmRequests.push(request.url()); });
+  await page.goto(`${suite.emulator.url}/examples/vite/dist/`);
+  await page.locator('#status[data-state="subscribed"]').waitFor({ timeout: 10_000 });
+  assert.equal(wasmRequests.length, 1, `the preload and the package's fetch are one request: ${wasmRequests.join(', ')}`);
+  await page.close();
+});
+
 test('the built Vite app loads the package and receives an event from the emulator', async () => {
   const page = await suite.browser.newPage();
   await page.goto(`${suite.emulator.url}/examples/vite/dist/`);

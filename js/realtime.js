@@ -11,13 +11,25 @@
 import { RealtimeEngine } from '../../../appwrite_realtime_wasm.js';
 import { RealtimeError } from './exports.js';
 import {
-  addListener, clientConfig, connectionState, createHub, discardEarly, emit, logOf, openEarly, realtimeOptions, statsOf,
+  addListener, clientConfig, connectionState, createHub, discardEarly, emit, logOf, openEarly, realtimeOptions, statsOf, texts,
 } from './interop.js';
 import { wasmLoading } from './loading.js';
 
 const refuse = (message) => {
   throw new RealtimeError(message, 0, 'invalid');
 };
+
+/**
+ * Refuses what the engine would refuse of a subscription (src/args.rs), so that it is refused at
+ * the call, also while the wasm loads.
+ */
+function checkSubscription(channels, callback, queries) {
+  const list = texts(channels, false) ?? refuse('Channels must be strings or Channel builders');
+  if (!list.length) refuse('At least one channel is required');
+  if (!list.every((channel) => channel.trim())) refuse('Channel is required');
+  if (typeof callback !== 'function') refuse('The callback must be a function');
+  if (queries != null && !texts(queries, true)) refuse('Queries must be strings or Query builders');
+}
 
 export class Realtime {
   #client;
@@ -53,6 +65,11 @@ export class Realtime {
   }
 
   subscribe(channels, callback, queries) {
+    try {
+      checkSubscription(channels, callback, queries);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const subscribed = this.#withEngine((engine) => engine.subscribe(channels, callback, queries));
     this.#openEarly();
     return subscribed;
@@ -60,6 +77,7 @@ export class Realtime {
 
   /** The legacy `client.subscribe` (js/client.js): returns the function that unsubscribes. */
   subscribeLegacy(channels, callback, queries) {
+    checkSubscription(channels, callback, queries);
     if (this.#engine) return this.#engine.subscribeLegacy(channels, callback, queries);
     let unsubscribe;
     let cancelled = false;
