@@ -4,12 +4,8 @@
 // Rust API's typed builders are crates/core/src/channel.rs.
 //
 // Copied beside the wasm-bindgen snippets by scripts/build.
-import { RealtimeError } from './exports.js';
+import { refuse } from './exports.js';
 import { idText } from './interop.js';
-
-const refuse = (message) => {
-  throw new RealtimeError(message, 0, 'invalid');
-};
 
 /** An id trimmed as the official `normalize()` trims it; `undefined` where it may be left out. */
 function channelId(value, optional) {

@@ -3,13 +3,9 @@
 // `new Realtime(client)` takes either client, and hears of either's changes at once.
 //
 // Copied beside the wasm-bindgen snippets by scripts/build.
-import { RealtimeError } from './exports.js';
+import { refuse } from './exports.js';
 import { idText } from './interop.js';
 import { Realtime } from './realtime.js';
-
-const refuse = (message) => {
-  throw new RealtimeError(message, 0, 'invalid');
-};
 
 /** An endpoint with one of `schemes`; numbers and the like are read with String(). */
 function endpoint(value, schemes, invalid) {

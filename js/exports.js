@@ -15,7 +15,8 @@ export function createRealtimeError(message, code, kind, cause) {
   return new RealtimeError(message, code, kind, cause);
 }
 
-function refuse(message) {
+/** Throws the RealtimeError for an argument page code got wrong. */
+export function refuse(message) {
   throw new RealtimeError(message, 0, 'invalid');
 }
 

@@ -9,15 +9,13 @@
 // Copied beside the wasm-bindgen snippets by scripts/build, so the generated module is three
 // directories up.
 import { RealtimeEngine } from '../../../appwrite_realtime_wasm.js';
-import { RealtimeError } from './exports.js';
+import { refuse } from './exports.js';
 import {
   addListener, clientConfig, connectionState, createHub, discardEarly, emit, logOf, openEarly, realtimeOptions, statsOf, texts,
 } from './interop.js';
 import { wasmLoading } from './loading.js';
 
-const refuse = (message) => {
-  throw new RealtimeError(message, 0, 'invalid');
-};
+const CALLBACK_REFUSED = 'The callback must be a function';
 
 /**
  * Refuses what the engine would refuse of a subscription (src/args.rs), so that it is refused at
@@ -27,7 +25,7 @@ function checkSubscription(channels, callback, queries) {
   const list = texts(channels, false) ?? refuse('Channels must be strings or Channel builders');
   if (!list.length) refuse('At least one channel is required');
   if (!list.every((channel) => channel.trim())) refuse('Channel is required');
-  if (typeof callback !== 'function') refuse('The callback must be a function');
+  if (typeof callback !== 'function') refuse(CALLBACK_REFUSED);
   if (queries != null && !texts(queries, true)) refuse('Queries must be strings or Query builders');
 }
 
@@ -137,7 +135,7 @@ export class Realtime {
   }
 
   #listen(kind, callback) {
-    if (typeof callback !== 'function') refuse('The callback must be a function');
+    if (typeof callback !== 'function') refuse(CALLBACK_REFUSED);
     return addListener(this.#hub, kind, callback);
   }
 }
