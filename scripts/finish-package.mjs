@@ -6,7 +6,7 @@
 //   imports a module that imports it back;
 // - the declarations compile without the DOM lib (a worker or a Node-only type check);
 // - the wasm as base64, for the inline entry and the default entry's fallback.
-import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 
 const crate = 'appwrite_realtime_wasm';
 const [snippetFolder] = readdirSync('pkg/snippets');
@@ -62,6 +62,7 @@ for (const entry of ['index.js', 'inline.js', 'slim.js']) {
   const source = readFileSync(`js/package/${entry}`, 'utf8').replaceAll("'./snippets/js/", `'${snippets}/`);
   writeFileSync(`pkg/${entry}`, source + exportsBlock);
 }
+copyFileSync('js/package/fetch-wasm.js', 'pkg/fetch-wasm.js');
 
 // wasm-bindgen declares init()'s input with DOM aliases and its output with the wasm's raw
 // exports. The aliases are spelled out, the raw exports (meaningless shortened names) left out,

@@ -31,9 +31,10 @@ const manifest = {
   // TypeScript's `node10` resolution reads no `exports`: the subpaths' declarations by name.
   typesVersions: { '*': { inline: [types], slim: [types] } },
   files: readdirSync('pkg').filter((name) => name !== 'package.json' && name !== '.gitignore'),
-  // The entries that load the wasm or set its loader; the inline snippets (nested under
-  // snippets/) are kept whole. The generated module and the slim entry only declare.
-  sideEffects: ['./index.js', './inline.js', './snippets/**'],
+  // The entries that load the wasm or set its loader, and the fetch the default entry starts
+  // first; the inline snippets (nested under snippets/) are kept whole. The generated module and
+  // the slim entry only declare.
+  sideEffects: ['./index.js', './fetch-wasm.js', './inline.js', './snippets/**'],
   keywords: ['appwrite', 'realtime', 'websocket', 'wasm'],
 };
 writeFileSync('pkg/package.json', JSON.stringify(manifest, null, 2) + '\n');

@@ -5,13 +5,14 @@
 // `appwrite-realtime-wasm/slim` is the same API without this step, for manual `init()`;
 // `appwrite-realtime-wasm/inline` embeds the wasm, for tools that emit no asset for it.
 // scripts/build appends the package's exports and fills in the snippets' folder.
+import { wasmResponse } from './fetch-wasm.js';
 import init, { initSync } from './appwrite_realtime_wasm.js';
 import { RealtimeError } from './snippets/js/exports.js';
 import { setWasmLoading } from './snippets/js/loading.js';
 
 async function load() {
   try {
-    return await init();
+    return await init({ module_or_path: wasmResponse });
   } catch (cause) {
     // A server that does not serve the .wasm answers with a 404 or an HTML page (Vite's dev
     // server, which pre-bundles the JS away from it). The embedded copy, a chunk of its own that
