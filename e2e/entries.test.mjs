@@ -147,19 +147,55 @@ test('the default entry fetches the .wasm and not the embedded copy, with no top
   await page.close();
 });
 
-test('the default entry opens the socket while the .wasm downloads, and the engine takes that socket over', async () => {
+/**
+ * A page whose sockets are noted as they open, send and receive (the types of the frames),
+ * before the SDK's own handlers run. In the page: Firefox over WebDriver BiDi reports no
+ * WebSocket events to Playwright.
+ */
+async function watchedPage() {
   const page = await suite.browser.newPage();
-  // Counted in the page: Firefox over WebDriver BiDi reports no WebSocket events to Playwright.
   await page.addInitScript(() => {
     const sockets = (window.__sockets = []);
+    const sent = (window.__sent = []);
+    const received = (window.__received = []);
+    const typeOf = (text) => {
+      try {
+        return JSON.parse(text).type;
+      } catch {
+        return '?';
+      }
+    };
     const Native = window.WebSocket;
     window.WebSocket = class WebSocket extends Native {
       constructor(url, protocols) {
         super(url, protocols);
         sockets.push(url);
+        this.addEventListener('message', (event) => received.push(typeOf(event.data)));
+      }
+      send(text) {
+        sent.push(typeOf(text));
+        return super.send(text);
       }
     };
   });
+  return page;
+}
+
+/** Publishes a document event on the `files` channel for anyone; how many sockets it reached. */
+async function publishFile(id) {
+  const reply = await fetch(`${suite.emulator.url}/_emulator/publish`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      project: 'demo', events: [`buckets.b.files.${id}.create`], channels: ['files', `buckets.b.files.${id}`],
+      roles: ['any'], payload: { $id: id },
+    }),
+  });
+  return (await reply.json()).delivered;
+}
+
+test('the default entry opens the socket while the .wasm downloads, and the engine takes that socket over', async () => {
+  const page = await watchedPage();
   let socketFirst;
   // The .wasm is held until the page opened its socket (10 s at most, for a page that never does).
   await page.route('**/*.wasm', async (route) => {
@@ -172,6 +208,56 @@ test('the default entry opens the socket while the .wasm downloads, and the engi
   assert.equal(socketFirst, true, 'the socket opened before the .wasm arrived');
   const sockets = await page.evaluate(() => window.__sockets);
   assert.equal(sockets.length, 1, `one socket: ${sockets.join(', ')}`);
+  await page.close();
+});
+
+test('without queries, the first subscription is live on the server before the .wasm arrives, and its events reach the callback', async () => {
+  const page = await watchedPage();
+  let deliveredEarly;
+  // The .wasm is held until the server acknowledged the subscription and got an event for it.
+  await page.route('**/*.wasm', async (route) => {
+    deliveredEarly = await page.waitForFunction(() => window.__received.includes('response'), null, { timeout: 10_000 })
+      .then(() => publishFile('early'), () => 0);
+    await route.continue();
+  });
+  await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
+  const seen = await page.evaluate(async (endpoint) => {
+    const { Client, Realtime, Channel } = await import('/pkg/index.js');
+    const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
+    window.ids = [];
+    await realtime.subscribe([Channel.files(), 'files'], (event) => window.ids.push(event.payload.$id));
+    const logged = realtime.debugLog().filter((entry) => entry.direction === 'out' && entry.type !== 'ping');
+    return { status: realtime.state.status, logged: logged.map((entry) => entry.type) };
+  }, `${suite.emulator.url}/v1`);
+  assert.equal(deliveredEarly, 1, 'the server had the subscription while the .wasm was held');
+  assert.deepEqual(seen, { status: 'connected', logged: ['connect', 'subscribe'] }, 'the log has the row, after its connection');
+  assert.equal(await publishFile('later'), 1);
+  await page.waitForFunction(() => window.ids.length === 2, null, { timeout: 5_000 });
+  assert.deepEqual(await page.evaluate(() => window.ids), ['early', 'later']);
+  const { sockets, sent } = await page.evaluate(() => ({ sockets: window.__sockets, sent: window.__sent }));
+  assert.equal(sockets.length, 1);
+  assert.deepEqual(sent.filter((type) => type !== 'ping'), ['subscribe'], 'the engine adopted the row rather than sending its own');
+  await page.close();
+});
+
+test('a first subscription with queries waits for the engine, which checks them, before it is sent', async () => {
+  const page = await watchedPage();
+  let sentBeforeWasm;
+  await page.route('**/*.wasm', async (route) => {
+    sentBeforeWasm = await page.waitForFunction(() => window.__received.includes('connected'), null, { timeout: 10_000 })
+      .then(() => page.evaluate(() => [...window.__sent]), () => null);
+    await route.continue();
+  });
+  await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
+  const status = await page.evaluate(async (endpoint) => {
+    const { Client, Realtime, Channel, Query } = await import('/pkg/index.js');
+    const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
+    await realtime.subscribe(Channel.files(), () => {}, [Query.equal('name', ['a'])]);
+    return realtime.state.status;
+  }, `${suite.emulator.url}/v1`);
+  assert.deepEqual(sentBeforeWasm, [], 'nothing sent while the .wasm was held');
+  assert.equal(status, 'connected');
+  assert.deepEqual(await page.evaluate(() => window.__sent.filter((type) => type !== 'ping')), ['subscribe']);
   await page.close();
 });
 

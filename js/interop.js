@@ -414,10 +414,24 @@ export function openSocket(url, session, hub) {
 // ---- The early socket -------------------------------------------------------------------------
 // While the wasm loads, a first subscription opens the socket the engine will ask for (the URL
 // as the core writes it for a server of 1.9.5 or later), so that the handshake and the server's
-// `connected` overlap the download. Its events wait in the hub until the engine claims it.
+// `connected` overlap the download. Once `connected` came, it also sends that subscription's
+// `subscribe` row, under the id the engine will give it, if it has no queries (only the engine
+// can tell a query the server refuses): the first event may then arrive before the wasm. Its
+// events wait in the hub until the engine claims it; the engine adopts the row (takeEarlySent).
 
-/** Opens the early socket for `client`'s settings; whether it did. */
-export function openEarly(hub, client) {
+/** The 12 characters of `[0-9a-z]` before a connection's subscription ids (core `Config::id_prefix`). */
+const newIdPrefix = () => (Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2)).padEnd(12, '0').slice(0, 12);
+
+export const idPrefixOf = (hub) => hub.idPrefix;
+
+/** Bytes a row's channels may take here, well within the core's limit for one subscription. */
+const EARLY_ROW_LIMIT = 16_384;
+
+/**
+ * Opens the early socket for `client`'s settings, for the subscription made `ordinal`-th on this
+ * connection; whether it did.
+ */
+export function openEarly(hub, client, ordinal, channels, queries) {
   const [realtime, project, , jwt] = clientSettings(client) ?? [];
   if (hub.early || hub.sharing === 'member' || !hasWebSocket() || !project || !/^wss?:\/\//.test(realtime)) return false;
   const url = `${realtime}/realtime?project=${encodeURIComponent(project)}${jwt ? `&jwt=${encodeURIComponent(jwt)}` : ''}`;
@@ -427,10 +441,31 @@ export function openEarly(hub, client) {
   } catch {
     return false;
   }
-  const events = [];
-  socket.onopen = socket.onmessage = socket.onclose = (event) => events.push(event);
-  hub.early = { url, socket, events };
+  const early = { url, socket, events: [], sent: undefined };
+  socket.onopen = socket.onclose = (event) => early.events.push(event);
+  // The engine keeps the first of repeated channels, as Set does.
+  const row = [`${hub.idPrefix}-${ordinal}`, ...new Set(texts(channels, false) ?? [])];
+  const sendable = row.length > 1 && !texts(queries ?? [], true)?.length &&
+    JSON.stringify(row).length <= EARLY_ROW_LIMIT && !row.some((text) => text.includes('\u0001'));
+  socket.onmessage = (event) => {
+    early.events.push(event);
+    if (sendable && !early.sent && readType(event.data) === 'connected') {
+      const [subscriptionId, ...rowChannels] = row;
+      const text = JSON.stringify({ type: 'subscribe', data: [{ subscriptionId, channels: rowChannels, queries: [] }] });
+      socket.send(text);
+      early.sent = { row, text };
+    }
+  };
+  hub.early = early;
   return true;
+}
+
+function readType(text) {
+  try {
+    return JSON.parse(text)?.type;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -445,10 +480,21 @@ function claimEarly(hub, url) {
     early.socket.close();
     return undefined;
   }
+  if (early.sent) {
+    hub.earlySent = early.sent.row;
+    record(hub, 'send', early.sent.text); // logged once the connection that sent it is
+  }
   queueMicrotask(() => {
     for (const event of early.events) early.socket[`on${event.type}`]?.(event);
   });
   return early.socket;
+}
+
+/** The row sent on the socket openSocket just handed over, once: its wire id and channels, joined by joinItems. */
+export function takeEarlySent(hub) {
+  const sent = hub.earlySent;
+  hub.earlySent = undefined;
+  return sent && joinItems(sent);
 }
 
 /** Closes the early socket nobody claimed. */
@@ -470,6 +516,7 @@ export function createHub(shareAcrossTabs) {
     // Sharing across tabs (js/tabs.js): `off`, `unavailable`, `owner` or `member`; how many tabs
     // use the socket; the shared socket's counters.
     sharing: sharingMode(shareAcrossTabs), tabs: 1, shared: null,
+    idPrefix: newIdPrefix(),
     /** The last state reported, and how to report it again when only the sharing changed. */
     lastState: undefined,
     restate: () => hub.lastState && emit(hub, 'state', { ...hub.lastState, sharing: hub.sharing, tabs: hub.tabs }),

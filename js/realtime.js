@@ -3,7 +3,8 @@
 // - while the wasm loads, every call waits for it, in the order made;
 // - the listeners, the counters and the log live in the connection's hub from the start;
 // - a first subscription opens the socket at once, and the engine takes it over
-//   (js/interop.js `openEarly`), so the handshake overlaps the wasm's download.
+//   (js/interop.js `openEarly`), so the handshake, and for a subscription without queries the
+//   server's first events, overlap the wasm's download.
 // With the wasm at hand (loaded, or embedded in the inline entry), the engine is made at once.
 //
 // Copied beside the wasm-bindgen snippets by scripts/build, so the generated module is three
@@ -35,6 +36,8 @@ export class Realtime {
   #engine;
   /** While the wasm loads: resolves with the engine, or rejects with why there is none. */
   #waiting;
+  /** Subscriptions asked for while the wasm loads: the engine mints their ids in this order. */
+  #subscriptionsWaiting = 0;
 
   constructor(client, options) {
     if (clientConfig(client) === undefined) refuse("Realtime needs a Client: this package's or the official appwrite SDK's");
@@ -54,8 +57,10 @@ export class Realtime {
   }
 
   /** Opens the socket the engine will want, when the wasm is still on its way. */
-  #openEarly() {
-    if (this.#engine || !openEarly(this.#hub, this.#client)) return;
+  #openEarly(channels, queries) {
+    if (this.#engine) return;
+    this.#subscriptionsWaiting += 1;
+    if (!openEarly(this.#hub, this.#client, this.#subscriptionsWaiting, channels, queries)) return;
     // Runs after the subscription waiting before it: an early socket still unclaimed then (the
     // subscription was refused, or the wasm failed) is closed.
     const discard = () => discardEarly(this.#hub);
@@ -69,7 +74,7 @@ export class Realtime {
       return Promise.reject(error);
     }
     const subscribed = this.#withEngine((engine) => engine.subscribe(channels, callback, queries));
-    this.#openEarly();
+    this.#openEarly(channels, queries);
     return subscribed;
   }
 
@@ -85,7 +90,7 @@ export class Realtime {
       })
       // No caller left to throw to: reported as the engine reports what it cannot throw.
       .catch((error) => emit(this.#hub, 'error', error, error?.code ?? 0) || console.error(error));
-    this.#openEarly();
+    this.#openEarly(channels, queries);
     return () => {
       cancelled = true;
       unsubscribe?.();

@@ -192,7 +192,7 @@ impl RealtimeOptions {
         })
     }
 
-    pub(crate) fn core_config(&self, jitter_seed: u64) -> Config {
+    pub(crate) fn core_config(&self, jitter_seed: u64, id_prefix: String) -> Config {
         Config {
             ping_interval: self.heartbeat_interval,
             pong_timeout: self.pong_timeout,
@@ -200,6 +200,7 @@ impl RealtimeOptions {
             backoff_max: self.max_reconnect_delay,
             hidden_timeout: self.hidden_timeout,
             jitter_seed,
+            id_prefix: Some(id_prefix),
             ..Config::default()
         }
     }

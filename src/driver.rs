@@ -19,6 +19,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::args::split_items;
 use crate::config::{ClientConfig, ClientSource, ConfigListener, RealtimeOptions};
 use crate::decode::JsPayload;
 use crate::error::{ErrorKind, RealtimeError};
@@ -171,6 +172,11 @@ impl Subscribers {
 extern "C" {
     #[wasm_bindgen(js_name = createHub)]
     fn create_hub(share_across_tabs: bool) -> JsValue;
+    #[wasm_bindgen(js_name = idPrefixOf)]
+    fn id_prefix_of(hub: &JsValue) -> String;
+    /// The wire id and channels of the row sent on the socket just claimed (openEarly), joined.
+    #[wasm_bindgen(js_name = takeEarlySent)]
+    fn take_early_sent(hub: &JsValue) -> Option<String>;
     #[wasm_bindgen(js_name = addListener)]
     fn add_listener(hub: &JsValue, kind: &str, callback: &Function) -> Function;
     fn emit(hub: &JsValue, kind: &str, first: &JsValue, second: &JsValue) -> u32;
@@ -269,7 +275,8 @@ impl Driver {
         options: RealtimeOptions,
         hub: Option<JsValue>,
     ) -> Rc<Driver> {
-        let engine = Engine::new(options.core_config(jitter_seed()));
+        let hub = hub.unwrap_or_else(|| create_hub(options.share_across_tabs));
+        let engine = Engine::new(options.core_config(jitter_seed(), id_prefix_of(&hub)));
         let driver = Rc::new_cyclic(|me| Driver {
             me: me.clone(),
             client,
@@ -278,7 +285,7 @@ impl Driver {
             socket: RefCell::new(None),
             timer: RefCell::new(None),
             subscribers: RefCell::new(Subscribers::default()),
-            hub: hub.unwrap_or_else(|| create_hub(options.share_across_tabs)),
+            hub,
             status: Cell::new(Status::Idle),
             retry_at: Cell::new(None),
             last_error: RefCell::new(JsValue::NULL),
@@ -640,7 +647,16 @@ impl Driver {
         let opened = Socket::open(url, session.unwrap_or_default(), &self.hub, self.me.clone());
         drop(applied);
         match opened {
-            Ok(socket) => *self.socket.borrow_mut() = Some(socket),
+            Ok(socket) => {
+                *self.socket.borrow_mut() = Some(socket);
+                let row = take_early_sent(&self.hub).map(|joined| split_items(&joined));
+                if let Some(mut row) = row.filter(|row| !row.is_empty()) {
+                    let wire_id = row.remove(0);
+                    self.engine
+                        .borrow_mut()
+                        .adopt_sent_subscribe(now(), wire_id, row);
+                }
+            }
             Err(message) => {
                 self.report(&RealtimeError::new(ErrorKind::Environment, 0, message));
                 // Without a socket there will be no close event; tell the core the attempt failed.

@@ -1302,3 +1302,108 @@ fn a_handover_of_a_healthy_socket_reconnects_at_once_and_reports_nothing() {
     assert_eq!(attempt, 2);
     assert!(delay <= 2_000);
 }
+
+/// A driver whose engine mints `early0prefix-<n>` ids, as the browser's early socket expects.
+fn driver_with_prefix() -> Driver {
+    Driver::new(Config {
+        jitter_seed: 7,
+        id_prefix: Some("early0prefix".into()),
+        ..Config::default()
+    })
+}
+
+#[test]
+fn the_id_prefix_comes_from_the_config_when_well_formed() {
+    let mut d = driver_with_prefix();
+    let key = d.subscribe(&["files"], &[]);
+    assert_eq!(d.wire(key), "early0prefix-1");
+    for malformed in ["short", "UPPER0PREFIX", "early-prefix", "early0prefix0"] {
+        let mut d = Driver::new(Config {
+            jitter_seed: 7,
+            id_prefix: Some(malformed.into()),
+            ..Config::default()
+        });
+        let key = d.subscribe(&["files"], &[]);
+        let id = d.wire(key);
+        assert!(!id.starts_with(malformed), "{malformed} was used: {id}");
+        let mut seeded = driver();
+        let seeded_key = seeded.subscribe(&["files"], &[]);
+        assert_eq!(
+            id,
+            seeded.wire(seeded_key),
+            "the seed's prefix, for {malformed}"
+        );
+    }
+}
+
+#[test]
+fn an_adopted_subscribe_is_not_sent_again_and_its_ack_and_events_count() {
+    let mut d = driver_with_prefix();
+    let key = d.subscribe(&["files", "account"], &[]);
+    let outputs = d.drain();
+    assert!(
+        outputs.iter().any(|o| matches!(o, Output::Connect { .. })),
+        "{outputs:?}"
+    );
+    d.engine.adopt_sent_subscribe(
+        d.at(),
+        "early0prefix-1".into(),
+        vec!["files".into(), "account".into()],
+    );
+    let outputs = d.open_and_connect(Value::Null);
+    assert_eq!(
+        subscribe_rows(&outputs),
+        Vec::<Vec<String>>::new(),
+        "already sent"
+    );
+    let outputs = d.frame(subscribe_ack(&["early0prefix-1".into()]));
+    assert!(has(&outputs, &Output::Subscribed(key)), "{outputs:?}");
+    let outputs = d.frame(event(&["files"], &["early0prefix-1".into()]));
+    assert!(
+        matches!(outputs.as_slice(), [Output::Deliver { targets, .. }] if targets == &vec![key]),
+        "{outputs:?}"
+    );
+    assert_eq!(sent(&d.tick()), Vec::<Value>::new());
+}
+
+#[test]
+fn an_adopted_row_that_no_longer_matches_is_replaced_or_unsubscribed() {
+    // Same id, other channels: the subscription's own row follows and replaces it.
+    let mut d = driver_with_prefix();
+    let key = d.subscribe(&["files"], &[]);
+    d.drain();
+    d.engine
+        .adopt_sent_subscribe(d.at(), "early0prefix-1".into(), vec!["account".into()]);
+    let outputs = d.open_and_connect(Value::Null);
+    assert_eq!(
+        subscribe_rows(&outputs),
+        vec![vec!["early0prefix-1".to_string()]]
+    );
+    assert_eq!(unsubscribe_ids(&d.tick()), Vec::<Vec<String>>::new());
+
+    // An id the engine has not minted: unsubscribed once acknowledged, and never minted.
+    let mut d = driver_with_prefix();
+    let first = d.subscribe(&["files"], &[]);
+    d.drain();
+    d.engine
+        .adopt_sent_subscribe(d.at(), "early0prefix-2".into(), vec!["files".into()]);
+    let outputs = d.open_and_connect(Value::Null);
+    assert_eq!(
+        subscribe_rows(&outputs),
+        vec![vec!["early0prefix-1".to_string()]]
+    );
+    assert_eq!(
+        unsubscribe_ids(&outputs),
+        Vec::<Vec<String>>::new(),
+        "its subscribe is in flight"
+    );
+    d.frame(subscribe_ack(&["early0prefix-2".into()]));
+    assert_eq!(
+        unsubscribe_ids(&d.tick()),
+        vec![vec!["early0prefix-2".to_string()]]
+    );
+    let later = d.subscribe(&["account"], &[]);
+    assert_eq!(d.wire(later), "early0prefix-3");
+    assert_eq!(d.wire(first), "early0prefix-1");
+    assert_eq!(d.state(), ConnectionState::Connected);
+}

@@ -19,7 +19,7 @@ use crate::frame::{self, EventFrame, FrameError, ServerFrame};
 use core::time::Duration;
 use link::{Auth, Link, Request};
 use subscriptions::{PresenceSlot, Retired, Subscription};
-use validation::{dedupe, first_invalid_query, is_valid_key, too_large};
+use validation::{dedupe, first_invalid_query, is_id_prefix, is_valid_key, too_large};
 
 pub use types::{
     Config, ConnectionError, ConnectionState, Endpoint, ErrorKind, Instant, Output, Presence,
@@ -123,13 +123,17 @@ impl<P> Engine<P> {
     pub fn new(config: Config) -> Self {
         let mut rng = SplitMix(config.jitter_seed);
         // 12 hex digits: distinct per instance, and digits/letters satisfy the Key rule's start.
-        let mut id_prefix = String::with_capacity(12);
         let bits = rng.next() >> 16;
-        for shift in (0..12).rev() {
-            id_prefix.push(
-                char::from(HEX_DIGITS[(bits >> (shift * 4)) as usize & 0xF]).to_ascii_lowercase(),
-            );
-        }
+        let id_prefix = match &config.id_prefix {
+            Some(given) if is_id_prefix(given) => given.clone(),
+            _ => (0..12)
+                .rev()
+                .map(|shift| {
+                    char::from(HEX_DIGITS[(bits >> (shift * 4)) as usize & 0xF])
+                        .to_ascii_lowercase()
+                })
+                .collect(),
+        };
         Engine {
             config,
             endpoint: None,
@@ -255,6 +259,33 @@ impl<P> Engine<P> {
         self.ensure_connecting(now);
         self.request_flush(now);
         Ok(key)
+    }
+
+    /// The socket just asked for (the last [`Output::Connect`]) comes with a `subscribe` row
+    /// already sent on it, before the engine existed (the browser driver's early socket): the
+    /// subscription `wire_id` with `channels` and no queries. Call it before the socket's frames.
+    ///
+    /// That subscription, if unchanged, waits for the row's acknowledgement instead of being
+    /// sent again. A row that no longer matches is still acknowledged in turn: under an id of a
+    /// subscription it is replaced by that one's own row; under any other id it is unsubscribed,
+    /// and the engine never mints that id.
+    pub fn adopt_sent_subscribe(&mut self, _now: Instant, wire_id: String, channels: Vec<String>) {
+        self.link
+            .requests
+            .push(Request::Subscribe(vec![wire_id.clone()]));
+        if let Some(subscription) = self.subscriptions.iter_mut().find(|s| s.wire_id == wire_id) {
+            let unchanged = subscription.channels == channels && subscription.queries.is_empty();
+            if unchanged && subscription.dirty && subscription.in_flight.is_none() {
+                subscription.dirty = false;
+                subscription.in_flight = Some(subscription.version);
+                subscription.on_server = true;
+            }
+            return;
+        }
+        if let Some(counter) = self.wire_counter(&wire_id) {
+            self.next_wire = self.next_wire.max(counter);
+        }
+        self.retire(wire_id, true);
     }
 
     /// Changes a subscription. Query-only changes keep the wire id; a channel change takes a

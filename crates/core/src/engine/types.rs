@@ -45,8 +45,14 @@ pub struct Config {
     pub backoff_max: Duration,
     /// After error 1013, non-ping sends wait this long (60 s, the server's window).
     pub rate_limit_window: Duration,
-    /// Seeds the jitter and the subscription id prefix (the driver uses `Math.random()`).
+    /// Seeds the jitter, and the subscription id prefix unless `id_prefix` gives it (the driver
+    /// uses `Math.random()`).
     pub jitter_seed: u64,
+    /// The prefix of the subscription ids the engine mints (`<prefix>-<counter>`): 12 of
+    /// `[0-9a-z]`, or derived from `jitter_seed` when `None` or malformed. The browser driver
+    /// takes its connection's, so that a subscription sent before the engine existed carries the
+    /// id the engine then gives it (see [`Engine::adopt_sent_subscribe`](super::Engine::adopt_sent_subscribe)).
+    pub id_prefix: Option<String>,
     /// A page hidden this long has its socket closed until it is shown again (`None`: never).
     pub hidden_timeout: Option<Duration>,
 }
@@ -61,6 +67,7 @@ impl Default for Config {
             backoff_max: Duration::from_secs(30),
             rate_limit_window: Duration::from_secs(60),
             jitter_seed: 0,
+            id_prefix: None,
             hidden_timeout: None,
         }
     }

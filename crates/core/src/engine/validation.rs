@@ -24,6 +24,14 @@ pub(super) fn is_valid_key(id: &str) -> bool {
     (1..=36).contains(&id.len()) && id.bytes().all(allowed) && !id.starts_with(['.', '_', '-'])
 }
 
+/// What [`Config::id_prefix`](super::Config::id_prefix) may be: 12 of `[0-9a-z]`.
+pub(super) fn is_id_prefix(prefix: &str) -> bool {
+    prefix.len() == 12
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+}
+
 pub(super) fn dedupe(channels: Vec<String>) -> Vec<String> {
     let mut unique: Vec<String> = Vec::with_capacity(channels.len());
     for channel in channels {
