@@ -1103,6 +1103,40 @@ async fn stats_count_the_traffic_and_the_debug_log_leaves_secrets_and_payloads_o
     let _ = realtime.disconnect();
 }
 
+#[wasm_bindgen_test]
+async fn subscriptions_made_in_one_go_on_a_live_connection_share_one_frame() {
+    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let events = queue();
+    subscribe(
+        &realtime,
+        &collection_channel("batch-first"),
+        &push_into(&events),
+    )
+    .await;
+    // The flush runs once this code is done, not per call.
+    let pair = ["batch-second", "batch-third"].map(|name| {
+        let channel = collection_channel(name);
+        realtime.subscribe(
+            channel.as_str().into(),
+            push_into(&events).into(),
+            JsValue::UNDEFINED,
+        )
+    });
+    for promise in pair {
+        JsFuture::from(promise).await.expect("acknowledged");
+    }
+    let log = realtime.debug_log();
+    let subscribe_frames = Array::from(&log)
+        .iter()
+        .filter(|entry| field(entry, "direction") == "out" && field(entry, "type") == "subscribe")
+        .count();
+    assert_eq!(
+        subscribe_frames, 2,
+        "one frame for the first, one for the pair"
+    );
+    let _ = realtime.disconnect();
+}
+
 /// `{ shareAcrossTabs: true }`.
 fn sharing_options() -> JsValue {
     let options = Object::new();

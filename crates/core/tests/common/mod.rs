@@ -43,6 +43,14 @@ impl Driver {
             self.now = self.now.max(deadline);
             self.engine.handle_timeout(Instant(self.now));
             outputs.extend(self.drain());
+            // The browser driver re-arms its timer for the next deadline: one left due would spin.
+            assert!(
+                self.engine
+                    .poll_timeout()
+                    .is_none_or(|next| next.0 > self.now),
+                "handling the timeouts due at {} left one due",
+                self.now
+            );
         }
         self.now = to;
         outputs
