@@ -5,6 +5,9 @@
 // arrives; it then publishes through the emulator's POST /_emulator/publish (retried until the
 // emulator has registered the subscription), the same way for every SDK. Server-side times are
 // kept per connection (wall clock, ms) to compare with the page's.
+// Chromium's network emulation delays the WebSocket handshake but not the frames after it; with
+// `setFrameDelay(ms)` the relay holds every frame that long each way (half the round trip), as a
+// real link would, and counts a frame as reaching the server when it leaves the relay.
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { once } from 'node:events';
@@ -66,7 +69,7 @@ const typeOf = (text) => {
 export async function startFirstEventServer({ files, emulatorUrl, publication }) {
   const encoded = new Map([...files].map(([path, { type, body }]) => [path, { type, body, gzip: gzipSync(body, { level: 9 }) }]));
   const emulator = new URL(emulatorUrl);
-  const state = { connections: [], requests: [] };
+  const state = { connections: [], requests: [], frameDelay: 0 };
 
   const server = createServer((request, response) => {
     const path = new URL(request.url, 'http://x').pathname;
@@ -129,6 +132,9 @@ export async function startFirstEventServer({ files, emulatorUrl, publication })
     upstream.write(`${request.method} ${request.url} HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`);
     if (head.length) upstream.write(head);
 
+    // In order: equal delays fire first in, first out.
+    const delay = state.frameDelay;
+    const later = (work) => (delay > 0 ? setTimeout(work, delay) : work());
     let published = false;
     const fromClient = textFrames((text, at) => {
       const type = typeOf(text);
@@ -140,24 +146,24 @@ export async function startFirstEventServer({ files, emulatorUrl, publication })
     });
     const fromServer = textFrames((text, at) => connection.fromServer.push({ type: typeOf(text), at }));
     let responseHead = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      const at = now();
+    socket.on('data', (chunk) => later(() => {
       upstream.write(chunk);
-      fromClient(chunk, at);
-    });
+      fromClient(chunk, now());
+    }));
     upstream.on('data', (chunk) => {
       const at = now();
-      socket.write(chunk);
       if (connection.handshakeResponseAt === undefined) {
         responseHead = Buffer.concat([responseHead, chunk]);
         const end = responseHead.indexOf('\r\n\r\n');
         if (end < 0) return;
         connection.handshakeResponseAt = at;
         connection.status = Number(responseHead.toString('latin1', 9, 12));
+        socket.write(responseHead.subarray(0, end + 4));
         chunk = responseHead.subarray(end + 4);
         if (chunk.length === 0) return;
       }
       fromServer(chunk, at);
+      later(() => socket.write(chunk));
     });
     const closeBoth = () => { socket.destroy(); upstream.destroy(); };
     socket.on('close', closeBoth);
@@ -176,6 +182,10 @@ export async function startFirstEventServer({ files, emulatorUrl, publication })
     reset() {
       state.connections = [];
       state.requests = [];
+    },
+    /** Holds each WebSocket frame `ms` each way on the connections opened from now on. */
+    setFrameDelay(ms) {
+      state.frameDelay = ms;
     },
     close: () => new Promise((resolve) => { agent.destroy(); server.closeAllConnections?.(); server.close(resolve); }),
   };

@@ -5,10 +5,12 @@
 // everything served gzip-encoded by
 // bench/first-event-server.mjs, which publishes an event the moment the SDK's `subscribe` frame
 // reaches it. Timed in the page from navigation start (performance.timeOrigin) to the event
-// callback, in a fresh browser context per run (empty cache), SDKs alternating run by run, on two
-// profiles: unthrottled, and "Slow 4G" (CDP: 150 ms round trip, 1.6 Mbps down, 750 kbps up,
-// CPU slowed 4x). A third variant, ours with `<link rel="preload" as="fetch">` for the .wasm in
-// the HTML, shows what that hint buys with no SDK change.
+// callback, in a fresh browser context per run (empty cache), SDKs alternating run by run, on
+// three profiles: unthrottled; "Slow 4G" (CDP: 150 ms round trip, 1.6 Mbps down, 750 kbps up,
+// CPU slowed 4x; the relay adds the round trip to WebSocket frames, which CDP leaves alone);
+// and the same with CDP's throttling only, as the figures before the relay's delay were taken.
+// A third variant, ours with `<link rel="preload" as="fetch">` for the .wasm in the HTML, shows
+// what that hint buys with no SDK change.
 //
 // `node bench/first-event.mjs` runs it alone (FIRST_EVENT_RUNS=n for more runs); bench/run.mjs
 // calls `measureFirstEvent` and `printFirstEvent`.
@@ -24,7 +26,7 @@ import { startFirstEventServer } from './first-event-server.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..');
 
-export const firstEventRuns = Number(process.env.FIRST_EVENT_RUNS ?? 7);
+export const firstEventRuns = Number(process.env.FIRST_EVENT_RUNS ?? 11);
 
 const CHANNEL = 'databases.bench.collections.items.documents';
 const publication = {
@@ -35,13 +37,20 @@ const publication = {
   payload: { $id: 'first', title: 'hello' },
 };
 
+const slow4g = { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 };
+
+/** `frameDelay`: ms the relay holds each WebSocket frame, each way. */
 export const profiles = [
   { name: 'unthrottled' },
   {
     name: 'Slow 4G',
-    description: '150 ms RTT, 1.6 Mbps down, 750 kbps up, CPU 4x',
-    network: { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 },
-    cpuRate: 4,
+    description: '150 ms RTT for requests and WebSocket frames alike, 1.6 Mbps down, 750 kbps up, CPU 4x',
+    network: slow4g, cpuRate: 4, frameDelay: slow4g.latency / 2,
+  },
+  {
+    name: 'Slow 4G, DevTools only',
+    description: 'the same, WebSocket frames not delayed (Chromium\'s emulation leaves them alone)',
+    network: slow4g, cpuRate: 4,
   },
 ];
 
@@ -178,6 +187,7 @@ async function runOnce(browser, server, profile, variant) {
       if (profile.cpuRate) await cdp.send('Emulation.setCPUThrottlingRate', { rate: profile.cpuRate });
     }
     server.reset();
+    server.setFrameDelay(profile.frameDelay ?? 0);
     await page.goto(`${server.url}/${variant.name}.html`, { waitUntil: 'commit' });
     const page_ = await Promise.race([
       page.evaluate(async (collect) => {
@@ -319,12 +329,13 @@ export async function measureFirstEvent(root = repoRoot, { runs = firstEventRuns
   return result;
 }
 
-/** Compares WebSocket transit times of the throttled profile with the unthrottled one. */
+/** Compares WebSocket transit times of CDP's throttling alone with the unthrottled profile. */
 function judgeWebSocketThrottling(results) {
-  const [fast, slow] = results;
+  const fast = results.find((entry) => entry.profile === 'unthrottled');
+  const slow = results.find((entry) => entry.profile === 'Slow 4G, DevTools only');
   if (!fast || !slow) return null;
   const transit = (entry) => entry.official.webSocket;
-  const latency = profiles[1].network.latency;
+  const latency = slow4g.latency;
   const extra = (key) => round(transit(slow)[key] - transit(fast)[key]);
   const handshakeExtra = extra('handshakeMs');
   const upExtra = extra('subscribeUpMs');
@@ -383,14 +394,14 @@ export function printFirstEvent(result) {
   }
   const judged = result.webSocketThrottled;
   if (judged) {
-    const latency = profiles[1].network.latency;
-    console.log(`WebSocket under Slow 4G vs unthrottled: handshake +${fmt(judged.handshakeExtraMs)} ms, ` +
+    const latency = slow4g.latency;
+    console.log(`WebSocket under CDP's Slow 4G vs unthrottled: handshake +${fmt(judged.handshakeExtraMs)} ms, ` +
       `frame up +${fmt(judged.frameUpExtraMs)} ms, frame down +${fmt(judged.frameDownExtraMs)} ms`);
     console.log(`  => handshake ${judged.handshakeDelayed ? 'IS' : 'is NOT'} delayed by the emulated latency; ` +
       `frames ${judged.framesDelayed ? 'ARE' : 'are NOT'} delayed` +
       (judged.framesDelayed ? '' : ` (this Chromium applies the ${latency} ms latency to HTTP requests, the upgrade among them, but not to ` +
-        `WebSocket frames; the few ms extra come from the 4x CPU. A real link would add about one more round trip, ` +
-        `subscribe up and event down, to both SDKs alike)`));
+        `WebSocket frames; the few ms extra come from the 4x CPU. A real link adds a round trip to the frames too: ` +
+        `the "Slow 4G" profile has the relay hold each frame ${latency / 2} ms each way)`));
   }
 }
 
