@@ -1380,6 +1380,15 @@ fn an_adopted_row_that_no_longer_matches_is_replaced_or_unsubscribed() {
         vec![vec!["early0prefix-1".to_string()]]
     );
     assert_eq!(unsubscribe_ids(&d.tick()), Vec::<Vec<String>>::new());
+    let id = d.wire(key);
+    let mut acks = d.frame(subscribe_ack(std::slice::from_ref(&id)));
+    acks.extend(d.frame(subscribe_ack(std::slice::from_ref(&id))));
+    assert!(has(&acks, &Output::Subscribed(key)), "{acks:?}");
+    assert_eq!(
+        unsubscribe_ids(&d.tick()),
+        Vec::<Vec<String>>::new(),
+        "its id stays"
+    );
 
     // An id the engine has not minted: unsubscribed once acknowledged, and never minted.
     let mut d = driver_with_prefix();
