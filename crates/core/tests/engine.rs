@@ -1416,3 +1416,30 @@ fn an_adopted_row_that_no_longer_matches_is_replaced_or_unsubscribed() {
     assert_eq!(d.wire(first), "early0prefix-1");
     assert_eq!(d.state(), ConnectionState::Connected);
 }
+
+#[test]
+fn a_server_error_answers_the_oldest_request_like_a_refusal() {
+    for code in [0, 500, 1003] {
+        let mut d = driver();
+        let key = d.subscribe(&["files"], &[]);
+        d.open_and_connect(Value::Null);
+        let outputs = d.frame(error(code, "Error: Server Error"));
+        assert_eq!(errors(&outputs), vec![(code, ErrorKind::Server)]);
+        assert!(
+            outputs.iter().any(
+                |o| matches!(o, Output::SubscribeFailed { key: failed, .. } if *failed == key)
+            ),
+            "code {code}: {outputs:?}"
+        );
+        // The next refusal is blamed on the next request, not on the answered one.
+        let other = d.subscribe(&["account"], &[]);
+        d.tick();
+        let outputs = d.frame(error(1003, "Invalid query: x"));
+        assert!(
+            outputs.iter().any(
+                |o| matches!(o, Output::SubscribeFailed { key: failed, .. } if *failed == other)
+            ),
+            "code {code}: {outputs:?}"
+        );
+    }
+}

@@ -188,7 +188,9 @@ impl<P> Engine<P> {
                 }));
                 self.hold_and_requeue(now);
             }
-            1003 => {
+            // A refused request (1003), or one the server failed on (0 and 5xx, `select` other
+            // than `*` among them): the socket stays open, and the oldest request is answered.
+            0 | 500..=599 | 1003 => {
                 self.outputs.push(Output::Error(error.clone()));
                 self.attribute_request_error(now, error);
             }
