@@ -181,14 +181,14 @@ async function watchedPage() {
   return page;
 }
 
-/** Publishes a document event on the `files` channel for anyone; how many sockets it reached. */
+/** Publishes a file event (`name` = `$id` = `id`) on the `files` channel for anyone; how many sockets it reached. */
 async function publishFile(id) {
   const reply = await fetch(`${suite.emulator.url}/_emulator/publish`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({
       project: 'demo', events: [`buckets.b.files.${id}.create`], channels: ['files', `buckets.b.files.${id}`],
-      roles: ['any'], payload: { $id: id },
+      roles: ['any'], payload: { $id: id, name: id },
     }),
   });
   return (await reply.json()).delivered;
@@ -240,24 +240,60 @@ test('without queries, the first subscription is live on the server before the .
   await page.close();
 });
 
-test('a first subscription with queries waits for the engine, which checks them, before it is sent', async () => {
+test('with queries too, the first subscription is live before the .wasm arrives', async () => {
   const page = await watchedPage();
-  let sentBeforeWasm;
+  let deliveredEarly;
   await page.route('**/*.wasm', async (route) => {
-    sentBeforeWasm = await page.waitForFunction(() => window.__received.includes('connected'), null, { timeout: 10_000 })
-      .then(() => page.evaluate(() => [...window.__sent]), () => null);
+    deliveredEarly = await page.waitForFunction(() => window.__received.includes('response'), null, { timeout: 10_000 })
+      .then(() => publishFile('early'), () => 0);
     await route.continue();
   });
   await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
-  const status = await page.evaluate(async (endpoint) => {
+  await page.evaluate(async (endpoint) => {
     const { Client, Realtime, Channel, Query } = await import('/pkg/index.js');
     const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
-    await realtime.subscribe(Channel.files(), () => {}, [Query.equal('name', ['a'])]);
-    return realtime.state.status;
+    window.ids = [];
+    await realtime.subscribe(Channel.files(), (event) => window.ids.push(event.payload.$id), [Query.equal('name', ['early', 'later'])]);
   }, `${suite.emulator.url}/v1`);
-  assert.deepEqual(sentBeforeWasm, [], 'nothing sent while the .wasm was held');
-  assert.equal(status, 'connected');
+  assert.equal(deliveredEarly, 1, 'the server had the subscription, queries and all, while the .wasm was held');
+  assert.equal(await publishFile('elsewhere'), 0, 'the server applies the query');
+  assert.equal(await publishFile('later'), 1);
+  await page.waitForFunction(() => window.ids.length === 2, null, { timeout: 5_000 });
+  assert.deepEqual(await page.evaluate(() => window.ids), ['early', 'later']);
   assert.deepEqual(await page.evaluate(() => window.__sent.filter((type) => type !== 'ping')), ['subscribe']);
+  await page.close();
+});
+
+test('a first subscription the engine refuses is refused once, and the one after it is not mistaken for it', async () => {
+  const page = await watchedPage();
+  let refusedByServer;
+  // The .wasm is held until the server refused the early row of the invalid subscription.
+  await page.route('**/*.wasm', async (route) => {
+    refusedByServer = await page.waitForFunction(() => window.__received.includes('error'), null, { timeout: 10_000 })
+      .then(() => true, () => false);
+    await route.continue();
+  });
+  await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
+  const outcome = await page.evaluate(async (endpoint) => {
+    const { Client, Realtime, Channel, Query } = await import('/pkg/index.js');
+    const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
+    window.errors = [];
+    realtime.onError((error) => window.errors.push(error.message));
+    window.ids = [];
+    const refused = realtime.subscribe(Channel.files(), () => {}, [Query.select(['name'])]);
+    const valid = realtime.subscribe(Channel.files(), (event) => window.ids.push(event.payload.$id));
+    return {
+      refused: await refused.then(() => 'subscribed', (error) => error.message),
+      valid: await valid.then(() => 'subscribed', (error) => error.message),
+    };
+  }, `${suite.emulator.url}/v1`);
+  assert.equal(refusedByServer, true, 'the early row went out and the server refused it');
+  assert.match(outcome.refused, /^query 0: /, 'refused by the engine, which names the query');
+  assert.equal(outcome.valid, 'subscribed');
+  assert.equal(await publishFile('after'), 1);
+  await page.waitForFunction(() => window.ids.length === 1, null, { timeout: 5_000 });
+  assert.deepEqual(await page.evaluate(() => window.ids), ['after']);
+  assert.deepEqual(await page.evaluate(() => window.errors), [], 'the refusal was the caller\'s to hear, once');
   await page.close();
 });
 

@@ -415,9 +415,10 @@ export function openSocket(url, session, hub) {
 // While the wasm loads, a first subscription opens the socket the engine will ask for (the URL
 // as the core writes it for a server of 1.9.5 or later), so that the handshake and the server's
 // `connected` overlap the download. Once `connected` came, it also sends that subscription's
-// `subscribe` row, under the id the engine will give it, if it has no queries (only the engine
-// can tell a query the server refuses): the first event may then arrive before the wasm. Its
-// events wait in the hub until the engine claims it; the engine adopts the row (takeEarlySent).
+// `subscribe` row, under the id the engine gives it (every subscribe call takes the next one):
+// the first event may then arrive before the wasm. Its events wait in the hub until the engine
+// claims it and adopts the row (takeEarlySent). An early socket that its subscription does not
+// claim (the engine refused it) is closed, and its row with it (js/realtime.js).
 
 /** The 12 characters of `[0-9a-z]` before a connection's subscription ids (core `Config::id_prefix`). */
 const newIdPrefix = () => (Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2)).padEnd(12, '0').slice(0, 12);
@@ -444,14 +445,17 @@ export function openEarly(hub, client, ordinal, channels, queries) {
   const early = { url, socket, events: [], sent: undefined };
   socket.onopen = socket.onclose = (event) => early.events.push(event);
   // The engine keeps the first of repeated channels, as Set does.
-  const row = [`${hub.idPrefix}-${ordinal}`, ...new Set(texts(channels, false) ?? [])];
-  const sendable = row.length > 1 && !texts(queries ?? [], true)?.length &&
-    JSON.stringify(row).length <= EARLY_ROW_LIMIT && !row.some((text) => text.includes('\u0001'));
+  const subscriptionId = `${hub.idPrefix}-${ordinal}`;
+  const rowChannels = [...new Set(texts(channels, false) ?? [])];
+  const rowQueries = texts(queries ?? [], true) ?? [];
+  const row = [subscriptionId, ...rowChannels, '\u0002', ...rowQueries];
+  const plain = (list) => list.every((text) => !/[\u0001\u0002]/.test(text));
+  const sendable = rowChannels.length > 0 && plain(rowChannels) && plain(rowQueries) &&
+    JSON.stringify(row).length <= EARLY_ROW_LIMIT;
   socket.onmessage = (event) => {
     early.events.push(event);
     if (sendable && !early.sent && readType(event.data) === 'connected') {
-      const [subscriptionId, ...rowChannels] = row;
-      const text = JSON.stringify({ type: 'subscribe', data: [{ subscriptionId, channels: rowChannels, queries: [] }] });
+      const text = JSON.stringify({ type: 'subscribe', data: [{ subscriptionId, channels: rowChannels, queries: rowQueries }] });
       socket.send(text);
       early.sent = { row, text };
     }
@@ -490,7 +494,7 @@ function claimEarly(hub, url) {
   return early.socket;
 }
 
-/** The row sent on the socket openSocket just handed over, once: its wire id and channels, joined by joinItems. */
+/** The row sent on the socket openSocket just handed over, once: `[wire id, ...channels, '\u0002', ...queries]` joined by joinItems. */
 export function takeEarlySent(hub) {
   const sent = hub.earlySent;
   hub.earlySent = undefined;

@@ -174,7 +174,7 @@ extern "C" {
     fn create_hub(share_across_tabs: bool) -> JsValue;
     #[wasm_bindgen(js_name = idPrefixOf)]
     fn id_prefix_of(hub: &JsValue) -> String;
-    /// The wire id and channels of the row sent on the socket just claimed (openEarly), joined.
+    /// The row sent on the socket just claimed (openEarly): its wire id, channels and queries.
     #[wasm_bindgen(js_name = takeEarlySent)]
     fn take_early_sent(hub: &JsValue) -> Option<String>;
     #[wasm_bindgen(js_name = addListener)]
@@ -649,12 +649,21 @@ impl Driver {
         match opened {
             Ok(socket) => {
                 *self.socket.borrow_mut() = Some(socket);
-                let row = take_early_sent(&self.hub).map(|joined| split_items(&joined));
-                if let Some(mut row) = row.filter(|row| !row.is_empty()) {
+                // `[wire id, ...channels, "\u{2}", ...queries]`
+                let mut row = take_early_sent(&self.hub)
+                    .map(|joined| split_items(&joined))
+                    .unwrap_or_default();
+                if let Some(end) = row
+                    .iter()
+                    .position(|item| item == "\u{2}")
+                    .filter(|&end| end > 0)
+                {
+                    let queries = row.split_off(end + 1);
+                    row.truncate(end);
                     let wire_id = row.remove(0);
                     self.engine
                         .borrow_mut()
-                        .adopt_sent_subscribe(now(), wire_id, row);
+                        .adopt_sent_subscribe(now(), wire_id, row, queries);
                 }
             }
             Err(message) => {

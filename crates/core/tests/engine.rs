@@ -1339,7 +1339,8 @@ fn the_id_prefix_comes_from_the_config_when_well_formed() {
 #[test]
 fn an_adopted_subscribe_is_not_sent_again_and_its_ack_and_events_count() {
     let mut d = driver_with_prefix();
-    let key = d.subscribe(&["files", "account"], &[]);
+    let filter = query::is_null("a");
+    let key = d.subscribe(&["files", "account"], &[&filter]);
     let outputs = d.drain();
     assert!(
         outputs.iter().any(|o| matches!(o, Output::Connect { .. })),
@@ -1349,6 +1350,7 @@ fn an_adopted_subscribe_is_not_sent_again_and_its_ack_and_events_count() {
         d.at(),
         "early0prefix-1".into(),
         vec!["files".into(), "account".into()],
+        vec![filter.clone()],
     );
     let outputs = d.open_and_connect(Value::Null);
     assert_eq!(
@@ -1368,12 +1370,16 @@ fn an_adopted_subscribe_is_not_sent_again_and_its_ack_and_events_count() {
 
 #[test]
 fn an_adopted_row_that_no_longer_matches_is_replaced_or_unsubscribed() {
-    // Same id, other channels: the subscription's own row follows and replaces it.
+    // Same id, other queries: the subscription's own row follows and replaces it.
     let mut d = driver_with_prefix();
     let key = d.subscribe(&["files"], &[]);
     d.drain();
-    d.engine
-        .adopt_sent_subscribe(d.at(), "early0prefix-1".into(), vec!["account".into()]);
+    d.engine.adopt_sent_subscribe(
+        d.at(),
+        "early0prefix-1".into(),
+        vec!["files".into()],
+        vec![query::is_null("a")],
+    );
     let outputs = d.open_and_connect(Value::Null);
     assert_eq!(
         subscribe_rows(&outputs),
@@ -1394,8 +1400,12 @@ fn an_adopted_row_that_no_longer_matches_is_replaced_or_unsubscribed() {
     let mut d = driver_with_prefix();
     let first = d.subscribe(&["files"], &[]);
     d.drain();
-    d.engine
-        .adopt_sent_subscribe(d.at(), "early0prefix-2".into(), vec!["files".into()]);
+    d.engine.adopt_sent_subscribe(
+        d.at(),
+        "early0prefix-2".into(),
+        vec!["files".into()],
+        Vec::new(),
+    );
     let outputs = d.open_and_connect(Value::Null);
     assert_eq!(
         subscribe_rows(&outputs),
@@ -1415,6 +1425,45 @@ fn an_adopted_row_that_no_longer_matches_is_replaced_or_unsubscribed() {
     assert_eq!(d.wire(later), "early0prefix-3");
     assert_eq!(d.wire(first), "early0prefix-1");
     assert_eq!(d.state(), ConnectionState::Connected);
+}
+
+#[test]
+fn a_refused_subscribe_takes_its_id_and_its_early_row_is_unsubscribed() {
+    let mut d = driver_with_prefix();
+    // The first call is refused by the engine, and the early socket had sent its row.
+    let refused = d
+        .engine
+        .subscribe(d.at(), vec!["files".into()], vec![query::select(&["name"])]);
+    assert!(matches!(refused, Err(SubscribeError::InvalidQuery { .. })));
+    let key = d.subscribe(&["account"], &[]);
+    assert_eq!(d.wire(key), "early0prefix-2", "the refused call took -1");
+    d.drain();
+    d.engine.adopt_sent_subscribe(
+        d.at(),
+        "early0prefix-1".into(),
+        vec!["files".into()],
+        vec![query::select(&["name"])],
+    );
+    let outputs = d.open_and_connect(Value::Null);
+    assert_eq!(
+        subscribe_rows(&outputs),
+        vec![vec!["early0prefix-2".to_string()]]
+    );
+    // The server fails on the early row (code 0, as for `select` other than `*`): that answers
+    // it, fails no live subscription, and the row is unsubscribed.
+    let outputs = d.frame(error(0, "Error: Server Error"));
+    assert!(
+        !outputs
+            .iter()
+            .any(|o| matches!(o, Output::SubscribeFailed { .. })),
+        "{outputs:?}"
+    );
+    assert_eq!(
+        unsubscribe_ids(&d.tick()),
+        vec![vec!["early0prefix-1".to_string()]]
+    );
+    let outputs = d.frame(subscribe_ack(&["early0prefix-2".into()]));
+    assert!(has(&outputs, &Output::Subscribed(key)), "{outputs:?}");
 }
 
 #[test]

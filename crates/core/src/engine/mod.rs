@@ -219,12 +219,17 @@ impl<P> Engine<P> {
     }
 
     /// Adds a subscription; it is sent on the next flush (deadline `now`) once connected.
+    ///
+    /// Every call takes the next wire id, also one that is refused: a row sent before the engine
+    /// existed names its subscription by the order of the calls (see
+    /// [`Engine::adopt_sent_subscribe`]), and a refused call's id is then never reused.
     pub fn subscribe(
         &mut self,
         now: Instant,
         channels: Vec<String>,
         queries: Vec<String>,
     ) -> Result<SubscriptionKey, SubscribeError> {
+        let wire_id = self.mint_wire_id();
         if !self.has_project() {
             return Err(SubscribeError::MissingProject);
         }
@@ -240,7 +245,6 @@ impl<P> Engine<P> {
         }
         self.next_key += 1;
         let key = SubscriptionKey(self.next_key);
-        let wire_id = self.mint_wire_id();
         self.wire_index.push((self.next_wire, key));
         self.subscriptions.push(Subscription {
             key,
@@ -263,18 +267,24 @@ impl<P> Engine<P> {
 
     /// The socket just asked for (the last [`Output::Connect`]) comes with a `subscribe` row
     /// already sent on it, before the engine existed (the browser driver's early socket): the
-    /// subscription `wire_id` with `channels` and no queries. Call it before the socket's frames.
+    /// subscription `wire_id` with `channels` and `queries`. Call it before the socket's frames.
     ///
-    /// That subscription, if unchanged, waits for the row's acknowledgement instead of being
-    /// sent again. A row that no longer matches is still acknowledged in turn: under an id of a
-    /// subscription it is replaced by that one's own row; under any other id it is unsubscribed,
-    /// and the engine never mints that id.
-    pub fn adopt_sent_subscribe(&mut self, _now: Instant, wire_id: String, channels: Vec<String>) {
+    /// That subscription, if unchanged, waits for the row's answer instead of being sent again.
+    /// A row that no longer matches is still answered in turn: under an id of a subscription it
+    /// is replaced by that one's own row; under any other id (a call the engine refused, or
+    /// never got) it is unsubscribed, and the engine never mints that id.
+    pub fn adopt_sent_subscribe(
+        &mut self,
+        _now: Instant,
+        wire_id: String,
+        channels: Vec<String>,
+        queries: Vec<String>,
+    ) {
         self.link
             .requests
             .push(Request::Subscribe(vec![wire_id.clone()]));
         if let Some(subscription) = self.subscriptions.iter_mut().find(|s| s.wire_id == wire_id) {
-            let unchanged = subscription.channels == channels && subscription.queries.is_empty();
+            let unchanged = subscription.channels == channels && subscription.queries == queries;
             if unchanged && subscription.dirty && subscription.in_flight.is_none() {
                 subscription.dirty = false;
                 subscription.in_flight = Some(subscription.version);
