@@ -2,9 +2,9 @@
 // (src/realtime.rs, `RealtimeEngine`). It lets the default entry go without top-level await:
 // - while the wasm loads, every call waits for it, in the order made;
 // - the listeners, the counters and the log live in the connection's hub from the start;
-// - a first subscription opens the socket at once, and the engine takes it over
-//   (js/interop.js `openEarly`), so the handshake, and for a subscription without queries the
-//   server's first events, overlap the wasm's download.
+// - a first subscription opens the socket at once and subscribes on it, and the engine takes it
+//   over (js/interop.js `openEarly`), so the handshake and the server's first events overlap the
+//   wasm's download.
 // With the wasm at hand (loaded, or embedded in the inline entry), the engine is made at once.
 //
 // Copied beside the wasm-bindgen snippets by scripts/build, so the generated module is three
