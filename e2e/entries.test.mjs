@@ -181,6 +181,23 @@ async function watchedPage() {
   return page;
 }
 
+/**
+ * A watched page at the blank page, whose .wasm is held until `until` holds in the page (10 s at
+ * most, for a page where it never does). `held` resolves with what `then()` returned at that
+ * moment, before the .wasm went on, or with `undefined` if `until` never held.
+ */
+async function pageHoldingWasm(until, then = () => true) {
+  const page = await watchedPage();
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/*.wasm', async (route) => {
+    release(await page.waitForFunction(until, null, { timeout: 10_000 }).then(then, () => undefined));
+    await route.continue();
+  });
+  await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
+  return { page, held };
+}
+
 /** Publishes a file event (`name` = `$id` = `id`) on the `files` channel for anyone; how many sockets it reached. */
 async function publishFile(id) {
   const reply = await fetch(`${suite.emulator.url}/_emulator/publish`, {
@@ -195,32 +212,18 @@ async function publishFile(id) {
 }
 
 test('the default entry opens the socket while the .wasm downloads, and the engine takes that socket over', async () => {
-  const page = await watchedPage();
-  let socketFirst;
-  // The .wasm is held until the page opened its socket (10 s at most, for a page that never does).
-  await page.route('**/*.wasm', async (route) => {
-    socketFirst = await page.waitForFunction(() => window.__sockets.length > 0, null, { timeout: 10_000 })
-      .then(() => true, () => false);
-    await route.continue();
-  });
-  await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
+  // The .wasm is held until the page opened its socket.
+  const { page, held } = await pageHoldingWasm(() => window.__sockets.length > 0);
   assert.deepEqual(await subscribeWith(page, '/pkg/index.js'), { status: 'connected' });
-  assert.equal(socketFirst, true, 'the socket opened before the .wasm arrived');
+  assert.equal(await held, true, 'the socket opened before the .wasm arrived');
   const sockets = await page.evaluate(() => window.__sockets);
   assert.equal(sockets.length, 1, `one socket: ${sockets.join(', ')}`);
   await page.close();
 });
 
 test('without queries, the first subscription is live on the server before the .wasm arrives, and its events reach the callback', async () => {
-  const page = await watchedPage();
-  let deliveredEarly;
   // The .wasm is held until the server acknowledged the subscription and got an event for it.
-  await page.route('**/*.wasm', async (route) => {
-    deliveredEarly = await page.waitForFunction(() => window.__received.includes('response'), null, { timeout: 10_000 })
-      .then(() => publishFile('early'), () => 0);
-    await route.continue();
-  });
-  await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
+  const { page, held } = await pageHoldingWasm(() => window.__received.includes('response'), () => publishFile('early'));
   const seen = await page.evaluate(async (endpoint) => {
     const { Client, Realtime, Channel } = await import('/pkg/index.js');
     const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
@@ -229,7 +232,7 @@ test('without queries, the first subscription is live on the server before the .
     const logged = realtime.debugLog().filter((entry) => entry.direction === 'out' && entry.type !== 'ping');
     return { status: realtime.state.status, logged: logged.map((entry) => entry.type) };
   }, `${suite.emulator.url}/v1`);
-  assert.equal(deliveredEarly, 1, 'the server had the subscription while the .wasm was held');
+  assert.equal(await held, 1, 'the server had the subscription while the .wasm was held');
   assert.deepEqual(seen, { status: 'connected', logged: ['connect', 'subscribe'] }, 'the log has the row, after its connection');
   assert.equal(await publishFile('later'), 1);
   await page.waitForFunction(() => window.ids.length === 2, null, { timeout: 5_000 });
@@ -241,21 +244,14 @@ test('without queries, the first subscription is live on the server before the .
 });
 
 test('with queries too, the first subscription is live before the .wasm arrives', async () => {
-  const page = await watchedPage();
-  let deliveredEarly;
-  await page.route('**/*.wasm', async (route) => {
-    deliveredEarly = await page.waitForFunction(() => window.__received.includes('response'), null, { timeout: 10_000 })
-      .then(() => publishFile('early'), () => 0);
-    await route.continue();
-  });
-  await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
+  const { page, held } = await pageHoldingWasm(() => window.__received.includes('response'), () => publishFile('early'));
   await page.evaluate(async (endpoint) => {
     const { Client, Realtime, Channel, Query } = await import('/pkg/index.js');
     const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
     window.ids = [];
     await realtime.subscribe(Channel.files(), (event) => window.ids.push(event.payload.$id), [Query.equal('name', ['early', 'later'])]);
   }, `${suite.emulator.url}/v1`);
-  assert.equal(deliveredEarly, 1, 'the server had the subscription, queries and all, while the .wasm was held');
+  assert.equal(await held, 1, 'the server had the subscription, queries and all, while the .wasm was held');
   assert.equal(await publishFile('elsewhere'), 0, 'the server applies the query');
   assert.equal(await publishFile('later'), 1);
   await page.waitForFunction(() => window.ids.length === 2, null, { timeout: 5_000 });
@@ -265,15 +261,8 @@ test('with queries too, the first subscription is live before the .wasm arrives'
 });
 
 test('a first subscription the engine refuses is refused once, and the one after it is not mistaken for it', async () => {
-  const page = await watchedPage();
-  let refusedByServer;
   // The .wasm is held until the server refused the early row of the invalid subscription.
-  await page.route('**/*.wasm', async (route) => {
-    refusedByServer = await page.waitForFunction(() => window.__received.includes('error'), null, { timeout: 10_000 })
-      .then(() => true, () => false);
-    await route.continue();
-  });
-  await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
+  const { page, held } = await pageHoldingWasm(() => window.__received.includes('error'));
   const outcome = await page.evaluate(async (endpoint) => {
     const { Client, Realtime, Channel, Query } = await import('/pkg/index.js');
     const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
@@ -287,7 +276,7 @@ test('a first subscription the engine refuses is refused once, and the one after
       valid: await valid.then(() => 'subscribed', (error) => error.message),
     };
   }, `${suite.emulator.url}/v1`);
-  assert.equal(refusedByServer, true, 'the early row went out and the server refused it');
+  assert.equal(await held, true, 'the early row went out and the server refused it');
   assert.match(outcome.refused, /^query 0: /, 'refused by the engine, which names the query');
   assert.equal(outcome.valid, 'subscribed');
   assert.equal(await publishFile('after'), 1);
