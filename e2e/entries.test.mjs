@@ -183,15 +183,16 @@ async function watchedPage() {
 
 /**
  * A watched page at the blank page, whose .wasm is held until `until` holds in the page (10 s at
- * most, for a page where it never does). `held` resolves with what `then()` returned at that
- * moment, before the .wasm went on, or with `undefined` if `until` never held.
+ * most, for a page where it never does). `held` resolves with what `then(page)` returned (or
+ * resolved with) at that moment, before the .wasm went on, or with `undefined` if `until` never
+ * held or `then` failed.
  */
 async function pageHoldingWasm(until, then = () => true) {
   const page = await watchedPage();
   let release;
   const held = new Promise((resolve) => { release = resolve; });
   await page.route('**/*.wasm', async (route) => {
-    release(await page.waitForFunction(until, null, { timeout: 10_000 }).then(then, () => undefined));
+    release(await page.waitForFunction(until, null, { timeout: 10_000 }).then(() => then(page)).catch(() => undefined));
     await route.continue();
   });
   await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
@@ -221,27 +222,88 @@ test('the default entry opens the socket while the .wasm downloads, and the engi
   await page.close();
 });
 
-test('without queries, the first subscription is live on the server before the .wasm arrives, and its events reach the callback', async () => {
-  // The .wasm is held until the server acknowledged the subscription and got an event for it.
-  const { page, held } = await pageHoldingWasm(() => window.__received.includes('response'), () => publishFile('early'));
+/** Waits in the page until the callback's `window.ids` holds `count` ids; they. */
+const idsOnceThere = (page, count) =>
+  page.waitForFunction((count) => window.ids?.length >= count && window.ids, count, { timeout: 5_000 }).then((ids) => ids.jsonValue());
+
+test('without queries, the first subscription is live before the .wasm arrives, and its events reach the callback then', async () => {
+  // The .wasm is held until the server acknowledged the subscription, got an event for it, and
+  // the callback had it.
+  const { page, held } = await pageHoldingWasm(() => window.__received.includes('response'), async (page) => {
+    const reached = await publishFile('early');
+    return { reached, ids: await idsOnceThere(page, 1) };
+  });
   const seen = await page.evaluate(async (endpoint) => {
     const { Client, Realtime, Channel } = await import('/pkg/index.js');
     const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
     window.ids = [];
+    window.realtime = realtime;
     await realtime.subscribe([Channel.files(), 'files'], (event) => window.ids.push(event.payload.$id));
-    const logged = realtime.debugLog().filter((entry) => entry.direction === 'out' && entry.type !== 'ping');
-    return { status: realtime.state.status, logged: logged.map((entry) => entry.type) };
+    const logged = realtime.debugLog().filter((entry) => entry.type !== 'ping' && entry.direction !== 'local');
+    return { status: realtime.state.status, logged: logged.map((entry) => `${entry.direction} ${entry.type}`) };
   }, `${suite.emulator.url}/v1`);
-  assert.equal(await held, 1, 'the server had the subscription while the .wasm was held');
-  assert.deepEqual(seen, { status: 'connected', logged: ['connect', 'subscribe'] }, 'the log has the row, after its connection');
+  assert.deepEqual(await held, { reached: 1, ids: ['early'] }, 'the callback had the event while the .wasm was held');
+  assert.equal(seen.status, 'connected');
+  assert.deepEqual(seen.logged.slice(0, 2), ['out connect', 'out subscribe'], 'the log has the row, after its connection');
+  assert.ok(seen.logged.includes('in event'), `the event delivered early is logged: ${seen.logged.join(', ')}`);
   assert.equal(await publishFile('later'), 1);
-  await page.waitForFunction(() => window.ids.length === 2, null, { timeout: 5_000 });
-  assert.deepEqual(await page.evaluate(() => window.ids), ['early', 'later']);
+  assert.deepEqual(await idsOnceThere(page, 2), ['early', 'later'], 'each event once, in order');
+  assert.equal(await page.evaluate(() => window.realtime.stats().eventsDelivered), 2);
   const { sockets, sent } = await page.evaluate(() => ({ sockets: window.__sockets, sent: window.__sent }));
   assert.equal(sockets.length, 1);
   assert.deepEqual(sent.filter((type) => type !== 'ping'), ['subscribe'], 'the engine adopted the row rather than sending its own');
   await page.close();
 });
+
+test('a callback that throws on an event delivered before the .wasm is reported as the engine reports it', async () => {
+  const { page, held } = await pageHoldingWasm(() => window.__received.includes('response'), async (page) => {
+    await publishFile('thrown');
+    return idsOnceThere(page, 1);
+  });
+  const errors = await page.evaluate(async (endpoint) => {
+    const { Client, Realtime, Channel } = await import('/pkg/index.js');
+    const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
+    const errors = [];
+    realtime.onError((error, code) => errors.push({ name: error.name, kind: error.kind, code, message: error.message, cause: error.cause?.message }));
+    window.ids = [];
+    await realtime.subscribe(Channel.files(), (event) => {
+      window.ids.push(event.payload.$id);
+      throw new Error(`no room for ${event.payload.$id}`);
+    });
+    return errors;
+  }, `${suite.emulator.url}/v1`);
+  assert.deepEqual(await held, ['thrown']);
+  assert.deepEqual(errors, [{
+    name: 'RealtimeError', kind: 'callback', code: 0, message: 'A subscription callback threw: no room for thrown', cause: 'no room for thrown',
+  }]);
+  await page.close();
+});
+
+for (const [what, legacy, stop] of [
+  ['client.subscribe\'s unsubscribe', true, () => window.stop()],
+  // Not awaited: it settles once the engine, held with the .wasm, is there.
+  ['disconnect()', false, () => { window.realtime.disconnect(); }],
+]) {
+  test(`after ${what} while the .wasm loads, the early socket's events no longer reach the callback`, async () => {
+    // Stopped once the server has the row; then an event for that row, which the page receives.
+    const { page, held } = await pageHoldingWasm(() => window.__received.includes('response'), async (page) => {
+      await page.evaluate(stop);
+      const reached = await publishFile('after-stop');
+      await page.waitForFunction(() => window.__received.includes('event'), null, { timeout: 5_000 });
+      return { reached, ids: await page.evaluate(() => window.ids) };
+    });
+    await page.evaluate(async ([endpoint, legacy]) => {
+      const { Client, Realtime, Channel } = await import('/pkg/index.js');
+      const client = new Client().setEndpoint(endpoint).setProject('demo');
+      window.ids = [];
+      const callback = (event) => window.ids.push(event.payload.$id);
+      if (legacy) window.stop = client.subscribe(Channel.files(), callback);
+      else await (window.realtime = new Realtime(client)).subscribe(Channel.files(), callback).catch(() => {});
+    }, [`${suite.emulator.url}/v1`, legacy]);
+    assert.deepEqual(await held, { reached: 1, ids: [] });
+    await page.close();
+  });
+}
 
 test('with queries too, the first subscription is live before the .wasm arrives', async () => {
   const { page, held } = await pageHoldingWasm(() => window.__received.includes('response'), () => publishFile('early'));

@@ -415,10 +415,12 @@ export function openSocket(url, session, hub) {
 // While the wasm loads, a first subscription opens the socket the engine will ask for (the URL
 // as the core writes it for a server of 1.9.5 or later), so that the handshake and the server's
 // `connected` overlap the download. Once `connected` came, it also sends that subscription's
-// `subscribe` row, under the id the engine gives it (every subscribe call takes the next one):
-// the first event may then arrive before the wasm. Its events wait in the hub until the engine
-// claims it and adopts the row (takeEarlySent). An early socket that its subscription does not
-// claim (the engine refused it) is closed, and its row with it (js/realtime.js).
+// `subscribe` row, under the id the engine gives it (every subscribe call takes the next one),
+// and hands that row's events to the subscription's callback as they come, decoded as the engine
+// would (readFrame): the first event does not wait for the wasm. The socket's frames wait in the
+// hub until the engine claims it and adopts the row (takeEarlySent); those already delivered are
+// only counted and logged then. An early socket that its subscription does not claim (the engine
+// refused it) is closed, and its row with it (js/realtime.js).
 
 /** The 12 characters of `[0-9a-z]` before a connection's subscription ids (core `Config::id_prefix`). */
 const newIdPrefix = () => (Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2)).padEnd(12, '0').slice(0, 12);
@@ -430,9 +432,9 @@ const EARLY_ROW_LIMIT = 16_384;
 
 /**
  * Opens the early socket for `client`'s settings, for the subscription made `ordinal`-th on this
- * connection; whether it did.
+ * connection, whose events go to `deliver(data)` until the engine takes over; whether it did.
  */
-export function openEarly(hub, client, ordinal, channels, queries) {
+export function openEarly(hub, client, ordinal, channels, queries, deliver) {
   const [realtime, project, , jwt] = clientSettings(client) ?? [];
   if (hub.early || hub.sharing === 'member' || !hasWebSocket() || !project || !/^wss?:\/\//.test(realtime)) return false;
   const url = `${realtime}/realtime?project=${encodeURIComponent(project)}${jwt ? `&jwt=${encodeURIComponent(jwt)}` : ''}`;
@@ -442,18 +444,27 @@ export function openEarly(hub, client, ordinal, channels, queries) {
   } catch {
     return false;
   }
-  const early = { url, socket, events: [], sent: undefined };
-  socket.onopen = socket.onclose = (event) => early.events.push(event);
   // The engine keeps the first of repeated channels, as Set does.
   const subscriptionId = `${hub.idPrefix}-${ordinal}`;
   const rowChannels = [...new Set(texts(channels, false) ?? [])];
+  const early = { url, socket, events: [], sent: undefined, deliver };
+  socket.onopen = socket.onclose = (event) => early.events.push(event);
   const rowQueries = texts(queries ?? [], true) ?? [];
   const row = [subscriptionId, ...rowChannels, '\u0002', ...rowQueries];
   const plain = (list) => list.every((text) => !/[\u0001\u0002]/.test(text));
   const sendable = rowChannels.length > 0 && plain(rowChannels) && plain(rowQueries) &&
     JSON.stringify(row).length <= EARLY_ROW_LIMIT;
   socket.onmessage = (event) => {
-    early.events.push(event);
+    // An event of the row is one the engine would route to this subscription alone: the row's
+    // id among those the server names, and a channel of the row among the event's.
+    const [route, data] = early.sent && early.deliver ? readFrame(event.data) : [];
+    const delivered = route?.[0] === '\u0002' && data.subscriptions?.includes(subscriptionId) &&
+      data.channels.some((channel) => rowChannels.includes(channel));
+    early.events.push(delivered ? { type: 'delivered', data: event.data } : event);
+    if (delivered) {
+      hub.eventsDeliveredEarly += 1;
+      early.deliver(data);
+    }
     if (sendable && !early.sent && readType(event.data) === 'connected') {
       const text = JSON.stringify({ type: 'subscribe', data: [{ subscriptionId, channels: rowChannels, queries: rowQueries }] });
       socket.send(text);
@@ -489,9 +500,17 @@ function claimEarly(hub, url) {
     record(hub, 'send', early.sent.text); // logged once the connection that sent it is
   }
   queueMicrotask(() => {
-    for (const event of early.events) early.socket[`on${event.type}`]?.(event);
+    for (const event of early.events) {
+      if (event.type === 'delivered') readFrame(event.data, hub);
+      else early.socket[`on${event.type}`]?.(event);
+    }
   });
   return early.socket;
+}
+
+/** Ends the early socket's deliveries to `deliver` (any, when left out): its caller went away. */
+export function stopEarlyDeliveries(hub, deliver) {
+  if (hub.early && (deliver === undefined || hub.early.deliver === deliver)) hub.early.deliver = undefined;
 }
 
 /** The row sent on the socket openSocket just handed over, once: `[wire id, ...channels, '\u0002', ...queries]` joined by joinItems. */
@@ -521,6 +540,8 @@ export function createHub(shareAcrossTabs) {
     // use the socket; the shared socket's counters.
     sharing: sharingMode(shareAcrossTabs), tabs: 1, shared: null,
     idPrefix: newIdPrefix(),
+    /** Events the early socket handed to their callback before the engine took over. */
+    eventsDeliveredEarly: 0,
     /** The last state reported, and how to report it again when only the sharing changed. */
     lastState: undefined,
     restate: () => hub.lastState && emit(hub, 'state', { ...hub.lastState, sharing: hub.sharing, tabs: hub.tabs }),
@@ -613,7 +634,7 @@ export function statsOf(hub, eventsDelivered, roundTrip) {
   const connectedFor = hub.connectedBefore +
     (hub.connectedSince === undefined ? 0 : performance.now() - hub.connectedSince);
   return {
-    ...hub.counts, eventsDelivered, lastPingRoundTrip: roundTrip < 0 ? null : roundTrip, connectedFor: Math.round(connectedFor),
+    ...hub.counts, eventsDelivered: eventsDelivered + hub.eventsDeliveredEarly, lastPingRoundTrip: roundTrip < 0 ? null : roundTrip, connectedFor: Math.round(connectedFor),
     shared: hub.shared,
   };
 }

@@ -2,17 +2,18 @@
 // (src/realtime.rs, `RealtimeEngine`). It lets the default entry go without top-level await:
 // - while the wasm loads, every call waits for it, in the order made;
 // - the listeners, the counters and the log live in the connection's hub from the start;
-// - a first subscription opens the socket at once and subscribes on it, and the engine takes it
-//   over (js/interop.js `openEarly`), so the handshake and the server's first events overlap the
-//   wasm's download.
+// - a first subscription opens the socket at once, subscribes on it and hands its events to the
+//   callback, and the engine takes it over (js/interop.js `openEarly`), so the handshake and the
+//   first events do not wait for the wasm's download.
 // With the wasm at hand (loaded, or embedded in the inline entry), the engine is made at once.
 //
 // Copied beside the wasm-bindgen snippets by scripts/build, so the generated module is three
 // directories up.
 import { RealtimeEngine } from '../../../appwrite_realtime_wasm.js';
-import { refuse } from './exports.js';
+import { createRealtimeError, refuse } from './exports.js';
 import {
-  addListener, clientConfig, connectionState, createHub, discardEarly, emit, logOf, openEarly, realtimeOptions, statsOf, texts,
+  addListener, clientConfig, connectionState, createHub, discardEarly, emit, errorText, logOf, openEarly, realtimeOptions, statsOf,
+  stopEarlyDeliveries, texts,
 } from './interop.js';
 import { wasmLoading } from './loading.js';
 
@@ -56,15 +57,30 @@ export class Realtime {
     return this.#engine ? use(this.#engine) : this.#waiting.then(use);
   }
 
-  /** Opens the socket the engine will want, when the wasm is still on its way. */
-  #openEarly(channels, queries) {
-    if (this.#engine) return;
+  /**
+   * Opens the socket the engine will want, when the wasm is still on its way; the events of the
+   * subscription go to `callback` until the engine takes over. The function that delivers them.
+   */
+  #openEarly(channels, callback, queries) {
+    if (this.#engine) return undefined;
     this.#subscriptionsWaiting += 1;
-    if (!openEarly(this.#hub, this.#client, this.#subscriptionsWaiting, channels, queries)) return;
-    // Runs after the subscription waiting before it: an early socket still unclaimed then (the
-    // subscription was refused, or the wasm failed) is closed.
-    const discard = () => discardEarly(this.#hub);
-    this.#waiting.then(discard, discard);
+    const hub = this.#hub;
+    // As the engine calls a callback (src/driver.rs `deliver`).
+    const deliver = (data) => {
+      try {
+        callback(data);
+      } catch (thrown) {
+        const error = createRealtimeError(`A subscription callback threw: ${errorText(thrown)}`, 0, 'callback', thrown);
+        if (!emit(hub, 'error', error, 0)) console.error(error);
+      }
+    };
+    if (openEarly(hub, this.#client, this.#subscriptionsWaiting, channels, queries, deliver)) {
+      // Runs after the subscription waiting before it: an early socket still unclaimed then (the
+      // subscription was refused, or the wasm failed) is closed.
+      const discard = () => discardEarly(hub);
+      this.#waiting.then(discard, discard);
+    }
+    return deliver;
   }
 
   subscribe(channels, callback, queries) {
@@ -74,7 +90,7 @@ export class Realtime {
       return Promise.reject(error);
     }
     const subscribed = this.#withEngine((engine) => engine.subscribe(channels, callback, queries));
-    this.#openEarly(channels, queries);
+    this.#openEarly(channels, callback, queries);
     return subscribed;
   }
 
@@ -90,14 +106,16 @@ export class Realtime {
       })
       // No caller left to throw to: reported as the engine reports what it cannot throw.
       .catch((error) => emit(this.#hub, 'error', error, error?.code ?? 0) || console.error(error));
-    this.#openEarly(channels, queries);
+    const deliver = this.#openEarly(channels, callback, queries);
     return () => {
       cancelled = true;
+      stopEarlyDeliveries(this.#hub, deliver);
       unsubscribe?.();
     };
   }
 
   disconnect() {
+    if (!this.#engine) stopEarlyDeliveries(this.#hub);
     return this.#withEngine((engine) => engine.disconnect());
   }
 
