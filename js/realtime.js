@@ -19,6 +19,9 @@ import { wasmLoading } from './loading.js';
 
 const CALLBACK_REFUSED = 'The callback must be a function';
 
+/** Resolves in a task of its own, so that tasks already queued (a socket's events among them) may run first. */
+const nextTask = () => new Promise((resolve) => setTimeout(resolve));
+
 /**
  * Refuses what the engine would refuse of a subscription (src/args.rs), so that it is refused at
  * the call, also while the wasm loads.
@@ -48,7 +51,9 @@ export class Realtime {
     const hub = (this.#hub = createHub(read[5]));
     const create = () => (this.#engine = new RealtimeEngine(client, options, hub));
     const loading = wasmLoading();
-    if (loading) this.#waiting = loading.then(create);
+    // The engine starts in two tasks, after the one that instantiated the wasm: the early
+    // socket's handshake and events, due at about the same time, go in between.
+    if (loading) this.#waiting = loading.then(nextTask).then(create).then((engine) => nextTask().then(() => engine));
     else create();
   }
 
