@@ -12,8 +12,9 @@
 // A third variant, ours with `<link rel="preload" as="fetch">` for the .wasm in the HTML, shows
 // what that hint buys with no SDK change.
 //
-// `node bench/first-event.mjs` runs it alone (FIRST_EVENT_RUNS=n for more runs); bench/run.mjs
-// calls `measureFirstEvent` and `printFirstEvent`.
+// `node bench/first-event.mjs` runs it alone (FIRST_EVENT_RUNS=n runs per profile, three times
+// that unthrottled; FIRST_EVENT_PROFILES=a,b only those profiles); bench/run.mjs calls
+// `measureFirstEvent` and `printFirstEvent`.
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -27,6 +28,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..');
 
 export const firstEventRuns = Number(process.env.FIRST_EVENT_RUNS ?? 11);
+/** Only the profiles named here, comma-separated (FIRST_EVENT_PROFILES), when set. */
+const profileFilter = process.env.FIRST_EVENT_PROFILES?.split(',').map((name) => name.trim());
 
 const CHANNEL = 'databases.bench.collections.items.documents';
 const publication = {
@@ -39,9 +42,13 @@ const publication = {
 
 const slow4g = { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 };
 
-/** `frameDelay`: ms the relay holds each WebSocket frame, each way. */
+/**
+ * `frameDelay`: ms the relay holds each WebSocket frame, each way. `runsFactor`: unthrottled runs
+ * spread the most (the page, the browser, the relay and the emulator share this machine's cores)
+ * and cost the least, so that profile takes three times the runs.
+ */
 export const profiles = [
-  { name: 'unthrottled' },
+  { name: 'unthrottled', runsFactor: 3 },
   {
     name: 'Slow 4G',
     description: '150 ms RTT for requests and WebSocket frames alike, 1.6 Mbps down, 750 kbps up, CPU 4x',
@@ -290,9 +297,10 @@ export async function measureFirstEvent(root = repoRoot, { runs = firstEventRuns
   });
   const result = { runs, channel: CHANNEL, bundleBytes: { ours: transfer('/ours/app.js'), wasm: transfer(`/ours/${wasmName}`), official: transfer('/official/app.js') }, profiles: [] };
   try {
-    for (const profile of profiles) {
+    for (const profile of profiles.filter(({ name }) => !profileFilter || profileFilter.includes(name))) {
       const perVariant = Object.fromEntries(variants.map(({ name }) => [name, { runsMs: [], details: [], errors: [] }]));
-      for (let run = 0; run < runs; run += 1) {
+      const profileRuns = runs * (profile.runsFactor ?? 1);
+      for (let run = 0; run < profileRuns; run += 1) {
         const order = variants.map((_, i) => variants[(i + run) % variants.length]);
         for (const variant of order) {
           const slot = perVariant[variant.name];
@@ -306,7 +314,7 @@ export async function measureFirstEvent(root = repoRoot, { runs = firstEventRuns
             slot.errors.push(error.message.split('\n')[0]);
           }
         }
-        log(`  ${profile.name} run ${run + 1}/${runs}: ${variants.map(({ name }) => `${name} ${perVariant[name].runsMs.at(-1)}`).join(', ')}`);
+        log(`  ${profile.name} run ${run + 1}/${profileRuns}: ${variants.map(({ name }) => `${name} ${perVariant[name].runsMs.at(-1)}`).join(', ')}`);
       }
       const figures = Object.fromEntries(Object.entries(perVariant).map(([name, slot]) => [name, {
         msMedian: round(median(slot.runsMs)), runsMs: slot.runsMs,
@@ -314,7 +322,7 @@ export async function measureFirstEvent(root = repoRoot, { runs = firstEventRuns
         ...(slot.errors.length ? { errors: [...new Set(slot.errors)] } : {}),
       }]));
       result.profiles.push({
-        profile: profile.name, description: profile.description ?? 'no throttling',
+        profile: profile.name, description: profile.description ?? 'no throttling', runs: profileRuns,
         ...figures,
         ratio: figures.ours.msMedian && figures.official.msMedian ? figures.ours.msMedian / figures.official.msMedian : null,
         preloadRatio: figures['ours+preload'].msMedian && figures.official.msMedian ? figures['ours+preload'].msMedian / figures.official.msMedian : null,
@@ -352,12 +360,12 @@ const fmt = (ms) => (ms === null || ms === undefined ? '–' : `${Math.round(ms)
 export function printFirstEvent(result) {
   const { bundleBytes } = result;
   console.log(`\nTime to first event (navigation start → event callback; esbuild --minify bundles served gzip; ` +
-    `fresh context per run; median of ${result.runs}, SDKs alternating)`);
+    'fresh context per run; SDKs alternating)');
   console.log(`  raw bytes: ours app.js ${bundleBytes.ours} + .wasm ${bundleBytes.wasm}; official app.js ${bundleBytes.official}`);
   for (const entry of result.profiles) {
     const { ours, official } = entry;
     const preload = entry['ours+preload'];
-    console.log(`${entry.profile} (${entry.description}):`);
+    console.log(`${entry.profile} (${entry.description}; median of ${entry.runs} runs):`);
     console.log(`  time to first event ${entry.profile}: ours ${fmt(ours.msMedian)} ms vs official ${fmt(official.msMedian)} ms ` +
       `(${entry.ratio ? entry.ratio.toFixed(2) : '–'}x); ours + wasm preload ${fmt(preload.msMedian)} ms ` +
       `(${entry.preloadRatio ? entry.preloadRatio.toFixed(2) : '–'}x)`);
