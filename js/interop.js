@@ -435,7 +435,7 @@ const EARLY_ROW_LIMIT = 16_384;
  * connection, whose events go to `deliver(data)` until the engine takes over; whether it did.
  */
 export function openEarly(hub, client, ordinal, channels, queries, deliver) {
-  const [realtime, project, , jwt] = clientSettings(client) ?? [];
+  const [realtime, project, session, jwt] = clientSettings(client) ?? [];
   if (hub.early || hub.sharing === 'member' || !hasWebSocket() || !project || !/^wss?:\/\//.test(realtime)) return false;
   const url = `${realtime}/realtime?project=${encodeURIComponent(project)}${jwt ? `&jwt=${encodeURIComponent(jwt)}` : ''}`;
   let socket;
@@ -472,6 +472,10 @@ export function openEarly(hub, client, ordinal, channels, queries, deliver) {
     }
   };
   hub.early = early;
+  // The engine reads the fallback session when it takes the socket over, on the first event's
+  // path. A page's first localStorage read loads the origin's storage (1.5 to 17 ms measured):
+  // done here, it costs while the handshake is in flight, and the engine's read is then cheap.
+  if (!session) fallbackSession(project);
   return true;
 }
 
