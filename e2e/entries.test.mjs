@@ -348,6 +348,89 @@ test('a first subscription the engine refuses is refused once, and the one after
   await page.close();
 });
 
+/**
+ * A watched page whose sockets keep the server's `response` frames from the SDK's handlers
+ * until `window.releaseAnswers()`: a server slow to answer a subscription.
+ */
+async function pageHoldingAnswers() {
+  const page = await watchedPage();
+  await page.addInitScript(() => {
+    const Watched = window.WebSocket;
+    const sockets = [];
+    window.holdAnswers = true;
+    window.WebSocket = class WebSocket extends Watched {
+      #handler = null;
+      #held = [];
+      constructor(url, protocols) {
+        super(url, protocols);
+        sockets.push(this);
+        super.onmessage = (event) => {
+          if (window.holdAnswers && JSON.parse(event.data).type === 'response') this.#held.push(event);
+          else this.#handler?.(event);
+        };
+      }
+      set onmessage(handler) {
+        this.#handler = handler;
+      }
+      get onmessage() {
+        return this.#handler;
+      }
+      release() {
+        for (const event of this.#held.splice(0)) this.#handler?.(event);
+      }
+    };
+    window.releaseAnswers = () => {
+      window.holdAnswers = false;
+      for (const socket of sockets) socket.release();
+    };
+  });
+  await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
+  return page;
+}
+
+/**
+ * Subscribes once in `page` (pageHoldingAnswers) and checks that the engine leaves the early
+ * socket alone while the row's answer is held; then, after `call` if there is one, that it takes
+ * the socket over: at once for the call, after EARLY_SETTLE_LIMIT (js/interop.js) without.
+ */
+async function engineWaits(page, call) {
+  const waited = await page.evaluate(async (endpoint) => {
+    const { default: ready, Client, Realtime, Channel } = await import('/pkg/index.js');
+    const realtime = (window.realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo')));
+    window.subscribed = realtime.subscribe(Channel.files(), () => {});
+    await ready();
+    const idle = () => new Promise((resolve) => (window.requestIdleCallback ? requestIdleCallback(resolve) : setTimeout(resolve)));
+    while (!window.__sent.includes('subscribe')) await idle();
+    window.rowSentAt = performance.now();
+    for (let moment = 0; moment < 5; moment += 1) await idle();
+    // The engine logs its connection when it takes the socket over.
+    return { logged: realtime.debugLog().length, answers: window.__received.filter((type) => type === 'response').length };
+  }, `${suite.emulator.url}/v1`);
+  assert.deepEqual(waited, { logged: 0, answers: 1 }, 'the answer came, the page has not seen it, and the engine waits');
+  if (call) await page.evaluate(call);
+  const took = await page.waitForFunction(() => window.realtime.debugLog().length > 0 && performance.now() - window.rowSentAt, null, { timeout: 5_000 });
+  const afterRow = await took.jsonValue();
+  if (call) assert.ok(afterRow < 1_500, `the call started the engine ${afterRow} ms after the row went out`);
+  else assert.ok(afterRow >= 1_500, `the engine waited ${afterRow} ms for the answer`);
+  await page.evaluate(() => window.releaseAnswers());
+  assert.equal(await page.evaluate(() => window.subscribed.then(() => window.realtime.state.status)), 'connected');
+}
+
+for (const [what, call] of [
+  // Not awaited: its answer is held too.
+  ['until a call needs it', () => { window.realtime.subscribe('files', () => {}); }],
+  ['for two seconds at most', undefined],
+]) {
+  test(`while the server has not answered the early socket's row, the engine waits to take it over ${what}`, async () => {
+    const page = await pageHoldingAnswers();
+    try {
+      await engineWaits(page, call);
+    } finally {
+      await page.close();
+    }
+  });
+}
+
 const HTML_PAGE = { status: 200, contentType: 'text/html', body: '<!doctype html><title>app</title>' };
 const NOT_FOUND = { status: 404, contentType: 'text/plain', body: 'not found' };
 

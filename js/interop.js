@@ -430,6 +430,9 @@ export const idPrefixOf = (hub) => hub.idPrefix;
 /** Bytes a row's channels may take here, well within the core's limit for one subscription. */
 const EARLY_ROW_LIMIT = 16_384;
 
+/** How long the engine's start-up waits at most for the server to answer the early row (ms). */
+const EARLY_SETTLE_LIMIT = 2_000;
+
 /**
  * Opens the early socket for `client`'s settings, for the subscription made `ordinal`-th on this
  * connection, whose events go to `deliver(data)` until the engine takes over; whether it did.
@@ -448,7 +451,15 @@ export function openEarly(hub, client, ordinal, channels, queries, deliver) {
   const subscriptionId = `${hub.idPrefix}-${ordinal}`;
   const rowChannels = [...new Set(texts(channels, false) ?? [])];
   const early = { url, socket, events: [], sent: undefined, deliver };
-  socket.onopen = socket.onclose = (event) => early.events.push(event);
+  // Settled once the server answered the row (or the socket closed, or the row cannot go out):
+  // the engine's start-up waits for it (js/realtime.js), or for EARLY_SETTLE_LIMIT at most.
+  early.settled = new Promise((resolve) => { early.settle = resolve; });
+  setTimeout(early.settle, EARLY_SETTLE_LIMIT);
+  socket.onopen = (event) => early.events.push(event);
+  socket.onclose = (event) => {
+    early.events.push(event);
+    early.settle();
+  };
   const rowQueries = texts(queries ?? [], true) ?? [];
   const row = [subscriptionId, ...rowChannels, '\u0002', ...rowQueries];
   const plain = (list) => list.every((text) => !/[\u0001\u0002]/.test(text));
@@ -465,10 +476,14 @@ export function openEarly(hub, client, ordinal, channels, queries, deliver) {
       hub.eventsDeliveredEarly += 1;
       early.deliver(data);
     }
-    if (sendable && !early.sent && readType(event.data) === 'connected') {
-      const text = JSON.stringify({ type: 'subscribe', data: [{ subscriptionId, channels: rowChannels, queries: rowQueries }] });
-      socket.send(text);
-      early.sent = { row, text };
+    if (early.sent) {
+      if (!delivered) early.settle(); // the row's answer, or a frame only the engine handles
+    } else if (readType(event.data) === 'connected') {
+      if (sendable) {
+        const text = JSON.stringify({ type: 'subscribe', data: [{ subscriptionId, channels: rowChannels, queries: rowQueries }] });
+        socket.send(text);
+        early.sent = { row, text };
+      } else early.settle();
     }
   };
   hub.early = early;

@@ -22,6 +22,10 @@ const CALLBACK_REFUSED = 'The callback must be a function';
 /** Resolves in a task of its own, so that tasks already queued (a socket's events among them) may run first. */
 const nextTask = () => new Promise((resolve) => setTimeout(resolve));
 
+/** Resolves once the page is idle (within 200 ms), or in the next task where there is no requestIdleCallback. */
+const whenIdle = () =>
+  new Promise((resolve) => (globalThis.requestIdleCallback ? requestIdleCallback(resolve, { timeout: 200 }) : setTimeout(resolve)));
+
 /**
  * Refuses what the engine would refuse of a subscription (src/args.rs), so that it is refused at
  * the call, also while the wasm loads.
@@ -42,6 +46,8 @@ export class Realtime {
   #waiting;
   /** Subscriptions asked for while the wasm loads: the engine mints their ids in this order. */
   #subscriptionsWaiting = 0;
+  /** Starts the engine as soon as the wasm is there, without waiting for the early socket or an idle moment. */
+  #startNow = () => {};
 
   constructor(client, options) {
     if (clientConfig(client) === undefined) refuse("Realtime needs a Client: this package's or the official appwrite SDK's");
@@ -51,15 +57,28 @@ export class Realtime {
     const hub = (this.#hub = createHub(read[5]));
     const create = () => (this.#engine = new RealtimeEngine(client, options, hub));
     const loading = wasmLoading();
-    // The engine starts in two tasks, after the one that instantiated the wasm: the early
-    // socket's handshake and events, due at about the same time, go in between.
-    if (loading) this.#waiting = loading.then(nextTask).then(create).then((engine) => nextTask().then(() => engine));
-    else create();
+    if (!loading) {
+      create();
+      return;
+    }
+    // While the early socket serves the first subscription alone, the engine's start-up (about
+    // 10 ms of code run for the first time, 40 ms on a slow phone) waits until the server has
+    // answered that subscription, then for idle moments, so that it does not hold up the socket's
+    // handshake and first events. Any call that needs the engine starts it at once.
+    const needed = new Promise((resolve) => { this.#startNow = resolve; });
+    const unlessNeeded = (wait) => Promise.race([needed.then(nextTask), wait()]);
+    const settled = () => (hub.early ? hub.early.settled : Promise.resolve()).then(whenIdle);
+    this.#waiting = loading
+      .then(() => unlessNeeded(settled))
+      .then(create)
+      .then((engine) => unlessNeeded(whenIdle).then(() => engine));
   }
 
   /** `use(engine)` now, or once the wasm is loaded, after the calls made before. */
-  #withEngine(use) {
-    return this.#engine ? use(this.#engine) : this.#waiting.then(use);
+  #withEngine(use, startNow = true) {
+    if (this.#engine) return use(this.#engine);
+    if (startNow) this.#startNow();
+    return this.#waiting.then(use);
   }
 
   /**
@@ -84,7 +103,7 @@ export class Realtime {
       // subscription was refused, or the wasm failed) is closed.
       const discard = () => discardEarly(hub);
       this.#waiting.then(discard, discard);
-    }
+    } else this.#startNow(); // a second subscription, or none the early socket could take
     return deliver;
   }
 
@@ -94,7 +113,7 @@ export class Realtime {
     } catch (error) {
       return Promise.reject(error);
     }
-    const subscribed = this.#withEngine((engine) => engine.subscribe(channels, callback, queries));
+    const subscribed = this.#withEngine((engine) => engine.subscribe(channels, callback, queries), false);
     this.#openEarly(channels, callback, queries);
     return subscribed;
   }
@@ -115,6 +134,7 @@ export class Realtime {
     return () => {
       cancelled = true;
       stopEarlyDeliveries(this.#hub, deliver);
+      this.#startNow();
       unsubscribe?.();
     };
   }
