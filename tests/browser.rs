@@ -199,12 +199,31 @@ async fn call_method(object: &JsValue, name: &str, arg: &JsValue) -> JsValue {
 }
 
 async fn live_connections(project: &str) -> u32 {
-    let list = control("GET", "/connections", JsValue::UNDEFINED).await;
-    let list = field(&list, "connections");
-    Array::from(&list)
-        .iter()
+    emulator_connections()
+        .await
         .filter(|connection| field(connection, "project").as_string().as_deref() == Some(project))
         .count() as u32
+}
+
+/// The ids of the sockets holding a subscription on `channel`. Counting by channel rather than
+/// by project keeps the sockets earlier tests are still closing out of the figure.
+async fn sockets_holding(channel: &str) -> Vec<f64> {
+    emulator_connections()
+        .await
+        .filter(|connection| {
+            Array::from(&field(connection, "subscriptions"))
+                .iter()
+                .any(|subscription| {
+                    Array::from(&field(&subscription, "channels")).includes(&channel.into(), 0)
+                })
+        })
+        .filter_map(|connection| field(&connection, "id").as_f64())
+        .collect()
+}
+
+async fn emulator_connections() -> impl Iterator<Item = JsValue> {
+    let list = control("GET", "/connections", JsValue::UNDEFINED).await;
+    Array::from(&field(&list, "connections")).into_iter()
 }
 
 #[wasm_bindgen_test]
@@ -249,7 +268,8 @@ async fn update_switches_channels_on_the_same_socket_without_stale_events() {
         &push_into(&events),
     )
     .await;
-    let sockets_before = live_connections(project).await;
+    let socket_before = sockets_holding(&collection_channel("switch-a")).await;
+    assert_eq!(socket_before.len(), 1);
 
     let changes = Object::new();
     set(
@@ -259,9 +279,9 @@ async fn update_switches_channels_on_the_same_socket_without_stale_events() {
     );
     call_method(&subscription, "update", &changes.into()).await;
     assert_eq!(
-        live_connections(project).await,
-        sockets_before,
-        "update opened no new socket"
+        sockets_holding(&collection_channel("switch-b")).await,
+        socket_before,
+        "the update went out on the same socket"
     );
 
     // Published in this order on one socket: a stale event would arrive first.
@@ -1146,18 +1166,17 @@ fn sharing_options() -> JsValue {
 
 #[wasm_bindgen_test]
 async fn realtimes_that_share_use_one_socket_and_each_gets_its_own_events() {
-    let before = live_connections("demo").await;
     let first = Realtime::with_client(&client("demo"), sharing_options()).unwrap();
     let second = Realtime::with_client(&client("demo"), sharing_options()).unwrap();
     let (first_events, second_events) = (queue(), queue());
     let channel = collection_channel("shared");
     subscribe(&first, &channel, &push_into(&first_events)).await;
     subscribe(&second, &channel, &push_into(&second_events)).await;
-    assert_eq!(
-        live_connections("demo").await,
-        before + 1,
-        "one socket for both"
-    );
+    wait_for_subscription_count(EMULATOR, &channel, 2, WAIT_MS)
+        .await
+        .expect("the server holds both subscriptions");
+    let shared_socket = sockets_holding(&channel).await;
+    assert_eq!(shared_socket.len(), 1, "one socket for both");
     for realtime in [&first, &second] {
         let state = realtime.state();
         assert_eq!(
@@ -1194,7 +1213,7 @@ async fn realtimes_that_share_use_one_socket_and_each_gets_its_own_events() {
         Some("to the second")
     );
     assert_eq!(first_events.length(), 0, "nothing for the one that left");
-    assert_eq!(live_connections("demo").await, before + 1);
+    assert_eq!(sockets_holding(&channel).await, shared_socket);
 
     let _ = second.disconnect();
     wait_for_no_subscription(EMULATOR, &channel, WAIT_MS)
