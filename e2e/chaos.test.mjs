@@ -304,11 +304,11 @@ test('a long session through injected faults loses, repeats and reorders nothing
   const report = { faults: {}, operations: [], recoveryMs: [], stableEvents: 0, chaosEvents: 0, retries: 0 };
   await operations.subscribe();
   await until('the first convergence', serverConverged);
-  let memoryAtStart;
+  // Measured once warm (every fault and operation has run) and again at two equal intervals.
+  const memory = [];
 
   for (let round = 0; round < ROUNDS; round += 1) {
-    // Measured once warm (every fault and operation has run), so growth after it is a leak.
-    if (round === ROUNDS / 3) memoryAtStart = await page.evaluate(() => window.memory());
+    if (round === ROUNDS / 3 || round === (2 * ROUNDS) / 3) memory.push(await page.evaluate(() => window.memory()));
     const operation = ['subscribe', 'update', 'unsubscribe', 'signIn'][Math.floor(next() * 4)];
     report.operations.push(await operations[operation === 'signIn' && user ? 'update' : operation]());
     const fault = Object.keys(faults)[Math.floor(next() * Object.keys(faults).length)];
@@ -352,6 +352,8 @@ test('a long session through injected faults loses, repeats and reorders nothing
   const { received, chaos, memoryAtEnd } = await page.evaluate(() => ({
     received: window.chaos.received, chaos: window.chaos, memoryAtEnd: window.memory(),
   }));
+  memory.push(memoryAtEnd);
+  const [memoryAtStart] = memory;
   const all = Object.values(received).flat();
   assert.equal(new Set(all).size, all.length, 'no event arrived twice');
   for (const [collection, seqs] of Object.entries(received)) {
@@ -366,8 +368,12 @@ test('a long session through injected faults loses, repeats and reorders nothing
   assert.deepEqual(problems, [], 'nothing reached the console');
   assert.ok(memoryAtEnd.wasm <= memoryAtStart.wasm + 65_536, `wasm memory grew from ${memoryAtStart.wasm} to ${memoryAtEnd.wasm}`);
   // What the page keeps on purpose (every received sequence number) grows by a few bytes an event.
+  // A leak grows the heap in both intervals; V8's own one-off allocations (tiering, bytecode
+  // flushing) move single figures by some 60 KB, which one interval alone would take for a leak.
   if (memoryAtStart.heap !== null) {
-    assert.ok(memoryAtEnd.heap <= memoryAtStart.heap * 1.1, `JS heap grew from ${memoryAtStart.heap} to ${memoryAtEnd.heap}`);
+    const heaps = memory.map(({ heap }) => heap);
+    const growth = Math.min(heaps[1] - heaps[0], heaps[2] - heaps[1]);
+    assert.ok(growth <= heaps[0] * 0.05, `JS heap grew in both intervals: ${heaps.join(' -> ')} B`);
   } else {
     console.log(`chaos: ${browserName} lets no page measure its JS heap; only wasm memory was checked`);
   }
@@ -377,7 +383,7 @@ test('a long session through injected faults loses, repeats and reorders nothing
     `${sequence} events published (${report.stableEvents} while converged, all delivered; ${report.chaosEvents} during faults, ` +
     `${all.length - report.stableEvents} of those delivered); ${proxy.connections} sockets, ${chaos.opens} opens, ${chaos.resyncs} resyncs, ` +
     `${proxy.refused} refused; ${report.retries} stable phases retried after a loss of connection; worst recovery ${Math.max(...report.recoveryMs)} ms; errors reported ${JSON.stringify(chaos.errors)}; ` +
-    `heap ${memoryAtStart.heap} -> ${memoryAtEnd.heap} B and wasm ${memoryAtStart.wasm} -> ${memoryAtEnd.wasm} B from round ${ROUNDS / 3} to the end`);
+    `heap ${memory.map(({ heap }) => heap).join(' -> ')} B and wasm ${memoryAtStart.wasm} -> ${memoryAtEnd.wasm} B from round ${ROUNDS / 3} to the end`);
   await page.close();
 });
 
