@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { useEmulatorAndBrowser, root, noBrowser } from './harness.mjs';
+import { useEmulatorAndBrowser, root, noBrowser, signUp } from './harness.mjs';
 
 const run = promisify(execFile);
 const pkg = join(root, 'pkg');
@@ -199,14 +199,14 @@ async function pageHoldingWasm(until, then = () => true) {
   return { page, held };
 }
 
-/** Publishes a file event (`name` = `$id` = `id`) on the `files` channel for anyone; how many sockets it reached. */
-async function publishFile(id) {
+/** Publishes a file event (`name` = `$id` = `id`) on the `files` channel for `roles`; how many sockets it reached. */
+async function publishFile(id, roles = ['any']) {
   const reply = await fetch(`${suite.emulator.url}/_emulator/publish`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({
       project: 'demo', events: [`buckets.b.files.${id}.create`], channels: ['files', `buckets.b.files.${id}`],
-      roles: ['any'], payload: { $id: id, name: id },
+      roles, payload: { $id: id, name: id },
     }),
   });
   return (await reply.json()).delivered;
@@ -253,6 +253,35 @@ test('without queries, the first subscription is live before the .wasm arrives, 
   assert.equal(sockets.length, 1);
   assert.deepEqual(sent.filter((type) => type !== 'ping'), ['subscribe'], 'the engine adopted the row rather than sending its own');
   await page.close();
+});
+
+test('with the session the official SDK keeps, the early socket authenticates once its row is answered, and the engine not again', async () => {
+  const { userId, token } = await signUp(suite.emulator.url, 'early-session');
+  // The .wasm is held until the server answered the row and the authentication; then an event
+  // for the user alone, which a guest socket would not get.
+  const { page, held } = await pageHoldingWasm(() => window.__received.filter((type) => type === 'response').length === 2, async (page) => {
+    const reached = await publishFile('mine', [`user:${userId}`]);
+    return { reached, ids: await idsOnceThere(page, 1) };
+  });
+  try {
+    await page.evaluate(async ([endpoint, token]) => {
+      localStorage.setItem('cookieFallback', JSON.stringify({ a_session_demo: token }));
+      const { Client, Realtime, Channel } = await import('/pkg/index.js');
+      window.ids = [];
+      window.realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
+      await window.realtime.subscribe(Channel.files(), (event) => window.ids.push(event.payload.$id));
+    }, [`${suite.emulator.url}/v1`, token]);
+    assert.deepEqual(await held, { reached: 1, ids: ['mine'] }, 'the user\'s event reached the callback while the .wasm was held');
+    const { sent, logged } = await page.evaluate(() => ({
+      sent: window.__sent.filter((type) => type !== 'ping'),
+      logged: window.realtime.debugLog().filter((entry) => entry.direction === 'out').map((entry) => `${entry.type} ${entry.detail}`),
+    }));
+    assert.deepEqual(sent, ['subscribe', 'authentication'], 'the engine adopted the authentication too');
+    assert.ok(logged.includes('authentication session [redacted]'), `logged, redacted: ${logged.join(', ')}`);
+  } finally {
+    await page.evaluate(() => localStorage.removeItem('cookieFallback')); // the origin's pages share it
+    await page.close();
+  }
 });
 
 test('a callback that throws on an event delivered before the .wasm is reported as the engine reports it', async () => {

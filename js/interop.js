@@ -416,11 +416,14 @@ export function openSocket(url, session, hub) {
 // as the core writes it for a server of 1.9.5 or later), so that the handshake and the server's
 // `connected` overlap the download. Once `connected` came, it also sends that subscription's
 // `subscribe` row, under the id the engine gives it (every subscribe call takes the next one),
-// and hands that row's events to the subscription's callback as they come, decoded as the engine
-// would (readFrame): the first event does not wait for the wasm. The socket's frames wait in the
-// hub until the engine claims it and adopts the row (takeEarlySent); those already delivered are
-// only counted and logged then. An early socket that its subscription does not claim (the engine
-// refused it) is closed, and its row with it (js/realtime.js).
+// and once the server answered the row, the `authentication` the engine would send (for a
+// session set on the client or kept by the official SDK in localStorage, when `connected` names
+// no user). It hands that row's events to the subscription's callback as they come, decoded as
+// the engine would (readFrame): the first event does not wait for the wasm. The socket's frames
+// wait in the hub until the engine claims it and adopts what was sent (takeEarlySent,
+// takeEarlySession); those already delivered are only counted and logged then. An early socket
+// that its subscription does not claim (the engine refused it) is closed, and its row with it
+// (js/realtime.js).
 
 /** The 12 characters of `[0-9a-z]` before a connection's subscription ids (core `Config::id_prefix`). */
 const newIdPrefix = () => (Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2)).padEnd(12, '0').slice(0, 12);
@@ -438,7 +441,7 @@ const EARLY_SETTLE_LIMIT = 2_000;
  * connection, whose events go to `deliver(data)` until the engine takes over; whether it did.
  */
 export function openEarly(hub, client, ordinal, channels, queries, deliver) {
-  const [realtime, project, session, jwt] = clientSettings(client) ?? [];
+  const [realtime, project, clientSession, jwt] = clientSettings(client) ?? [];
   if (hub.early || hub.sharing === 'member' || !hasWebSocket() || !project || !/^wss?:\/\//.test(realtime)) return false;
   const url = `${realtime}/realtime?project=${encodeURIComponent(project)}${jwt ? `&jwt=${encodeURIComponent(jwt)}` : ''}`;
   let socket;
@@ -447,6 +450,10 @@ export function openEarly(hub, client, ordinal, channels, queries, deliver) {
   } catch {
     return false;
   }
+  // The session the engine would authenticate with: the client's, or the official SDK's
+  // fallback. Read while the handshake is in flight: a page's first localStorage read loads the
+  // origin's storage (1.5 to 17 ms measured).
+  const session = clientSession || fallbackSession(project);
   // The engine keeps the first of repeated channels, as Set does.
   const subscriptionId = `${hub.idPrefix}-${ordinal}`;
   const rowChannels = [...new Set(texts(channels, false) ?? [])];
@@ -475,28 +482,33 @@ export function openEarly(hub, client, ordinal, channels, queries, deliver) {
     if (delivered) {
       hub.eventsDeliveredEarly += 1;
       early.deliver(data);
+      return;
     }
-    if (early.sent) {
-      if (!delivered) early.settle(); // the row's answer, or a frame only the engine handles
-    } else if (readType(event.data) === 'connected') {
-      if (sendable) {
-        const text = JSON.stringify({ type: 'subscribe', data: [{ subscriptionId, channels: rowChannels, queries: rowQueries }] });
-        socket.send(text);
-        early.sent = { row, text };
-      } else early.settle();
+    const frame = readJson(event.data);
+    if (!early.sent) {
+      if (frame?.type !== 'connected') return;
+      if (!sendable) return early.settle();
+      const text = JSON.stringify({ type: 'subscribe', data: [{ subscriptionId, channels: rowChannels, queries: rowQueries }] });
+      socket.send(text);
+      // As the engine does: the session goes in-band when `connected` names no user.
+      early.sent = { row, text, session: frame.data?.user ? '' : session };
+      return;
     }
+    // After the row's answer, as the engine does: a server may drop a connection that
+    // authenticates with no subscription.
+    if (early.sent.session && !early.sent.authentication && frame?.type === 'response' && frame.data?.to === 'subscribe') {
+      early.sent.authentication = JSON.stringify({ type: 'authentication', data: { session: early.sent.session } });
+      socket.send(early.sent.authentication);
+    }
+    early.settle(); // the row's answer, or a frame only the engine handles
   };
   hub.early = early;
-  // The engine reads the fallback session when it takes the socket over, on the first event's
-  // path. A page's first localStorage read loads the origin's storage (1.5 to 17 ms measured):
-  // done here, it costs while the handshake is in flight, and the engine's read is then cheap.
-  if (!session) fallbackSession(project);
   return true;
 }
 
-function readType(text) {
+function readJson(text) {
   try {
-    return JSON.parse(text)?.type;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
@@ -516,7 +528,12 @@ function claimEarly(hub, url) {
   }
   if (early.sent) {
     hub.earlySent = early.sent.row;
-    record(hub, 'send', early.sent.text); // logged once the connection that sent it is
+    // Logged once the connection that sent them is.
+    record(hub, 'send', early.sent.text);
+    if (early.sent.authentication) {
+      hub.earlySession = early.sent.session;
+      record(hub, 'send', early.sent.authentication);
+    }
   }
   queueMicrotask(() => {
     for (const event of early.events) {
@@ -537,6 +554,13 @@ export function takeEarlySent(hub) {
   const sent = hub.earlySent;
   hub.earlySent = undefined;
   return sent && joinItems(sent);
+}
+
+/** The session of the `authentication` sent on the socket openSocket just handed over, once. */
+export function takeEarlySession(hub) {
+  const session = hub.earlySession;
+  hub.earlySession = undefined;
+  return session;
 }
 
 /** Closes the early socket nobody claimed. */

@@ -177,6 +177,9 @@ extern "C" {
     /// The row sent on the socket just claimed (openEarly): its wire id, channels and queries.
     #[wasm_bindgen(js_name = takeEarlySent)]
     fn take_early_sent(hub: &JsValue) -> Option<String>;
+    /// The session of the `authentication` sent on the socket just claimed, if one was.
+    #[wasm_bindgen(js_name = takeEarlySession)]
+    fn take_early_session(hub: &JsValue) -> Option<String>;
     #[wasm_bindgen(js_name = addListener)]
     fn add_listener(hub: &JsValue, kind: &str, callback: &Function) -> Function;
     fn emit(hub: &JsValue, kind: &str, first: &JsValue, second: &JsValue) -> u32;
@@ -664,6 +667,11 @@ impl Driver {
                     self.engine
                         .borrow_mut()
                         .adopt_sent_subscribe(now(), wire_id, row, queries);
+                }
+                if let Some(session) = take_early_session(&self.hub) {
+                    self.engine
+                        .borrow_mut()
+                        .adopt_sent_authentication(now(), &session);
                 }
             }
             Err(message) => {

@@ -1427,6 +1427,76 @@ fn an_adopted_row_that_no_longer_matches_is_replaced_or_unsubscribed() {
     assert_eq!(d.state(), ConnectionState::Connected);
 }
 
+/// A driver with `session` set and the early row for `account` adopted, as the browser
+/// driver's early socket leaves them, with an `authentication` for `sent_session` sent too.
+fn driver_with_adopted_authentication(
+    session: &str,
+    sent_session: &str,
+) -> (Driver, SubscriptionKey) {
+    let mut d = driver_with_prefix();
+    d.engine.set_session(d.at(), Some(session.into()));
+    let key = d.subscribe(&["account"], &[]);
+    d.drain();
+    d.engine.adopt_sent_subscribe(
+        d.at(),
+        "early0prefix-1".into(),
+        vec!["account".into()],
+        vec![],
+    );
+    d.engine.adopt_sent_authentication(d.at(), sent_session);
+    (d, key)
+}
+
+#[test]
+fn an_adopted_authentication_is_not_sent_again_and_its_answer_settles_it() {
+    let (mut d, key) = driver_with_adopted_authentication("c2Vzc2lvbg==", "c2Vzc2lvbg==");
+    assert_eq!(
+        sent_types(&d.open_and_connect(Value::Null)),
+        Vec::<String>::new()
+    );
+    let acked = d.frame(subscribe_ack(&["early0prefix-1".into()]));
+    assert!(!has(&acked, &Output::Subscribed(key)), "{acked:?}");
+    assert_eq!(sent_types(&d.tick()), Vec::<String>::new(), "already sent");
+    let user = json!({"$id":"u1"});
+    let response =
+        json!({"type":"response","data":{"to":"authentication","success":true,"user":user}});
+    assert_eq!(
+        d.frame(response),
+        vec![
+            Output::Authenticated { user: Some(user) },
+            Output::Subscribed(key)
+        ]
+    );
+}
+
+#[test]
+fn an_adopted_authentication_for_another_session_is_followed_by_the_engines_own() {
+    let (mut d, key) = driver_with_adopted_authentication("bmV3", "b2xk");
+    d.open_and_connect(Value::Null);
+    d.frame(subscribe_ack(&["early0prefix-1".into()]));
+    assert_eq!(
+        sent(&d.tick()),
+        vec![json!({"type":"authentication","data":{"session":"bmV3"}})]
+    );
+    let answer = |id: &str| json!({"type":"response","data":{"to":"authentication","success":true,"user":{"$id":id}}});
+    assert_eq!(
+        d.frame(answer("old")),
+        vec![],
+        "the replaced session's answer settles nothing"
+    );
+    let own = d.frame(answer("new"));
+    assert!(has(&own, &Output::Subscribed(key)), "{own:?}");
+}
+
+#[test]
+fn a_connected_that_names_a_user_needs_no_adopted_authentication() {
+    let (mut d, key) = driver_with_adopted_authentication("c2Vzc2lvbg==", "c2Vzc2lvbg==");
+    d.open_and_connect(json!({"$id":"u1"}));
+    let acked = d.frame(subscribe_ack(&["early0prefix-1".into()]));
+    assert!(has(&acked, &Output::Subscribed(key)), "{acked:?}");
+    assert_eq!(sent_types(&d.tick()), Vec::<String>::new());
+}
+
 #[test]
 fn a_refused_subscribe_takes_its_id_and_its_early_row_is_unsubscribed() {
     let mut d = driver_with_prefix();

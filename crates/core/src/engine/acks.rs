@@ -62,9 +62,15 @@ impl<P> Engine<P> {
         self.link.connect_deadline = None;
         self.link.connected_at = Some(now);
         self.link.next_ping = Some(now + self.config.ping_interval);
+        let adopted = std::mem::take(&mut self.link.authentication_adopted);
         self.link.auth = if self.session.is_some() && user.is_none() {
-            Auth::Wanted
+            if adopted {
+                Auth::InFlight
+            } else {
+                Auth::Wanted
+            }
         } else {
+            self.link.stale_authentication |= adopted;
             Auth::NotNeeded
         };
         if user.is_some() {
@@ -149,6 +155,10 @@ impl<P> Engine<P> {
         user: Option<P>,
     ) {
         self.take_request(|r| *r == Request::Authentication);
+        if self.link.stale_authentication {
+            self.link.stale_authentication = false;
+            return;
+        }
         if self.link.auth == Auth::InFlight {
             self.link.auth = Auth::NotNeeded;
         }

@@ -71,6 +71,12 @@ pub(super) struct Link {
     pub(super) ping_sent_at: Option<Instant>,
     /// URL mode: the subscriptions in the URL, in slot order, and then with the server's ids.
     pub(super) url_slots: Vec<(SubscriptionKey, Option<String>)>,
+    /// An `authentication` for the engine's session went out on this socket before the engine
+    /// had it (the browser driver's early socket).
+    pub(super) authentication_adopted: bool,
+    /// The next `authentication` answer is for an adopted one the engine did not want: for
+    /// another session, or after a `connected` that already named the user.
+    pub(super) stale_authentication: bool,
 }
 
 impl Link {
@@ -87,6 +93,8 @@ impl Link {
             hold_until: None,
             ping_sent_at: None,
             url_slots: Vec::new(),
+            authentication_adopted: false,
+            stale_authentication: false,
         }
     }
 }

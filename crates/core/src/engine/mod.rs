@@ -298,6 +298,19 @@ impl<P> Engine<P> {
         self.retire(wire_id, true);
     }
 
+    /// The socket just asked for also comes with an `authentication` for `session` already sent
+    /// on it, after the adopted row's answer. Call it before the socket's frames. If that is
+    /// still the engine's session, the engine waits for its answer instead of sending its own;
+    /// if not, it sends its own, and only that one's answer settles the authentication.
+    pub fn adopt_sent_authentication(&mut self, _now: Instant, session: &str) {
+        self.link.requests.push(Request::Authentication);
+        if self.session.as_deref() == Some(session) {
+            self.link.authentication_adopted = true;
+        } else {
+            self.link.stale_authentication = true;
+        }
+    }
+
     /// Changes a subscription. Query-only changes keep the wire id; a channel change takes a
     /// new one (the server's re-subscribe is additive, so the old id must be unsubscribed) and
     /// routing switches at once.
