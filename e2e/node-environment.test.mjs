@@ -35,6 +35,7 @@ test('invalid input is rejected with a typed error, not a panic', { skip: noBrow
   assert.throws(() => sdk.Query.equal({}, {}), { message: 'Query attribute must be a string' }); // checked first
   assert.equal(sdk.Query.equal('status', ['published']), '{"method":"equal","attribute":"status","values":["published"]}');
   assert.throws(() => new sdk.Realtime(new sdk.Client(), { pongTimeout: -1 }), { kind: 'invalid' });
+  assert.throws(() => new sdk.Realtime(new sdk.Client(), { shareAcrossTabs: 'yes' }), { kind: 'invalid', message: 'shareAcrossTabs must be a boolean' });
 });
 
 test('errors are instances of the exported RealtimeError class', { skip: noBrowser }, async () => {

@@ -1,6 +1,6 @@
 //! What a connection is configured with: the client's settings ([`ClientConfig`], read through
 //! a [`ClientSource`] from this package's `Client` or the official SDK's) and the timing options
-//! of `new Realtime(client, options)` ([`RealtimeOptions`]).
+//! of `new Realtime(client, options)` ([`Options`]).
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -139,25 +139,37 @@ impl ClientSource {
     }
 }
 
-/// Timing options of a connection (`new Realtime(client, options)`, in milliseconds there).
+/// How a connection times its checks and retries, and whether it shares its socket: the
+/// options of `new Realtime(client, options)` in JS (in milliseconds there), of
+/// [`Realtime::with_client`](crate::Realtime::with_client) and of
+/// [`Connection::with_options`](crate::typed::Connection::with_options).
+///
+/// ```
+/// use std::time::Duration;
+/// use appwrite_realtime_wasm::Options;
+///
+/// let options = Options { heartbeat_interval: Duration::from_secs(5), ..Options::default() };
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct RealtimeOptions {
-    pub(crate) heartbeat_interval: Duration,
-    pub(crate) pong_timeout: Duration,
-    /// Bound of the first reconnect delay; it doubles per failed attempt.
-    pub(crate) reconnect_delay: Duration,
-    /// Cap of the reconnect delay's bound.
-    pub(crate) max_reconnect_delay: Duration,
-    /// A page hidden this long closes its socket until shown again.
-    pub(crate) hidden_timeout: Option<Duration>,
-    /// Share one socket with the other tabs of the origin (js/tabs.js).
-    pub(crate) share_across_tabs: bool,
+pub struct Options {
+    /// Time between pings once connected (default 20 s).
+    pub heartbeat_interval: Duration,
+    /// Time to wait for a pong before the socket is replaced (default 10 s).
+    pub pong_timeout: Duration,
+    /// Bound of the first reconnect delay; it doubles per failed attempt (default 1 s).
+    pub reconnect_delay: Duration,
+    /// Cap of the reconnect delay's bound (default 30 s).
+    pub max_reconnect_delay: Duration,
+    /// A page hidden this long closes its socket until shown again (default: never).
+    pub hidden_timeout: Option<Duration>,
+    /// Share one socket with the other tabs of the origin (default: no).
+    pub share_across_tabs: bool,
 }
 
-impl Default for RealtimeOptions {
+impl Default for Options {
     fn default() -> Self {
         let defaults = Config::default();
-        RealtimeOptions {
+        Options {
             heartbeat_interval: defaults.ping_interval,
             pong_timeout: defaults.pong_timeout,
             reconnect_delay: defaults.backoff_initial,
@@ -168,7 +180,30 @@ impl Default for RealtimeOptions {
     }
 }
 
-impl RealtimeOptions {
+impl Options {
+    /// These options, or an `invalid` error naming the first duration that is zero (a zero
+    /// heartbeat would ping without pause).
+    pub(crate) fn checked(self) -> Result<Options, RealtimeError> {
+        let durations = [
+            ("heartbeat_interval", Some(self.heartbeat_interval)),
+            ("pong_timeout", Some(self.pong_timeout)),
+            ("reconnect_delay", Some(self.reconnect_delay)),
+            ("max_reconnect_delay", Some(self.max_reconnect_delay)),
+            ("hidden_timeout", self.hidden_timeout),
+        ];
+        match durations
+            .iter()
+            .find(|(_, value)| *value == Some(Duration::ZERO))
+        {
+            Some((name, _)) => Err(RealtimeError::invalid(&format!(
+                "{name} must be a positive duration"
+            ))),
+            None => Ok(self),
+        }
+    }
+
+    // Not inlined into the constructor's shim, its one caller: there the .wasm gzips 15 B larger.
+    #[inline(never)]
     pub(crate) fn from_js(options: &JsValue) -> Result<Self, RealtimeError> {
         let read = args::realtime_options(options);
         if let Some(message) = read.as_string() {
@@ -181,8 +216,8 @@ impl RealtimeOptions {
                 .filter(|ms| *ms > 0.0)
                 .map(|ms| Duration::from_millis(ms as u64))
         };
-        let defaults = RealtimeOptions::default();
-        Ok(RealtimeOptions {
+        let defaults = Options::default();
+        Ok(Options {
             heartbeat_interval: millis(0).unwrap_or(defaults.heartbeat_interval),
             pong_timeout: millis(1).unwrap_or(defaults.pong_timeout),
             reconnect_delay: millis(2).unwrap_or(defaults.reconnect_delay),

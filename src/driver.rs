@@ -20,7 +20,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::args::split_items;
-use crate::config::{ClientConfig, ClientSource, ConfigListener, RealtimeOptions};
+use crate::config::{ClientConfig, ClientSource, ConfigListener, Options};
 use crate::decode::JsPayload;
 use crate::error::{ErrorKind, RealtimeError};
 use crate::socket::{Socket, SocketListener};
@@ -273,11 +273,7 @@ pub(crate) struct Driver {
 
 impl Driver {
     /// A driver reporting to `hub` (js/interop.js `createHub`), or to a hub of its own.
-    pub(crate) fn new(
-        client: ClientSource,
-        options: RealtimeOptions,
-        hub: Option<JsValue>,
-    ) -> Rc<Driver> {
+    pub(crate) fn new(client: ClientSource, options: Options, hub: Option<JsValue>) -> Rc<Driver> {
         let hub = hub.unwrap_or_else(|| create_hub(options.share_across_tabs));
         let engine = Engine::new(options.core_config(jitter_seed(), id_prefix_of(&hub)));
         let driver = Rc::new_cyclic(|me| Driver {

@@ -25,6 +25,7 @@ pub mod typed;
 mod typings;
 
 pub use client::Client;
+pub use config::Options;
 pub use error::{ErrorKind, RealtimeError};
 pub use realtime::Realtime;
 

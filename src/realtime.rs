@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 
 use crate::args;
 use crate::client::Client;
-use crate::config::{ClientSource, RealtimeOptions};
+use crate::config::{ClientSource, Options};
 use crate::driver::{Callback, Driver, Waiter};
 use crate::error::RealtimeError;
 use crate::subscription::{settle, subscription_object, unsubscribe_function};
@@ -41,11 +41,15 @@ impl Realtime {
 
 /// The Rust API.
 impl Realtime {
-    /// A connection for a Rust [`Client`], which tells it of every change at once.
-    pub fn with_client(client: &Client, options: JsValue) -> Result<Realtime, RealtimeError> {
-        let options = RealtimeOptions::from_js(&options)?;
+    /// A connection for a Rust [`Client`], which tells it of every change at once. Refuses
+    /// [`Options`] with a zero duration.
+    pub fn with_client(client: &Client, options: Options) -> Result<Realtime, RealtimeError> {
         Ok(Realtime {
-            driver: Driver::new(ClientSource::Native(client.settings()), options, None),
+            driver: Driver::new(
+                ClientSource::Native(client.settings()),
+                options.checked()?,
+                None,
+            ),
         })
     }
 
@@ -99,7 +103,7 @@ impl Realtime {
         options: JsValue,
         hub: JsValue,
     ) -> Result<Realtime, RealtimeError> {
-        let options = RealtimeOptions::from_js(&options)?;
+        let options = Options::from_js(&options)?;
         Ok(Realtime {
             driver: Driver::new(ClientSource::Foreign(client.clone()), options, Some(hub)),
         })

@@ -42,13 +42,13 @@ use std::collections::VecDeque;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
 use futures_core::Stream;
 use serde::de::DeserializeOwned;
 
 use crate::client::Client;
-use crate::config::{ClientSource, RealtimeOptions};
+use crate::config::ClientSource;
+pub use crate::config::Options;
 use crate::decode::JsPayload;
 use crate::driver::{Callback, Driver, SubscriptionRef, Waiter};
 use crate::error::{ErrorKind, RealtimeError};
@@ -69,25 +69,6 @@ pub struct Event<T> {
     pub subscriptions: Vec<String>,
 }
 
-/// Timing of a connection's liveness checks.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Options {
-    /// Time between pings once connected (default 20 s).
-    pub heartbeat_interval: Duration,
-    /// Time to wait for a pong before the socket is replaced (default 10 s).
-    pub pong_timeout: Duration,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        let defaults = RealtimeOptions::default();
-        Options {
-            heartbeat_interval: defaults.heartbeat_interval,
-            pong_timeout: defaults.pong_timeout,
-        }
-    }
-}
-
 /// One multiplexed connection; the socket opens on the first subscription.
 pub struct Connection {
     driver: Rc<Driver>,
@@ -96,16 +77,15 @@ pub struct Connection {
 impl Connection {
     /// A connection with the default [`Options`].
     pub fn new(client: &Client) -> Connection {
-        Connection::with_options(client, Options::default())
+        Connection::open(client, Options::default())
     }
 
-    /// A connection with these liveness checks.
-    pub fn with_options(client: &Client, options: Options) -> Connection {
-        let options = RealtimeOptions {
-            heartbeat_interval: options.heartbeat_interval,
-            pong_timeout: options.pong_timeout,
-            ..RealtimeOptions::default()
-        };
+    /// A connection with these options; refuses options with a zero duration.
+    pub fn with_options(client: &Client, options: Options) -> Result<Connection, RealtimeError> {
+        Ok(Connection::open(client, options.checked()?))
+    }
+
+    fn open(client: &Client, options: Options) -> Connection {
         Connection {
             driver: Driver::new(ClientSource::Native(client.settings()), options, None),
         }

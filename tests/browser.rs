@@ -2,7 +2,9 @@
 //! emulator, whose URL `scripts/test` passes at build time in `APPWRITE_EMULATOR_URL`.
 #![cfg(target_arch = "wasm32")]
 
-use appwrite_realtime_wasm::{Client, Realtime};
+use std::time::Duration;
+
+use appwrite_realtime_wasm::{Client, ErrorKind, Options, Realtime};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -228,7 +230,7 @@ async fn emulator_connections() -> impl Iterator<Item = JsValue> {
 
 #[wasm_bindgen_test]
 async fn subscribe_then_receive_a_created_document() {
-    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), Options::default()).unwrap();
     let events = queue();
     subscribe(
         &realtime,
@@ -260,7 +262,7 @@ async fn subscribe_then_receive_a_created_document() {
 #[wasm_bindgen_test]
 async fn update_switches_channels_on_the_same_socket_without_stale_events() {
     let project = "demo";
-    let realtime = Realtime::with_client(&client(project), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client(project), Options::default()).unwrap();
     let events = queue();
     let subscription = subscribe(
         &realtime,
@@ -300,7 +302,7 @@ async fn update_switches_channels_on_the_same_socket_without_stale_events() {
 
 #[wasm_bindgen_test]
 async fn unsubscribe_from_inside_a_callback_stops_delivery() {
-    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), Options::default()).unwrap();
     let once = queue();
     let others = queue();
     let harness = self_unsubscribing_callback(&once);
@@ -333,7 +335,7 @@ async fn unsubscribe_from_inside_a_callback_stops_delivery() {
 
 #[wasm_bindgen_test]
 async fn a_throwing_callback_is_isolated_and_reported() {
-    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), Options::default()).unwrap();
     let thrown = queue();
     let errors = queue();
     let healthy = queue();
@@ -370,7 +372,7 @@ async fn a_throwing_callback_is_isolated_and_reported() {
 
 #[wasm_bindgen_test]
 async fn terminal_error_at_connect_rejects_and_does_not_retry() {
-    let realtime = Realtime::with_client(&client("no-such-project"), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("no-such-project"), Options::default()).unwrap();
     let promise = realtime.subscribe(
         collection_channel("terminal").into(),
         Function::new_no_args("").into(),
@@ -389,7 +391,7 @@ async fn terminal_error_at_connect_rejects_and_does_not_retry() {
 
 #[wasm_bindgen_test]
 async fn integers_beyond_2_pow_53_arrive_as_bigint() {
-    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), Options::default()).unwrap();
     let events = queue();
     subscribe(
         &realtime,
@@ -428,11 +430,12 @@ async fn connection_holding(channel: &str, other_than: JsValue) -> JsValue {
         .expect("the server holds the subscription")
 }
 
-fn options(heartbeat_ms: u32, pong_timeout_ms: u32) -> JsValue {
-    let options = Object::new();
-    set(&options, "heartbeatInterval", &heartbeat_ms.into());
-    set(&options, "pongTimeout", &pong_timeout_ms.into());
-    options.into()
+fn options(heartbeat_ms: u64, pong_timeout_ms: u64) -> Options {
+    Options {
+        heartbeat_interval: Duration::from_millis(heartbeat_ms),
+        pong_timeout: Duration::from_millis(pong_timeout_ms),
+        ..Options::default()
+    }
 }
 
 fn connection_id_body(connection: &JsValue) -> JsValue {
@@ -443,7 +446,7 @@ fn connection_id_body(connection: &JsValue) -> JsValue {
 
 #[wasm_bindgen_test]
 async fn reconnects_after_the_server_drops_the_socket_and_restores_subscriptions() {
-    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), Options::default()).unwrap();
     let (events, opens, closes, resyncs) = (queue(), queue(), queue(), queue());
     realtime.on_open(push_into(&opens).into()).unwrap();
     realtime.on_close(push_into(&closes).into()).unwrap();
@@ -591,7 +594,7 @@ async fn expect_renamed(events: &Queue, name: &str) {
 async fn a_session_set_on_the_client_receives_its_account_events() {
     let token = new_user_session().await;
     let realtime =
-        Realtime::with_client(&client("demo").set_session(&token), JsValue::UNDEFINED).unwrap();
+        Realtime::with_client(&client("demo").set_session(&token), Options::default()).unwrap();
     let events = queue();
     // Resolves only once the in-band authentication settled, so the user's events arrive.
     subscribe(&realtime, "account", &push_into(&events)).await;
@@ -606,7 +609,7 @@ async fn the_cookie_fallback_session_in_local_storage_is_used() {
     let storage = local_storage();
     let fallback = format!(r#"{{"a_session_demo":"{token}"}}"#);
     storage.set_item("cookieFallback", &fallback);
-    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), Options::default()).unwrap();
     let events = queue();
     subscribe(&realtime, "account", &push_into(&events)).await;
     storage.remove_item("cookieFallback");
@@ -620,7 +623,7 @@ async fn the_cookie_fallback_session_in_local_storage_is_used() {
 async fn set_session_while_connected_authenticates_on_the_same_socket() {
     let token = new_user_session().await;
     let client = client("demo");
-    let realtime = Realtime::with_client(&client, JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client, Options::default()).unwrap();
     let events = queue();
     let channel = collection_channel("reauth");
     subscribe(&realtime, &channel, &push_into(&events)).await;
@@ -652,7 +655,7 @@ async fn legacy_client_subscribe_returns_a_working_unsubscribe_function() {
     let channel = collection_channel("legacy");
     let legacy = queue();
     // What js/client.js's `subscribe` calls on a connection of its own.
-    let unsubscribe = Realtime::with_client(&client, JsValue::UNDEFINED)
+    let unsubscribe = Realtime::with_client(&client, Options::default())
         .unwrap()
         .subscribe_legacy(
             channel.clone().into(),
@@ -676,7 +679,7 @@ async fn legacy_client_subscribe_returns_a_working_unsubscribe_function() {
     wait_for_no_subscription(EMULATOR, &channel, WAIT_MS)
         .await
         .expect("the unsubscribe reached the server");
-    let witness = Realtime::with_client(&client, JsValue::UNDEFINED).unwrap();
+    let witness = Realtime::with_client(&client, Options::default()).unwrap();
     let seen = queue();
     subscribe(&witness, &channel, &push_into(&seen)).await;
     create_document("legacy", title("after unsubscribe")).await;
@@ -748,7 +751,7 @@ async fn the_rust_api_streams_typed_payloads_and_ends_when_dropped() {
     let mismatch = within(events.next()).await.expect("stream open");
     assert_eq!(
         mismatch.expect_err("no title field").kind,
-        appwrite_realtime_wasm::ErrorKind::Protocol
+        ErrorKind::Protocol
     );
 
     drop(subscription);
@@ -761,7 +764,7 @@ async fn the_rust_api_streams_typed_payloads_and_ends_when_dropped() {
 
 #[wasm_bindgen_test]
 async fn a_connection_with_subscriptions_outlives_its_dropped_realtime_object() {
-    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), Options::default()).unwrap();
     let events = queue();
     let channel = collection_channel("orphan");
     let subscription = subscribe(&realtime, &channel, &push_into(&events)).await;
@@ -786,7 +789,7 @@ async fn a_connection_with_subscriptions_outlives_its_dropped_realtime_object() 
 
 #[wasm_bindgen_test]
 async fn garbage_frames_are_reported_and_lose_no_subscription() {
-    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), Options::default()).unwrap();
     let (events, errors) = (queue(), queue());
     realtime.on_error(push_into(&errors).into()).unwrap();
     let channel = collection_channel("garbage");
@@ -841,7 +844,7 @@ async fn a_socket_that_cannot_open_reports_without_the_jwt() {
         .unwrap()
         .set_project("demo")
         .set_jwt(secret);
-    let realtime = Realtime::with_client(&client, JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client, Options::default()).unwrap();
     let errors = queue();
     realtime.on_error(push_into(&errors).into()).unwrap();
     let _pending = realtime.subscribe(
@@ -918,8 +921,11 @@ async fn the_state_api_follows_the_connection_and_listeners_can_be_removed() {
 #[wasm_bindgen_test]
 async fn offline_holds_the_reconnect_and_online_makes_it_at_once() {
     // A reconnect delay of up to a minute: only the `online` event can bring the socket back soon.
-    let options =
-        js_sys::JSON::parse(r#"{"reconnectDelay":60000,"maxReconnectDelay":60000}"#).unwrap();
+    let options = Options {
+        reconnect_delay: Duration::from_secs(60),
+        max_reconnect_delay: Duration::from_secs(60),
+        ..Options::default()
+    };
     let realtime = Realtime::with_client(&client("demo"), options).unwrap();
     let states = queue();
     let _listening = realtime.on_state_change(push_into(&states).into()).unwrap();
@@ -972,7 +978,7 @@ async fn statuses_until(states: &Queue, until: &str) -> Vec<(String, JsValue)> {
 
 /// Subscribes on a fresh connection and waits until connected; returns it with its state queue,
 /// its resync queue and its event queue.
-async fn connected_realtime(channel: &str, options: JsValue) -> (Realtime, Queue, Queue, Queue) {
+async fn connected_realtime(channel: &str, options: Options) -> (Realtime, Queue, Queue, Queue) {
     let realtime = Realtime::with_client(&client("demo"), options).unwrap();
     let states = queue();
     let resyncs = queue();
@@ -990,7 +996,7 @@ async fn connected_realtime(channel: &str, options: JsValue) -> (Realtime, Queue
 async fn leaves_and_comes_back(channel_name: &str, leave: impl Fn(), back: impl Fn()) {
     let channel = collection_channel(channel_name);
     let (realtime, states, resyncs, events) =
-        connected_realtime(&channel, JsValue::UNDEFINED).await;
+        connected_realtime(&channel, Options::default()).await;
     leave();
     let away = statuses_until(&states, "reconnecting").await;
     assert!(
@@ -1047,7 +1053,10 @@ async fn the_back_forward_cache_closes_the_socket_and_pageshow_restores_everythi
 #[wasm_bindgen_test]
 async fn a_page_hidden_past_the_hidden_timeout_reconnects_when_shown() {
     let channel = collection_channel("hidden");
-    let options = js_sys::JSON::parse(r#"{"hiddenTimeout":150}"#).unwrap();
+    let options = Options {
+        hidden_timeout: Some(Duration::from_millis(150)),
+        ..Options::default()
+    };
     let (realtime, states, resyncs, _events) = connected_realtime(&channel, options).await;
     set_page_hidden(true);
     let hidden = statuses_until(&states, "reconnecting").await;
@@ -1067,7 +1076,10 @@ async fn a_page_hidden_past_the_hidden_timeout_reconnects_when_shown() {
 #[wasm_bindgen_test]
 async fn showing_a_page_checks_its_socket_with_a_ping_at_once() {
     // Pings every 10 minutes: only the page being shown can send one within this test.
-    let options = js_sys::JSON::parse(r#"{"heartbeatInterval":600000}"#).unwrap();
+    let options = Options {
+        heartbeat_interval: Duration::from_secs(600),
+        ..Options::default()
+    };
     let (realtime, states, _resyncs, _events) =
         connected_realtime(&collection_channel("shown"), options).await;
     set_page_hidden(true);
@@ -1089,7 +1101,7 @@ async fn stats_count_the_traffic_and_the_debug_log_leaves_secrets_and_payloads_o
     let token = new_user_session().await;
     let client = client("demo");
     client.set_session(&token);
-    let realtime = Realtime::with_client(&client, JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client, Options::default()).unwrap();
     let events = queue();
     let channel = collection_channel("diagnostics");
     subscribe(&realtime, &channel, &push_into(&events)).await;
@@ -1125,7 +1137,7 @@ async fn stats_count_the_traffic_and_the_debug_log_leaves_secrets_and_payloads_o
 
 #[wasm_bindgen_test]
 async fn subscriptions_made_in_one_go_on_a_live_connection_share_one_frame() {
-    let realtime = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
+    let realtime = Realtime::with_client(&client("demo"), Options::default()).unwrap();
     let events = queue();
     subscribe(
         &realtime,
@@ -1158,10 +1170,11 @@ async fn subscriptions_made_in_one_go_on_a_live_connection_share_one_frame() {
 }
 
 /// `{ shareAcrossTabs: true }`.
-fn sharing_options() -> JsValue {
-    let options = Object::new();
-    set(&options, "shareAcrossTabs", &JsValue::TRUE);
-    options.into()
+fn sharing_options() -> Options {
+    Options {
+        share_across_tabs: true,
+        ..Options::default()
+    }
 }
 
 #[wasm_bindgen_test]
@@ -1222,14 +1235,13 @@ async fn realtimes_that_share_use_one_socket_and_each_gets_its_own_events() {
 }
 
 #[wasm_bindgen_test]
-fn share_across_tabs_must_be_a_boolean() {
-    let options = Object::new();
-    set(&options, "shareAcrossTabs", &"yes".into());
-    let error = Realtime::with_client(&client("demo"), options.into())
+fn a_zero_duration_is_refused_and_sharing_is_off_by_default() {
+    let error = Realtime::with_client(&client("demo"), options(20_000, 0))
         .err()
-        .expect("a string is refused");
-    assert_eq!(error.message, "shareAcrossTabs must be a boolean");
-    let plain = Realtime::with_client(&client("demo"), JsValue::UNDEFINED).unwrap();
+        .expect("a zero pong timeout is refused");
+    assert_eq!(error.kind, ErrorKind::Invalid);
+    assert_eq!(error.message, "pong_timeout must be a positive duration");
+    let plain = Realtime::with_client(&client("demo"), Options::default()).unwrap();
     let state = plain.state();
     assert_eq!(field(&state, "sharing").as_string().as_deref(), Some("off"));
     assert_eq!(field(&state, "tabs").as_f64(), Some(1.0));
