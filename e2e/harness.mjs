@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { before, after } from 'node:test';
+import { before, after, afterEach } from 'node:test';
 import { chromium, firefox } from 'playwright-core';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -70,12 +70,19 @@ export async function launchBrowser({ chromiumArgs = [] } = {}) {
         '--disable-component-update', '--disable-sync', '--no-first-run', ...chromiumArgs,
       ],
     });
+  const pages = new Set();
   return {
     context,
     async newPage() {
       const page = await context.newPage();
+      pages.add(page);
+      page.on('close', () => pages.delete(page));
       page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
       return page;
+    },
+    /** Closes the pages still open, with their sockets. */
+    async closePages() {
+      await Promise.all([...pages].map((page) => page.close()));
     },
     async close() {
       await context.close();
@@ -86,14 +93,18 @@ export async function launchBrowser({ chromiumArgs = [] } = {}) {
 
 /**
  * Registers hooks that start an emulator and a browser before the calling suite's tests and stop
- * them after; the returned object holds both once the hooks ran.
+ * them after; the returned object holds both once the hooks ran. Pages a test left open are
+ * closed after it, unless `keepPages` (for a suite whose tests share pages).
  */
-export function useEmulatorAndBrowser() {
+export function useEmulatorAndBrowser({ keepPages = false } = {}) {
   const suite = { emulator: undefined, browser: undefined };
   before(async () => {
     suite.emulator = await startEmulator();
     suite.browser = await launchBrowser();
   });
+  // A test that failed before closing its pages would leave their sockets subscribed, and their
+  // events counted in the tests after it.
+  if (!keepPages) afterEach(() => suite.browser?.closePages());
   after(async () => {
     await suite.browser?.close();
     await suite.emulator?.stop();

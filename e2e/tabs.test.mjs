@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEmulatorAndBrowser, browserName, signUp } from './harness.mjs';
 
-const suite = useEmulatorAndBrowser();
+const suite = useEmulatorAndBrowser({ keepPages: true }); // tests 1 to 3 share their pages
 const POSTS = 'databases.main.collections.posts.documents';
 const IDEAS = 'databases.main.collections.ideas.documents';
 const DEADLINE_MS = 10_000;
