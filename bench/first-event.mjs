@@ -74,7 +74,7 @@ performance.mark('app');
 const client = new Client().setEndpoint(location.origin + '/v1').setProject('demo');
 const realtime = new Realtime(client);
 window.__bench.realtime = realtime;
-realtime.subscribe(${JSON.stringify(CHANNEL)}, (event) => window.__bench.event(event)).catch(window.__bench.fail);
+realtime.subscribe(${JSON.stringify(CHANNEL)}, (event) => window.__bench.event(event)).then(window.__bench.subscribed, window.__bench.fail);
 `;
 
 /**
@@ -104,6 +104,11 @@ const instrumentSource = `(() => {
       resolve();
     };
     bench.fail = (error) => { bench.failed = String(error); resolve(); };
+  });
+  // When the promise of subscribe() resolved: the official SDK resolves it at the socket's open.
+  bench.settled = new Promise((resolve) => {
+    bench.subscribed = () => { bench.subscribedAt = performance.now(); resolve(); };
+    bench.done.then(() => bench.failed && resolve());
   });
 })();`;
 
@@ -162,6 +167,7 @@ function collectInPage() {
   return {
     timeOrigin: performance.timeOrigin,
     firstEvent: bench.firstEvent ?? null,
+    subscribedAt: bench.subscribedAt ?? null,
     payloadId: bench.payloadId ?? null,
     failed: bench.failed ?? null,
     html: { requestStart: navigation.requestStart, responseStart: navigation.responseStart, responseEnd: navigation.responseEnd },
@@ -200,6 +206,7 @@ async function runOnce(browser, server, profile, variant) {
       page.evaluate(async (collect) => {
         while (!window.__bench) await new Promise((resolve) => setTimeout(resolve, 5));
         await window.__bench.done;
+        await window.__bench.settled;
         // eslint-disable-next-line no-new-func
         return new Function(`return (${collect})()`)();
       }, collectInPage.toString()),
@@ -246,6 +253,7 @@ function breakdown(page, server, variant) {
     eventAtServer: round(serverTime(connection?.fromServer[eventIndex]?.at)),
     eventMessage: round(eventIndex >= 0 ? ws?.messages[eventIndex] : null),
     firstEvent: round(page.firstEvent),
+    subscribeResolved: round(page.subscribedAt),
     sockets: page.ws.length,
   };
 }
@@ -390,6 +398,7 @@ export function printFirstEvent(result) {
       ['event frame leaves server', 'eventAtServer'],
       ['event frame received', 'eventMessage'],
       ['event callback', 'firstEvent'],
+      ['subscribe() resolved', 'subscribeResolved'],
     ];
     for (const [label, key] of rows) {
       console.log(`    ${label.padEnd(36)}${fmt(ours.breakdown[key]).padStart(6)}${fmt(preload.breakdown[key]).padStart(10)}${fmt(official.breakdown[key]).padStart(10)}`);
