@@ -156,6 +156,7 @@ async function watchedPage() {
   const page = await suite.browser.newPage();
   await page.addInitScript(() => {
     const sockets = (window.__sockets = []);
+    const closed = (window.__closed = []);
     const sent = (window.__sent = []);
     const received = (window.__received = []);
     const typeOf = (text) => {
@@ -171,6 +172,7 @@ async function watchedPage() {
         super(url, protocols);
         sockets.push(url);
         this.addEventListener('message', (event) => received.push(typeOf(event.data)));
+        this.addEventListener('close', () => closed.push(url));
       }
       send(text) {
         sent.push(typeOf(text));
@@ -182,13 +184,60 @@ async function watchedPage() {
 }
 
 /**
+ * Makes the sockets of `page` (a watched page, before it loads) keep the server's frames of
+ * `type` from the SDK's handlers until `window.releaseFrames()`; for `response`, a server slow to
+ * answer a subscription.
+ */
+async function holdFrames(page, type) {
+  await page.addInitScript((type) => {
+    const Watched = window.WebSocket;
+    const sockets = [];
+    window.holdFrames = true;
+    window.WebSocket = class WebSocket extends Watched {
+      #handler = null;
+      #held = [];
+      constructor(url, protocols) {
+        super(url, protocols);
+        sockets.push(this);
+        super.onmessage = (event) => {
+          if (window.holdFrames && JSON.parse(event.data).type === type) this.#held.push(event);
+          else this.#handler?.(event);
+        };
+      }
+      set onmessage(handler) {
+        this.#handler = handler;
+      }
+      get onmessage() {
+        return this.#handler;
+      }
+      release() {
+        for (const event of this.#held.splice(0)) this.#handler?.(event);
+      }
+    };
+    window.releaseFrames = () => {
+      window.holdFrames = false;
+      for (const socket of sockets) socket.release();
+    };
+  }, type);
+}
+
+/** A watched page at the blank page whose sockets hold frames of `type` (holdFrames). */
+async function pageHoldingFrames(type) {
+  const page = await watchedPage();
+  await holdFrames(page, type);
+  await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
+  return page;
+}
+
+/**
  * A watched page at the blank page, whose .wasm is held until `until` holds in the page (10 s at
  * most, for a page where it never does). `held` resolves with what `then(page)` returned (or
  * resolved with) at that moment, before the .wasm went on, or with `undefined` if `until` never
- * held or `then` failed.
+ * held or `then` failed. With `frames`, its sockets also hold the frames of that type (holdFrames).
  */
-async function pageHoldingWasm(until, then = () => true) {
+async function pageHoldingWasm(until, then = () => true, frames = undefined) {
   const page = await watchedPage();
+  if (frames) await holdFrames(page, frames);
   let release;
   const held = new Promise((resolve) => { release = resolve; });
   await page.route('**/*.wasm', async (route) => {
@@ -239,13 +288,16 @@ test('without queries, the first subscription is live before the .wasm arrives, 
     window.ids = [];
     window.realtime = realtime;
     await realtime.subscribe([Channel.files(), 'files'], (event) => window.ids.push(event.payload.$id));
-    const logged = realtime.debugLog().filter((entry) => entry.type !== 'ping' && entry.direction !== 'local');
-    return { status: realtime.state.status, logged: logged.map((entry) => `${entry.direction} ${entry.type}`) };
+    return realtime.state.status;
   }, `${suite.emulator.url}/v1`);
   assert.deepEqual(await held, { reached: 1, ids: ['early'] }, 'the callback had the event while the .wasm was held');
-  assert.equal(seen.status, 'connected');
-  assert.deepEqual(seen.logged.slice(0, 2), ['out connect', 'out subscribe'], 'the log has the row, after its connection');
-  assert.ok(seen.logged.includes('in event'), `the event delivered early is logged: ${seen.logged.join(', ')}`);
+  assert.equal(seen, 'connected');
+  // Logged by the engine, once it took the socket over.
+  const logged = await page.waitForFunction(() => {
+    const logged = window.realtime.debugLog().filter((entry) => entry.type !== 'ping' && entry.direction !== 'local');
+    return logged.some((entry) => entry.type === 'event') && logged.map((entry) => `${entry.direction} ${entry.type}`);
+  }, null, { timeout: 5_000 }).then((handle) => handle.jsonValue());
+  assert.deepEqual(logged.slice(0, 2), ['out connect', 'out subscribe'], 'the log has the row, after its connection');
   assert.equal(await publishFile('later'), 1);
   assert.deepEqual(await idsOnceThere(page, 2), ['early', 'later'], 'each event once, in order');
   assert.equal(await page.evaluate(() => window.realtime.stats().eventsDelivered), 2);
@@ -272,11 +324,11 @@ test('with the session the official SDK keeps, the early socket authenticates on
       await window.realtime.subscribe(Channel.files(), (event) => window.ids.push(event.payload.$id));
     }, [`${suite.emulator.url}/v1`, token]);
     assert.deepEqual(await held, { reached: 1, ids: ['mine'] }, 'the user\'s event reached the callback while the .wasm was held');
-    const { sent, logged } = await page.evaluate(() => ({
-      sent: window.__sent.filter((type) => type !== 'ping'),
-      logged: window.realtime.debugLog().filter((entry) => entry.direction === 'out').map((entry) => `${entry.type} ${entry.detail}`),
-    }));
+    const sent = await page.evaluate(() => window.__sent.filter((type) => type !== 'ping'));
     assert.deepEqual(sent, ['subscribe', 'authentication'], 'the engine adopted the authentication too');
+    await page.waitForFunction(() => window.realtime.debugLog().some((entry) => entry.type === 'authentication'), null, { timeout: 5_000 });
+    const logged = await page.evaluate(() =>
+      window.realtime.debugLog().filter((entry) => entry.direction === 'out').map((entry) => `${entry.type} ${entry.detail}`));
     assert.ok(logged.includes('authentication session [redacted]'), `logged, redacted: ${logged.join(', ')}`);
   } finally {
     await page.evaluate(() => localStorage.removeItem('cookieFallback')); // the origin's pages share it
@@ -287,21 +339,21 @@ test('with the session the official SDK keeps, the early socket authenticates on
 test('a callback that throws on an event delivered before the .wasm is reported as the engine reports it', async () => {
   const { page, held } = await pageHoldingWasm(() => window.__received.includes('response'), async (page) => {
     await publishFile('thrown');
-    return idsOnceThere(page, 1);
+    return { ids: await idsOnceThere(page, 1), errors: await page.evaluate(() => window.errors) };
   });
-  const errors = await page.evaluate(async (endpoint) => {
+  await page.evaluate(async (endpoint) => {
     const { Client, Realtime, Channel } = await import('/pkg/index.js');
     const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
-    const errors = [];
+    const errors = (window.errors = []);
     realtime.onError((error, code) => errors.push({ name: error.name, kind: error.kind, code, message: error.message, cause: error.cause?.message }));
     window.ids = [];
     await realtime.subscribe(Channel.files(), (event) => {
       window.ids.push(event.payload.$id);
       throw new Error(`no room for ${event.payload.$id}`);
     });
-    return errors;
   }, `${suite.emulator.url}/v1`);
-  assert.deepEqual(await held, ['thrown']);
+  const { ids, errors } = await held;
+  assert.deepEqual(ids, ['thrown']);
   assert.deepEqual(errors, [{
     name: 'RealtimeError', kind: 'callback', code: 0, message: 'A subscription callback threw: no room for thrown', cause: 'no room for thrown',
   }]);
@@ -333,6 +385,92 @@ for (const [what, legacy, stop] of [
     await page.close();
   });
 }
+
+/**
+ * In the page, with the .wasm held until the early socket had the server's answer: subscribes to
+ * `files`, notes whether the engine had taken the socket over (its open listener ran) when the
+ * promise resolved, then calls `use(subscription)` on the handle at once and awaits it.
+ */
+async function useEarlyHandle(use) {
+  const { page, held } = await pageHoldingWasm(() => window.__received.includes('response'));
+  const outcome = await page.evaluate(async ([endpoint, use]) => {
+    const { Client, Realtime, Channel } = await import('/pkg/index.js');
+    const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
+    let engineOpened = false;
+    realtime.onOpen(() => { engineOpened = true; });
+    window.ids = [];
+    const subscription = await realtime.subscribe(Channel.files(), (event) => window.ids.push(event.payload.$id));
+    const resolved = { engineOpened, sent: [...window.__sent], status: realtime.state.status };
+    // eslint-disable-next-line no-new-func
+    await new Function('subscription', `return (${use})(subscription)`)(subscription);
+    return resolved;
+  }, [`${suite.emulator.url}/v1`, use.toString()]);
+  assert.equal(await held, true);
+  assert.deepEqual(outcome, { engineOpened: false, sent: ['subscribe'], status: 'connected' },
+    'resolved on the early row\'s answer, before the engine took over');
+  return page;
+}
+
+test('the promise of subscribe() resolves on the server\'s answer on the early socket, and its unsubscribe reaches the engine', async () => {
+  const page = await useEarlyHandle((subscription) => subscription.unsubscribe());
+  assert.deepEqual(await page.evaluate(() => window.__sent.filter((type) => type !== 'ping')), ['subscribe', 'unsubscribe']);
+  assert.equal(await publishFile('after-unsubscribe'), 0, 'the server forgot the row');
+  assert.deepEqual(await page.evaluate(() => window.ids), []);
+  await page.close();
+});
+
+test('the handle subscribe() resolved with before the engine took over updates the subscription', async () => {
+  const page = await useEarlyHandle((subscription) => subscription.update({ channels: ['buckets.b.files.moved'] }));
+  assert.equal(await publishFile('elsewhere'), 0, 'the row on files is gone');
+  assert.equal(await publishFile('moved'), 1);
+  assert.deepEqual(await idsOnceThere(page, 1), ['moved']);
+  await page.close();
+});
+
+test('unsubscribe on that handle ends deliveries at once, those of frames the engine has yet to handle too', async () => {
+  const { page, held } = await pageHoldingWasm(() => window.__received.includes('response'), undefined, 'event');
+  await page.evaluate(async (endpoint) => {
+    const { Client, Realtime, Channel } = await import('/pkg/index.js');
+    const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
+    window.ids = [];
+    window.subscription = await realtime.subscribe(Channel.files(), (event) => window.ids.push(event.payload.$id));
+  }, `${suite.emulator.url}/v1`);
+  assert.equal(await held, true);
+  assert.equal(await publishFile('unwanted'), 1);
+  await page.waitForFunction(() => window.__received.includes('event'), null, { timeout: 5_000 });
+  await page.evaluate(async () => {
+    const unsubscribed = window.subscription.unsubscribe();
+    window.releaseFrames(); // the event reaches the SDK after the call, before the engine's unsubscribe
+    await unsubscribed;
+  });
+  assert.deepEqual(await page.evaluate(() => window.ids), []);
+  await page.close();
+});
+
+test('a socket lost before the engine took it over is restored by the engine, with an onResync', async () => {
+  // The .wasm is held until the server has dropped the early socket, which had the row.
+  const { page, held } = await pageHoldingWasm(() => window.__received.includes('response'), async (page) => {
+    const dropped = await fetch(`${suite.emulator.url}/_emulator/drop`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}',
+    }).then((response) => response.json());
+    await page.waitForFunction(() => window.__closed.length === 1, null, { timeout: 5_000 });
+    return { dropped: dropped.affected, status: await page.evaluate(() => window.realtime.state.status) };
+  });
+  await page.evaluate(async (endpoint) => {
+    const { Client, Realtime, Channel } = await import('/pkg/index.js');
+    const realtime = (window.realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo')));
+    window.resyncs = 0;
+    realtime.onResync(() => { window.resyncs += 1; });
+    window.ids = [];
+    realtime.subscribe(Channel.files(), (event) => window.ids.push(event.payload.$id));
+  }, `${suite.emulator.url}/v1`);
+  assert.deepEqual(await held, { dropped: 1, status: 'connecting' }, 'the early socket was dropped, and the state says so');
+  await page.waitForFunction(() => window.resyncs === 1, null, { timeout: 10_000 });
+  assert.equal(await publishFile('restored'), 1);
+  assert.deepEqual(await idsOnceThere(page, 1), ['restored']);
+  assert.equal(await page.evaluate(() => window.__sockets.length), 2);
+  await page.close();
+});
 
 test('with queries too, the first subscription is live before the .wasm arrives', async () => {
   const { page, held } = await pageHoldingWasm(() => window.__received.includes('response'), () => publishFile('early'));
@@ -377,48 +515,9 @@ test('a first subscription the engine refuses is refused once, and the one after
   await page.close();
 });
 
-/**
- * A watched page whose sockets keep the server's `response` frames from the SDK's handlers
- * until `window.releaseAnswers()`: a server slow to answer a subscription.
- */
-async function pageHoldingAnswers() {
-  const page = await watchedPage();
-  await page.addInitScript(() => {
-    const Watched = window.WebSocket;
-    const sockets = [];
-    window.holdAnswers = true;
-    window.WebSocket = class WebSocket extends Watched {
-      #handler = null;
-      #held = [];
-      constructor(url, protocols) {
-        super(url, protocols);
-        sockets.push(this);
-        super.onmessage = (event) => {
-          if (window.holdAnswers && JSON.parse(event.data).type === 'response') this.#held.push(event);
-          else this.#handler?.(event);
-        };
-      }
-      set onmessage(handler) {
-        this.#handler = handler;
-      }
-      get onmessage() {
-        return this.#handler;
-      }
-      release() {
-        for (const event of this.#held.splice(0)) this.#handler?.(event);
-      }
-    };
-    window.releaseAnswers = () => {
-      window.holdAnswers = false;
-      for (const socket of sockets) socket.release();
-    };
-  });
-  await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
-  return page;
-}
 
 /**
- * Subscribes once in `page` (pageHoldingAnswers) and checks that the engine leaves the early
+ * Subscribes once in `page` (pageHoldingFrames) and checks that the engine leaves the early
  * socket alone while the row's answer is held; then, after `call` if there is one, that it takes
  * the socket over: at once for the call, after EARLY_SETTLE_LIMIT (js/interop.js) without.
  */
@@ -441,7 +540,7 @@ async function engineWaits(page, call) {
   const afterRow = await took.jsonValue();
   if (call) assert.ok(afterRow < 1_500, `the call started the engine ${afterRow} ms after the row went out`);
   else assert.ok(afterRow >= 1_500, `the engine waited ${afterRow} ms for the answer`);
-  await page.evaluate(() => window.releaseAnswers());
+  await page.evaluate(() => window.releaseFrames());
   assert.equal(await page.evaluate(() => window.subscribed.then(() => window.realtime.state.status)), 'connected');
 }
 
@@ -451,7 +550,7 @@ for (const [what, call] of [
   ['for two seconds at most', undefined],
 ]) {
   test(`while the server has not answered the early socket's row, the engine waits to take it over ${what}`, async () => {
-    const page = await pageHoldingAnswers();
+    const page = await pageHoldingFrames('response');
     try {
       await engineWaits(page, call);
     } finally {

@@ -459,7 +459,8 @@ export function openEarly(hub, client, ordinal, channels, queries, deliver) {
   const rowChannels = [...new Set(texts(channels, false) ?? [])];
   const early = { url, socket, events: [], sent: undefined, deliver };
   // Settled once the server answered the row (or the socket closed, or the row cannot go out):
-  // the engine's start-up waits for it (js/realtime.js), or for EARLY_SETTLE_LIMIT at most.
+  // the engine's start-up waits for it (js/realtime.js), or for EARLY_SETTLE_LIMIT at most. With
+  // true when the server took the row, which the subscription's promise may then say.
   early.settled = new Promise((resolve) => { early.settle = resolve; });
   setTimeout(early.settle, EARLY_SETTLE_LIMIT);
   socket.onopen = (event) => early.events.push(event);
@@ -494,13 +495,14 @@ export function openEarly(hub, client, ordinal, channels, queries, deliver) {
       early.sent = { row, text, session: frame.data?.user ? '' : session };
       return;
     }
+    const answer = frame?.type === 'response' && frame.data?.to === 'subscribe' ? frame.data : undefined;
     // After the row's answer, as the engine does: a server may drop a connection that
     // authenticates with no subscription.
-    if (early.sent.session && !early.sent.authentication && frame?.type === 'response' && frame.data?.to === 'subscribe') {
+    if (answer && early.sent.session && !early.sent.authentication) {
       early.sent.authentication = JSON.stringify({ type: 'authentication', data: { session: early.sent.session } });
       socket.send(early.sent.authentication);
     }
-    early.settle(); // the row's answer, or a frame only the engine handles
+    early.settle(answer?.success === true); // the row's answer, or a frame only the engine handles
   };
   hub.early = early;
   return true;
@@ -515,14 +517,16 @@ function readJson(text) {
 }
 
 /**
- * The early socket, if it was opened for `url` and is not closing. The caller sets its handlers
- * in this task; the events that came before reach them next, ahead of any later event.
+ * The early socket, if it was opened for `url`, even closed: the engine then learns of the close
+ * as of any lost socket, and restores the subscription with an `onResync`, for its promise may
+ * have resolved and events have come. The caller sets its handlers in this task; the events that
+ * came before reach them next, ahead of any later event.
  */
 function claimEarly(hub, url) {
   const early = hub.early;
   hub.early = undefined;
   if (!early) return undefined;
-  if (early.url !== url || early.socket.readyState > WebSocket.OPEN) {
+  if (early.url !== url) {
     early.socket.close();
     return undefined;
   }
@@ -544,9 +548,9 @@ function claimEarly(hub, url) {
   return early.socket;
 }
 
-/** Ends the early socket's deliveries to `deliver` (any, when left out): its caller went away. */
-export function stopEarlyDeliveries(hub, deliver) {
-  if (hub.early && (deliver === undefined || hub.early.deliver === deliver)) hub.early.deliver = undefined;
+/** Ends the early socket's deliveries, if there is one: its caller went away. */
+export function stopEarlyDeliveries(early) {
+  if (early) early.deliver = undefined;
 }
 
 /** The row sent on the socket openSocket just handed over, once: `[wire id, ...channels, '\u0002', ...queries]` joined by joinItems. */

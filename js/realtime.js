@@ -44,6 +44,8 @@ export class Realtime {
   #engine;
   /** While the wasm loads: resolves with the engine, or rejects with why there is none. */
   #waiting;
+  /** Resolves once the wasm is loaded, before the engine starts; rejects with why it did not load. */
+  #loaded;
   /** Subscriptions asked for while the wasm loads: the engine mints their ids in this order. */
   #subscriptionsWaiting = 0;
   /** Starts the engine as soon as the wasm is there, without waiting for the early socket or an idle moment. */
@@ -56,7 +58,7 @@ export class Realtime {
     this.#client = client;
     const hub = (this.#hub = createHub(read[5]));
     const create = () => (this.#engine = new RealtimeEngine(client, options, hub));
-    const loading = wasmLoading();
+    const loading = (this.#loaded = wasmLoading());
     if (!loading) {
       create();
       return;
@@ -83,7 +85,8 @@ export class Realtime {
 
   /**
    * Opens the socket the engine will want, when the wasm is still on its way; the events of the
-   * subscription go to `callback` until the engine takes over. The function that delivers them.
+   * subscription go to `callback` until the engine takes over. That socket (js/interop.js), if
+   * it opened one.
    */
   #openEarly(channels, callback, queries) {
     if (this.#engine) return undefined;
@@ -94,8 +97,7 @@ export class Realtime {
       try {
         callback(data);
       } catch (thrown) {
-        const error = createRealtimeError(`A subscription callback threw: ${errorText(thrown)}`, 0, 'callback', thrown);
-        if (!emit(hub, 'error', error, 0)) console.error(error);
+        this.#report(createRealtimeError(`A subscription callback threw: ${errorText(thrown)}`, 0, 'callback', thrown));
       }
     };
     if (openEarly(hub, this.#client, this.#subscriptionsWaiting, channels, queries, deliver)) {
@@ -103,8 +105,9 @@ export class Realtime {
       // subscription was refused, or the wasm failed) is closed.
       const discard = () => discardEarly(hub);
       this.#waiting.then(discard, discard);
-    } else this.#startNow(); // a second subscription, or none the early socket could take
-    return deliver;
+      return hub.early;
+    }
+    this.#startNow(); // a second subscription, or none the early socket could take
   }
 
   subscribe(channels, callback, queries) {
@@ -113,9 +116,30 @@ export class Realtime {
     } catch (error) {
       return Promise.reject(error);
     }
-    const subscribed = this.#withEngine((engine) => engine.subscribe(channels, callback, queries), false);
-    this.#openEarly(channels, callback, queries);
-    return subscribed;
+    // Ended at once by the handle below, whose calls wait for the engine.
+    let ended = false;
+    const guarded = (event) => ended || callback(event);
+    const subscribed = this.#withEngine((engine) => engine.subscribe(channels, guarded, queries), false);
+    const early = this.#openEarly(channels, guarded, queries);
+    if (!early) return subscribed;
+    // Once the wasm is loaded, the server's answer on the early socket resolves the promise,
+    // which otherwise waits for the engine's start-up too (about 100 ms on Slow 4G); the engine
+    // takes that answer over. A wasm that fails to load rejects the promise, as it would have.
+    let handed = false;
+    const call = (name, ...args) => (this.#startNow(), subscribed.then((subscription) => subscription[name](...args)));
+    const handle = {
+      unsubscribe: () => ((ended = true), call('unsubscribe')),
+      update: (changes) => call('update', changes),
+      close: () => ((ended = true), call('close')),
+    };
+    // Nobody awaits the engine's promise once the handle was given: its failure is reported.
+    subscribed.catch((error) => handed && this.#report(error));
+    const answered = Promise.all([early.settled, this.#loaded]).then(([taken]) => {
+      if (!taken) return subscribed;
+      handed = true;
+      return handle;
+    });
+    return Promise.race([subscribed, answered]);
   }
 
   /** The legacy `client.subscribe` (js/client.js): returns the function that unsubscribes. */
@@ -128,19 +152,18 @@ export class Realtime {
       .then((engine) => {
         if (!cancelled) unsubscribe = engine.subscribeLegacy(channels, callback, queries);
       })
-      // No caller left to throw to: reported as the engine reports what it cannot throw.
-      .catch((error) => emit(this.#hub, 'error', error, error?.code ?? 0) || console.error(error));
-    const deliver = this.#openEarly(channels, callback, queries);
+      .catch((error) => this.#report(error));
+    const early = this.#openEarly(channels, callback, queries);
     return () => {
       cancelled = true;
-      stopEarlyDeliveries(this.#hub, deliver);
+      stopEarlyDeliveries(early);
       this.#startNow();
       unsubscribe?.();
     };
   }
 
   disconnect() {
-    if (!this.#engine) stopEarlyDeliveries(this.#hub);
+    if (!this.#engine) stopEarlyDeliveries(this.#hub.early);
     return this.#withEngine((engine) => engine.disconnect());
   }
 
@@ -155,7 +178,9 @@ export class Realtime {
 
   get state() {
     if (this.#engine) return this.#engine.state;
-    return connectionState(this.#hub, this.#hub.early ? 'connecting' : 'idle', -1, null, false);
+    const early = this.#hub.early;
+    const connected = early?.sent && early.socket.readyState === WebSocket.OPEN;
+    return connectionState(this.#hub, connected ? 'connected' : early ? 'connecting' : 'idle', -1, null, false);
   }
 
   stats() {
@@ -180,6 +205,11 @@ export class Realtime {
   }
   onResync(callback) {
     return this.#listen('resync', callback);
+  }
+
+  /** What no caller is left to throw to: to the error listeners, or the console without one, as the engine reports. */
+  #report(error) {
+    if (!emit(this.#hub, 'error', error, error?.code ?? 0)) console.error(error);
   }
 
   #listen(kind, callback) {
