@@ -359,16 +359,7 @@ fn authentication_waits_for_the_first_ack_and_subscribed_and_presence_wait_for_i
         sent(&auth),
         vec![json!({"type":"authentication","data":{"session":"c2Vzc2lvbg=="}})]
     );
-    let user = json!({"$id":"u1"});
-    let response =
-        json!({"type":"response","data":{"to":"authentication","success":true,"user":user}});
-    assert_eq!(
-        d.frame(response),
-        vec![
-            Output::Authenticated { user: Some(user) },
-            Output::Subscribed(key)
-        ]
-    );
+    signed_in_and_subscribed(&mut d, key);
     let presence = d.tick();
     assert_eq!(
         sent(&presence),
@@ -577,9 +568,7 @@ fn backoff_keeps_growing_while_sockets_fail_before_the_server_acknowledged_them(
     d.open_and_connect(Value::Null);
     d.frame(subscribe_ack(&[d.wire(key)]));
     d.tick();
-    d.frame(
-        json!({"type":"response","data":{"to":"authentication","success":true,"user":{"$id":"u"}}}),
-    );
+    d.frame(authentication_ack(&json!({"$id":"u"})));
     assert_eq!(sent_types(&d.tick()), vec!["presence"]);
     d.advance_to(d.now + 12_000);
     lose(&mut d);
@@ -607,9 +596,7 @@ fn backoff_keeps_growing_while_sockets_fail_before_the_server_acknowledged_them(
     d.open_and_connect(Value::Null);
     d.frame(subscribe_ack(&[d.wire(key)]));
     d.tick();
-    d.frame(
-        json!({"type":"response","data":{"to":"authentication","success":true,"user":{"$id":"u"}}}),
-    );
+    d.frame(authentication_ack(&json!({"$id":"u"})));
     d.tick();
     d.frame(json!({"type":"response","data":{"to":"presence","presence":{"$id":"me"}}}));
     d.advance_to(d.now + 500);
@@ -1427,6 +1414,19 @@ fn an_adopted_row_that_no_longer_matches_is_replaced_or_unsubscribed() {
     assert_eq!(d.state(), ConnectionState::Connected);
 }
 
+/// The server answers the `authentication` sent: `d` is signed in as `u1`, and the subscription
+/// `key`, held until then, is confirmed.
+fn signed_in_and_subscribed(d: &mut Driver, key: SubscriptionKey) {
+    let user = json!({"$id":"u1"});
+    assert_eq!(
+        d.frame(authentication_ack(&user)),
+        vec![
+            Output::Authenticated { user: Some(user) },
+            Output::Subscribed(key)
+        ]
+    );
+}
+
 /// A driver with `session` set and the early row for `account` adopted, as the browser
 /// driver's early socket leaves them, with an `authentication` for `sent_session` sent too.
 fn driver_with_adopted_authentication(
@@ -1457,16 +1457,7 @@ fn an_adopted_authentication_is_not_sent_again_and_its_answer_settles_it() {
     let acked = d.frame(subscribe_ack(&["early0prefix-1".into()]));
     assert!(!has(&acked, &Output::Subscribed(key)), "{acked:?}");
     assert_eq!(sent_types(&d.tick()), Vec::<String>::new(), "already sent");
-    let user = json!({"$id":"u1"});
-    let response =
-        json!({"type":"response","data":{"to":"authentication","success":true,"user":user}});
-    assert_eq!(
-        d.frame(response),
-        vec![
-            Output::Authenticated { user: Some(user) },
-            Output::Subscribed(key)
-        ]
-    );
+    signed_in_and_subscribed(&mut d, key);
 }
 
 #[test]
@@ -1478,7 +1469,7 @@ fn an_adopted_authentication_for_another_session_is_followed_by_the_engines_own(
         sent(&d.tick()),
         vec![json!({"type":"authentication","data":{"session":"bmV3"}})]
     );
-    let answer = |id: &str| json!({"type":"response","data":{"to":"authentication","success":true,"user":{"$id":id}}});
+    let answer = |id: &str| authentication_ack(&json!({"$id":id}));
     assert_eq!(
         d.frame(answer("old")),
         vec![],

@@ -112,6 +112,11 @@ pub fn subscribe_ack(ids: &[String]) -> Value {
     json!({"type":"response","data":{"to":"subscribe","success":true,"subscriptions":rows}})
 }
 
+/// The server's answer to an `authentication`: signed in as `user`.
+pub fn authentication_ack(user: &Value) -> Value {
+    json!({"type":"response","data":{"to":"authentication","success":true,"user":user}})
+}
+
 pub fn unsubscribe_ack(ids: &[String]) -> Value {
     let rows: Vec<Value> = ids
         .iter()
