@@ -1299,6 +1299,15 @@ fn driver_with_prefix() -> Driver {
     })
 }
 
+/// The engine of `d` (driver_with_prefix) adopts the row the browser driver's early socket sent
+/// as the `ordinal`-th subscription, for `channels` and `queries`.
+fn adopt_early_row(d: &mut Driver, ordinal: u32, channels: &[&str], queries: Vec<String>) {
+    let channels = channels.iter().map(|channel| channel.to_string()).collect();
+    let at = d.at();
+    d.engine
+        .adopt_sent_subscribe(at, format!("early0prefix-{ordinal}"), channels, queries);
+}
+
 #[test]
 fn the_id_prefix_comes_from_the_config_when_well_formed() {
     let mut d = driver_with_prefix();
@@ -1333,12 +1342,7 @@ fn an_adopted_subscribe_is_not_sent_again_and_its_ack_and_events_count() {
         outputs.iter().any(|o| matches!(o, Output::Connect { .. })),
         "{outputs:?}"
     );
-    d.engine.adopt_sent_subscribe(
-        d.at(),
-        "early0prefix-1".into(),
-        vec!["files".into(), "account".into()],
-        vec![filter.clone()],
-    );
+    adopt_early_row(&mut d, 1, &["files", "account"], vec![filter.clone()]);
     let outputs = d.open_and_connect(Value::Null);
     assert_eq!(
         subscribe_rows(&outputs),
@@ -1361,12 +1365,7 @@ fn an_adopted_row_that_no_longer_matches_is_replaced_or_unsubscribed() {
     let mut d = driver_with_prefix();
     let key = d.subscribe(&["files"], &[]);
     d.drain();
-    d.engine.adopt_sent_subscribe(
-        d.at(),
-        "early0prefix-1".into(),
-        vec!["files".into()],
-        vec![query::is_null("a")],
-    );
+    adopt_early_row(&mut d, 1, &["files"], vec![query::is_null("a")]);
     let outputs = d.open_and_connect(Value::Null);
     assert_eq!(
         subscribe_rows(&outputs),
@@ -1387,12 +1386,7 @@ fn an_adopted_row_that_no_longer_matches_is_replaced_or_unsubscribed() {
     let mut d = driver_with_prefix();
     let first = d.subscribe(&["files"], &[]);
     d.drain();
-    d.engine.adopt_sent_subscribe(
-        d.at(),
-        "early0prefix-2".into(),
-        vec!["files".into()],
-        Vec::new(),
-    );
+    adopt_early_row(&mut d, 2, &["files"], Vec::new());
     let outputs = d.open_and_connect(Value::Null);
     assert_eq!(
         subscribe_rows(&outputs),
@@ -1437,12 +1431,7 @@ fn driver_with_adopted_authentication(
     d.engine.set_session(d.at(), Some(session.into()));
     let key = d.subscribe(&["account"], &[]);
     d.drain();
-    d.engine.adopt_sent_subscribe(
-        d.at(),
-        "early0prefix-1".into(),
-        vec!["account".into()],
-        vec![],
-    );
+    adopt_early_row(&mut d, 1, &["account"], Vec::new());
     d.engine.adopt_sent_authentication(d.at(), sent_session);
     (d, key)
 }
@@ -1499,12 +1488,7 @@ fn a_refused_subscribe_takes_its_id_and_its_early_row_is_unsubscribed() {
     let key = d.subscribe(&["account"], &[]);
     assert_eq!(d.wire(key), "early0prefix-2", "the refused call took -1");
     d.drain();
-    d.engine.adopt_sent_subscribe(
-        d.at(),
-        "early0prefix-1".into(),
-        vec!["files".into()],
-        vec![query::select(&["name"])],
-    );
+    adopt_early_row(&mut d, 1, &["files"], vec![query::select(&["name"])]);
     let outputs = d.open_and_connect(Value::Null);
     assert_eq!(
         subscribe_rows(&outputs),
