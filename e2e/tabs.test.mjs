@@ -6,7 +6,8 @@
 // never share; drops of the shared socket lose and repeat nothing once every page resynced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmulatorAndBrowser, browserName, signUp } from './harness.mjs';
+import * as esbuild from 'esbuild';
+import { useEmulatorAndBrowser, browserName, signUp, root } from './harness.mjs';
 
 const suite = useEmulatorAndBrowser({ keepPages: true }); // tests 1 to 3 share their pages
 const POSTS = 'databases.main.collections.posts.documents';
@@ -62,29 +63,42 @@ async function pool(count, width, task) {
  * `resyncs` the `onResync` calls,
  * `lastState` the last `onStateChange`. `log` keeps the page's console for failure reports.
  */
-async function openTab(name, { channel = POSTS, token } = {}) {
+async function openTab(name, { channel = POSTS, token, official = false } = {}) {
   const page = await suite.browser.newPage();
   const tab = { name, page, log: [], crashed: false };
   page.on('console', (message) => tab.log.push(`${name} [${message.type()}] ${message.text()}`));
   page.on('pageerror', (error) => tab.log.push(`${name} [pageerror] ${error.message}`));
   await page.goto(`${suite.emulator.url}/e2e/conformance/blank.html`);
-  await page.evaluate(async ({ endpoint, channel, token }) => {
+  if (official) await page.addScriptTag({ content: await officialClientBundle() });
+  await page.evaluate(async ({ endpoint, channel, token, official }) => {
     const { Client, Realtime } = await import('/pkg/index.js');
-    const client = new Client().setEndpoint(endpoint).setProject('demo');
+    const client = new (official ? window.officialSdk.Client : Client)().setEndpoint(endpoint).setProject('demo');
     if (token) client.setSession(token);
+    window.client = client;
     window.realtime = new Realtime(client, { shareAcrossTabs: true });
-    Object.assign(window, { got: {}, arrivedAt: {}, resyncs: 0, lastState: null, big: null });
+    Object.assign(window, { got: {}, arrivedAt: {}, arrivals: [], resyncs: 0, lastState: null, big: null });
     window.realtime.onResync(() => { window.resyncs += 1; });
     window.realtime.onStateChange((state) => { window.lastState = { ...state }; });
     window.received = (event) => {
       const id = event.payload.$id;
       window.got[id] = (window.got[id] ?? 0) + 1;
       window.arrivedAt[id] ??= [Date.now(), window.resyncs];
+      window.arrivals.push(Date.now());
       if ('big' in event.payload) window.big = `${typeof event.payload.big} ${event.payload.big}`;
     };
     window.subscription = await window.realtime.subscribe(channel, window.received);
-  }, { endpoint: `${suite.emulator.url}/v1`, channel, token });
+  }, { endpoint: `${suite.emulator.url}/v1`, channel, token, official });
   return tab;
+}
+
+let officialBundle;
+/** The official `appwrite` SDK's `Client` as a script that sets `window.officialSdk`. */
+async function officialClientBundle() {
+  officialBundle ??= esbuild.build({
+    stdin: { contents: "export { Client } from 'appwrite';", resolveDir: root },
+    bundle: true, write: false, format: 'iife', globalName: 'officialSdk', target: 'chrome120', logLevel: 'silent',
+  }).then((built) => built.outputFiles[0].text);
+  return officialBundle;
 }
 
 /** What a tab reports: its state's role and tab count, its resyncs, the last state it was told. */
@@ -448,5 +462,229 @@ test('3 pages through 5 drops of the shared socket, 1 s apart: after each resync
     await settled(tabs);
     assert.equal((await connections()).total, 1, '1 socket in the end');
     console.log(`tabs (${browserName}): 5 drops, every page resynced ${recoveries.join(', ')} ms after each`);
+  });
+});
+
+// ---- Credentials, a blocked owner, owners that leave by choice (issue 29) ----------------------
+
+/** Publishes `<prefix>-<n>` on posts every `every` ms until `stop()`; `ids` are those published so far. */
+function steadyStream(prefix, every = 40) {
+  const stream = { ids: [], running: true };
+  stream.done = (async () => {
+    for (let n = 0; stream.running; n += 1) {
+      const tick = Date.now();
+      await publish(POSTS, `${prefix}-${n}`);
+      stream.ids.push(`${prefix}-${n}`);
+      await pause(Math.max(0, every - (Date.now() - tick))); // the stream's pace
+    }
+  })();
+  stream.stop = async () => {
+    stream.running = false;
+    await stream.done;
+    return stream.ids;
+  };
+  return stream;
+}
+
+/** Sets the tab's session on its client (`''` signs out), as an app does after signing in. */
+const setSession = (tab, token) => tab.page.evaluate((token) => { window.client.setSession(token); }, token);
+
+/** A private event of `user` reaches the tabs `to` and none of `notTo`. */
+async function privateReaches(user, to, notTo, id) {
+  assert.equal(await publish(POSTS, id, { roles: [`user:${user.userId}`] }), 1, `${id}: one socket of the user may read it`);
+  await everyTabGot(to, id);
+  if (notTo.length) await fence(notTo); // behind the private event on their socket, had it gone there
+  const counts = await countsOf(notTo);
+  for (const tab of notTo) assert.equal(counts[tab.name][id], undefined, `${tab.name} got the private event ${id}`);
+}
+
+/** No tab trapped, threw out of the SDK or logged a RealtimeError. */
+function assertNoTrap(tabs) {
+  const bad = tabs.flatMap((tab) => tab.log.filter((line) => /unreachable|RuntimeError|RealtimeError|\[pageerror\]/.test(line)));
+  assert.deepEqual(bad, [], 'traps or errors in the pages');
+}
+
+/** Every event reached every tab at most once. */
+async function assertNothingTwice(tabs) {
+  const counts = await countsOf(tabs);
+  for (const tab of tabs) {
+    assert.deepEqual(Object.entries(counts[tab.name]).filter(([, n]) => n !== 1), [], `${tab.name}: events delivered twice`);
+  }
+}
+
+/** In `tab`, no onResync, and each of `ids` exactly once. */
+async function assertKeptEverything(tab, ids) {
+  await fence([tab]);
+  const { got, resyncs } = await tab.page.evaluate(() => ({ got: window.got, resyncs: window.resyncs }));
+  assert.equal(resyncs, 0, `${tab.name}: onResync fired`);
+  const wrong = ids.filter((id) => got[id] !== 1).map((id) => `${id}×${got[id] ?? 0}`);
+  assert.deepEqual(wrong, [], `${tab.name}: of ${ids.length} events published while it kept its socket, these were lost or repeated`);
+}
+
+const isUserSocket = (user) => (socket) => socket.user === user.userId;
+
+for (const official of [false, true]) {
+  const kind = official ? "the official SDK's Client" : 'our Client';
+  test(`${kind}: signing in and out in a member and in the owner moves that tab alone, the others keep their socket and lose nothing`,
+    { timeout: 90_000 }, async () => {
+      const user = await signUp(suite.emulator.url, `tabs-move-${official ? 'official' : 'ours'}`);
+      const mine = isUserSocket(user);
+      const tabs = [];
+      for (const name of ['A', 'B', 'C']) tabs.push(await openTab(name, { official }));
+      await diagnosed(tabs, async () => {
+        await emulatorUntil('one guest socket with the 3 subscriptions', 1, ([socket]) => socket.subscriptions.length === 3);
+        const reports = await settled(tabs);
+        const owner = tabs[reports.findIndex((r) => r.sharing === 'owner')];
+        const [first, last] = tabs.filter((tab) => tab !== owner);
+        const steady = steadyStream(`steady-${official ? 'official' : 'ours'}`);
+
+        // A member signs in: alone on the user's socket.
+        await setSession(first, user.token);
+        await emulatorUntil(`${first.name} alone on the user's socket, the others on the guest socket`, 2, (sockets) =>
+          sockets.some((s) => mine(s) && s.subscriptions.length === 1) && sockets.some((s) => !mine(s) && s.subscriptions.length === 2));
+        await inTab(first, 'connected, owning its own group', () =>
+          window.realtime.state.status === 'connected' && window.realtime.state.sharing === 'owner' && window.realtime.state.tabs === 1);
+        await privateReaches(user, [first], [owner, last], 'private-member');
+
+        // The owner signs in as the same user: it joins that member's socket and keeps serving the guest tab.
+        await setSession(owner, user.token);
+        await emulatorUntil(`${owner.name} and ${first.name} on the user's socket, ${last.name} on the guest socket`, 2, (sockets) =>
+          sockets.some((s) => mine(s) && s.subscriptions.length === 2) && sockets.some((s) => !mine(s) && s.subscriptions.length === 1));
+        await settled([first, owner]);
+        await privateReaches(user, [first, owner], [last], 'private-owner');
+        await assertKeptEverything(last, [...steady.ids]);
+
+        // The last guest signs in: one socket again, for the three tabs.
+        await setSession(last, user.token);
+        await emulatorUntil("one socket of the user's with the 3 subscriptions", 1, ([socket]) => mine(socket) && socket.subscriptions.length === 3);
+        const together = await settled(tabs);
+
+        // A member signs out: back on a guest socket, and the user's events no longer reach it.
+        const leaving = tabs[together.findIndex((r) => r.sharing === 'member')];
+        const staying = tabs.filter((tab) => tab !== leaving);
+        await setSession(leaving, '');
+        await emulatorUntil(`${leaving.name} alone on a guest socket`, 2, (sockets) =>
+          sockets.some((s) => mine(s) && s.subscriptions.length === 2) && sockets.some((s) => !mine(s) && s.subscriptions.length === 1));
+        await inTab(leaving, 'connected as a guest', () => window.realtime.state.status === 'connected' && window.realtime.state.tabs === 1);
+        await privateReaches(user, staying, [leaving], 'private-after-sign-out');
+        await steady.stop();
+        await fence(tabs);
+        await assertNothingTwice(tabs);
+        assertNoTrap(tabs);
+        for (const tab of tabs) assert.equal((await report(tab)).status, 'connected', `${tab.name}: state`);
+      });
+    });
+}
+
+test('setJWT moves a tab to the socket of that JWT, and clearing it brings the tab back', { timeout: 40_000 }, async () => {
+  const user = await signUp(suite.emulator.url, 'tabs-jwt');
+  const { jwt } = await fetch(`${suite.emulator.url}/v1/account/jwts`, {
+    method: 'POST', headers: { 'X-Appwrite-Project': 'demo', 'X-Appwrite-Session': user.token },
+  }).then((response) => response.json());
+  assert.ok(jwt, 'the emulator made a JWT');
+  const mine = isUserSocket(user);
+  const tabs = [await openTab('A'), await openTab('B')];
+  await diagnosed(tabs, async () => {
+    const reports = await settled(tabs);
+    const member = tabs[reports.findIndex((r) => r.sharing === 'member')];
+    const other = tabs.find((tab) => tab !== member);
+    await member.page.evaluate((jwt) => { window.client.setJWT(jwt); }, jwt);
+    await emulatorUntil(`${member.name} on the JWT's socket`, 2, (sockets) =>
+      sockets.some((s) => mine(s) && s.subscriptions.length === 1) && sockets.some((s) => !mine(s) && s.subscriptions.length === 1));
+    await privateReaches(user, [member], [other], 'private-jwt');
+    await assertKeptEverything(other, []);
+    await member.page.evaluate(() => { window.client.setJWT(''); });
+    await emulatorUntil('both tabs on one guest socket again', 1, ([socket]) => !mine(socket) && socket.subscriptions.length === 2);
+    await settled(tabs);
+    await assertNothingTwice(tabs);
+    assertNoTrap(tabs);
+  });
+});
+
+/** The owner page leaves by choice (`how`): the others keep the socket, with no onResync and no event lost. */
+async function ownerLeavesByChoice(how, act) {
+  const tabs = await fourTabs();
+  await diagnosed(tabs, async () => {
+    await emulatorUntil('one socket with the 4 subscriptions', 1, ([socket]) => socket.subscriptions.length === 4);
+    const reports = await settled(tabs);
+    const owner = tabs[reports.findIndex((r) => r.sharing === 'owner')];
+    const rest = tabs.filter((tab) => tab !== owner);
+    const steady = steadyStream(`owner-${how.replaceAll(' ', '-')}`);
+    await pause(200); // some events before the owner leaves
+    await owner.page.evaluate(act);
+    await emulatorUntil(`the owner's subscription gone, the 3 others on the same socket`, 1, ([socket]) => socket.subscriptions.length === 3);
+    await pause(200); // and some after
+    const ids = await steady.stop();
+    for (const tab of rest) await assertKeptEverything(tab, ids);
+    await until('3 tabs counted by every remaining page', async () =>
+      (await Promise.all(rest.map(report))).every((r) => r.sharing === 'member' && r.tabs === 3));
+    assertNoTrap(tabs);
+    console.log(`tabs (${browserName}): owner ${how}: ${ids.length} events published around it, 0 lost and 0 onResync in the 3 other pages`);
+  });
+}
+
+test('the owner closes its last subscription: the others keep the socket, no event lost, no onResync', { timeout: 40_000 }, async () => {
+  // close(), not unsubscribe(): an unsubscribed connection keeps its socket, as the official SDK's does.
+  await ownerLeavesByChoice('closes its last subscription', () => window.subscription.close());
+});
+
+test('the owner disconnects: the others keep the socket, no event lost, no onResync', { timeout: 40_000 }, async () => {
+  await ownerLeavesByChoice('disconnects', () => window.realtime.disconnect());
+});
+
+test('an owner blocked for 6 s: a member takes the socket over within 3 s, and the old owner joins as a member', { timeout: 60_000 }, async () => {
+  const tabs = [];
+  for (const name of ['A', 'B', 'C']) tabs.push(await openTab(name));
+  await diagnosed(tabs, async () => {
+    await emulatorUntil('one socket with the 3 subscriptions', 1, ([socket]) => socket.subscriptions.length === 3);
+    const reports = await settled(tabs);
+    const owner = tabs[reports.findIndex((r) => r.sharing === 'owner')];
+    const members = tabs.filter((tab) => tab !== owner);
+    const steady = steadyStream('blocked', 50);
+    await pause(500);
+    const blockedAt = Date.now();
+    // A 6 s long task, as a heavy render or a paused debugger makes one.
+    await owner.page.evaluate(() => { setTimeout(() => { const end = Date.now() + 6_000; while (Date.now() < end); }); });
+    await owner.page.evaluate(() => true); // answered once the long task is over
+    const unblockedAt = Date.now();
+    await pause(1_000);
+    await steady.stop();
+    const after = await settled(tabs);
+    assert.notEqual(after[tabs.indexOf(owner)].sharing, 'owner', 'the blocked owner gave the socket up');
+    await emulatorUntil('one socket with the 3 subscriptions', 1, ([socket]) => socket.subscriptions.length === 3);
+    await fence(tabs);
+    await assertNothingTwice(tabs);
+    const stalls = [];
+    for (const tab of members) {
+      const arrivals = await tab.page.evaluate(() => window.arrivals);
+      const during = arrivals.filter((at) => at >= blockedAt - 1_000 && at <= unblockedAt + 1_000);
+      let stall = 0;
+      for (let i = 1; i < during.length; i += 1) stall = Math.max(stall, during[i] - during[i - 1]);
+      stalls.push(stall);
+      assert.ok(stall <= 3_000, `${tab.name}: no event for ${stall} ms while the owner was blocked`);
+    }
+    assertNoTrap(tabs);
+    console.log(`tabs (${browserName}): owner blocked ${unblockedAt - blockedAt} ms; members' longest stall ${stalls.join(', ')} ms`);
+  });
+});
+
+test('a busy owner (1,000 events; CPU 4x slower in Chromium) keeps its socket: no takeover, nothing lost', { timeout: 90_000 }, async () => {
+  const tabs = [];
+  for (const name of ['A', 'B', 'C']) tabs.push(await openTab(name));
+  await diagnosed(tabs, async () => {
+    await emulatorUntil('one socket with the 3 subscriptions', 1, ([socket]) => socket.subscriptions.length === 3);
+    const reports = await settled(tabs);
+    const owner = tabs[reports.findIndex((r) => r.sharing === 'owner')];
+    if (browserName === 'chromium') {
+      const session = await owner.page.context().newCDPSession(owner.page);
+      await session.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    }
+    const ids = Array.from({ length: 1_000 }, (_, i) => `busy-${i}`);
+    await pool(ids.length, 16, (i) => publish(POSTS, ids[i]));
+    await Promise.all(tabs.map((tab) => inTab(tab, 'the 1,000 events', (ids) => ids.every((id) => id in window.got), ids, 60_000)));
+    const after = await settled(tabs);
+    assert.equal(after[tabs.indexOf(owner)].sharing, 'owner', 'the busy owner kept the socket');
+    for (const tab of tabs) await assertKeptEverything(tab, ids);
+    assertNoTrap(tabs);
   });
 });

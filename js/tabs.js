@@ -7,10 +7,18 @@
 // `onResync` keep their meaning; when the owner goes, its members' sockets close and reconnect
 // into the new owner.
 //
+// The owner keeps the socket while any tab needs it, its own subscriptions or not: a tab that
+// signs in, signs out, unsubscribes or disconnects leaves the others' socket as it is. It gives
+// the socket up only when it must (frozen, into the back-forward cache, closed, crashed). Members
+// probe an owner that has been silent, and take the lock from one that does not answer in time
+// (a long task, a paused debugger). Every message of an owner carries when it took the lock:
+// members follow the newest owner and drop what older ones post, and an owner that sees a newer
+// one, or loses its lock, closes its socket and joins as a member.
+//
 // Loaded by js/interop.js (openSocket) when a connection shares.
 
 /** Bumped when the messages between tabs change: tabs of different versions never share. */
-const PROTOCOL = 1;
+const PROTOCOL = 2;
 
 const tabId = `${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
 let nextSocketId = 0;
@@ -25,10 +33,20 @@ const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong"}';
 /** How often the owner checks its socket; as the SDK's default heartbeat (ms). */
 const HEARTBEAT = 20_000;
+/** How often a member checks that it heard from its owner (ms). */
+const WATCH_INTERVAL = 250;
+/** A member probes an owner silent this long (ms). */
+const PROBE_AFTER = 500;
+/**
+ * An owner that has not answered a probe this long is taken over (ms): a blocked owner stalls
+ * its members for about PROBE_AFTER + OWNER_DEADLINE + 2 × WATCH_INTERVAL at most, plus the
+ * takeover. A busy owner answers well within it (see the tabs e2e tests: a burst of 1,000 events
+ * at 4x CPU slowdown).
+ */
+const OWNER_DEADLINE = 1_500;
 /** What a member posts for its `authentication` frame, whose session the owner fills in. */
 const AUTHENTICATION = 'authentication';
 
-/** A digest names the group: neither the session nor the JWT is ever posted. */
 /**
  * Held by this tab from its first join until it is gone (closed, crashed, navigated away): the
  * owner queues for it to learn that a member tab left, which no message would tell it.
@@ -38,6 +56,7 @@ let alive;
 const holdTabLock = () =>
   (alive ??= new Promise((held) => navigator.locks.request(tabLock(tabId), () => (held(), new Promise(() => {})))));
 
+/** A digest names the group: neither the session nor the JWT is ever posted. */
 async function groupName(url, session) {
   const bytes = new TextEncoder().encode(`${PROTOCOL}\n${url}\n${session}`);
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
@@ -53,6 +72,16 @@ function parse(text) {
     return {};
   }
 }
+
+/**
+ * A page that is frozen or enters the back-forward cache serves nobody: it hands the sockets it
+ * owns over at once (its own connections close theirs on the same events).
+ */
+function stepDownEverywhere() {
+  for (const group of groups.values()) if (group.relay) group.stepDown();
+}
+globalThis.addEventListener?.('pagehide', (event) => event.persisted && stepDownEverywhere());
+globalThis.document?.addEventListener('freeze', stepDownEverywhere);
 
 /**
  * Joins `port`, the object the driver uses as its socket (js/interop.js), to the group of `url`
@@ -91,10 +120,11 @@ class SharedSocket {
     if (this.closed) return;
     const { type, data } = parse(text);
     const authentication = type === 'authentication';
-    // Signing in or out is a move to the new session's group: the driver reconnects into it.
+    // Signing in or out is a move to the new session's group: the driver reconnects into it,
+    // told after its send returned, as a WebSocket would tell it.
     if (authentication && data?.session !== this.session) {
       this.close();
-      this.port.onclose?.({ code: HANDOVER });
+      queueMicrotask(() => this.port.onclose?.({ code: HANDOVER }));
     } else if (this.group.relay) {
       this.group.relay.send(this.id, text);
     } else {
@@ -147,9 +177,19 @@ class Group {
     this.local = new Set();
     /** The owner's relay while this tab owns the group's socket. */
     this.relay = undefined;
+    /** This tab's request for the group's lock: queued, held, or none. */
+    this.lock = undefined;
+    /** The owner followed: its tab id, when it took the lock, when it was last heard. */
+    this.owner = undefined;
+    this.ownerSince = -Infinity;
+    this.heard = performance.now();
+    /** When the unanswered probe went out, if one did. */
+    this.probed = undefined;
+    this.watchdog = undefined;
     this.tabs = 1;
     this.channel = new BroadcastChannel(name);
-    this.channel.onmessage = ({ data }) => (this.relay ? this.relay.fromTab(data) : this.fromOwner(data));
+    // Owners' messages carry `since`; members' do not.
+    this.channel.onmessage = ({ data }) => (data.since === undefined ? this.relay?.fromTab(data) : this.fromOwner(data));
   }
 
   post(message) {
@@ -161,74 +201,163 @@ class Group {
     this.local.add(socket);
     this.describe(socket);
     if (this.relay) this.relay.open(socket.id, socket);
-    else this.post({ t: 'open', id: socket.id });
-    if (!this.stepDown) this.requestOwnership();
+    else {
+      this.post({ t: 'open', id: socket.id });
+      this.watchOwner();
+    }
+    if (!this.lock) this.requestOwnership(false);
   }
 
   /**
-   * The driver closed the socket (unsubscribed, disconnected, or the page was frozen, cached or
-   * hidden too long). A tab without sockets gives the group's socket up, so that a tab that can
-   * serve takes over. A socket merely lost keeps its tab the owner: it reconnects.
+   * The driver closed the socket (unsubscribed, disconnected, moved to another session's group,
+   * or the page was frozen, cached or hidden too long). The owner keeps the group's socket while
+   * other tabs use it; a tab that needs the group no more leaves it.
    */
   detach(socket) {
     this.local.delete(socket);
     if (this.relay) this.relay.close(socket.id);
     else this.post({ t: 'close', id: socket.id });
-    if (this.local.size === 0) this.stepDown?.();
+    this.leaveIfUnneeded();
   }
 
-  /** Queues for the group's lock; holding it, this tab owns the socket until it needs none. */
-  requestOwnership() {
-    const abort = new AbortController();
-    let release;
-    const released = new Promise((resolve) => (release = resolve));
-    this.stepDown = () => {
-      this.stepDown = undefined;
-      abort.abort();
-      this.relay?.shutdown();
-      this.relay = undefined;
-      release();
-    };
+  /** Gives the lock and the socket up once neither this tab nor, as owner, another tab needs them. */
+  leaveIfUnneeded() {
+    if (this.local.size > 0 || this.relay?.hasRemoteMembers()) return;
+    this.stepDown();
+    this.channel.close();
+    this.stopWatching();
+    groups.delete(this.name);
+  }
+
+  /**
+   * Asks for the group's lock: queued behind the owner, or with `steal`, taken from an owner that
+   * stopped answering. Holding it, this tab owns the socket until it steps down or loses the lock.
+   */
+  requestOwnership(steal) {
+    // A queued request is replaced by the stealing one (the Web Locks API refuses a signal there).
+    this.lock?.abort.abort();
+    const lock = { abort: new AbortController(), held: false };
+    const released = new Promise((resolve) => (lock.release = resolve));
+    this.lock = lock;
     navigator.locks
-      .request(this.name, { signal: abort.signal }, () => {
-        this.relay = new Relay(this);
+      .request(this.name, steal ? { steal: true } : { signal: lock.abort.signal }, () => {
+        if (this.lock !== lock) return undefined; // stepped down meanwhile: let go at once
+        if (this.local.size === 0) {
+          // Granted to a tab that needs no socket any more: the next tab in the queue serves.
+          this.lock = undefined;
+          this.leaveIfUnneeded();
+          return undefined;
+        }
+        lock.held = true;
+        this.stopWatching();
+        const relay = (this.relay = new Relay(this));
         for (const socket of this.local) {
           // Bound to the owner that went: its server-side state went too.
           if (socket.owner) socket.ended(HANDOVER);
-          else this.relay.open(socket.id, socket);
+          else relay.open(socket.id, socket);
         }
-        this.post({ t: 'owner', owner: tabId });
-        this.relay.announce();
+        relay.post({ t: 'owner' });
+        relay.announce();
         return released;
       })
-      .catch(() => {}); // aborted: this tab needs no socket of the group any more
+      .catch(() => {
+        // Aborted while queued: nothing to do. Held and rejected: another tab took the lock.
+        if (lock.held && this.lock === lock) this.deposed();
+      });
   }
 
-  /** A message for the members, in a tab that does not own the socket. */
+  /** This tab gives the socket up (if it owns it) and its lock request. */
+  stepDown() {
+    const { lock } = this;
+    this.lock = undefined;
+    lock?.abort.abort();
+    this.relay?.shutdown();
+    this.relay = undefined;
+    lock?.release();
+  }
+
+  /**
+   * Another tab owns the socket now (it took the lock from this one, which stopped answering):
+   * this tab's socket closes, and its members, with this tab's own, follow the new owner.
+   */
+  deposed() {
+    this.lock = undefined;
+    const { relay } = this;
+    this.relay = undefined;
+    relay?.shutdown();
+    this.leaveIfUnneeded();
+  }
+
+  /** A message of an owner (`since` says when it took the lock), in any tab. */
   fromOwner(message) {
+    if (this.relay) {
+      if (message.since > this.relay.since) this.deposed();
+      return;
+    }
+    if (message.since < this.ownerSince) return; // an owner that was replaced
+    if (message.since > this.ownerSince) this.follow(message.from, message.since);
+    this.heard = performance.now();
+    this.probed = undefined;
     const mine = (id) => [...this.local].find((socket) => socket.id === id);
+    const bound = (socket) => socket?.owner === message.from;
     switch (message.t) {
-      case 'owner':
-        for (const socket of [...this.local]) {
-          if (socket.owner && socket.owner !== message.owner) socket.ended(HANDOVER);
-          else if (!socket.owner) this.post({ t: 'open', id: socket.id });
-        }
-        break;
       case 'opened': {
         const socket = mine(message.id);
-        if (socket && !socket.owner) socket.opened(message.owner, message.frame);
+        if (socket && !socket.owner) socket.opened(message.from, message.frame);
         break;
       }
       case 'frame':
-        for (const id of message.ids) mine(id)?.message(message.text);
+        for (const id of message.ids) {
+          const socket = mine(id);
+          if (bound(socket)) socket.message(message.text);
+        }
         break;
       case 'closed':
-        for (const id of message.ids) mine(id)?.ended(message.code);
+        for (const id of message.ids) {
+          const socket = mine(id);
+          if (bound(socket)) socket.ended(message.code);
+        }
         break;
       case 'status':
         this.status(message.tabs, message.shared);
         break;
     }
+  }
+
+  /** A newer owner: sockets bound to another one reconnect into it, and unbound ones ask it. */
+  follow(owner, since) {
+    this.owner = owner;
+    this.ownerSince = since;
+    for (const socket of [...this.local]) {
+      if (socket.owner && socket.owner !== owner) socket.ended(HANDOVER);
+      else if (!socket.owner) this.post({ t: 'open', id: socket.id });
+    }
+  }
+
+  /** While this tab is a member: probes a silent owner, and takes over one that does not answer. */
+  watchOwner() {
+    this.heard = performance.now();
+    this.probed = undefined;
+    this.watchdog ??= setInterval(() => {
+      if (this.relay || this.local.size === 0) return this.stopWatching();
+      const now = performance.now();
+      // Measured from the probe, not from the last message: a member whose timers were
+      // throttled (hidden) must not take over an owner that answers.
+      if (this.probed === undefined) {
+        if (now - this.heard > PROBE_AFTER) {
+          this.probed = now;
+          this.post({ t: 'probe' });
+        }
+      } else if (now - this.probed > OWNER_DEADLINE) {
+        this.probed = undefined;
+        this.requestOwnership(true);
+      }
+    }, WATCH_INTERVAL);
+  }
+
+  stopWatching() {
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
   }
 
   /** How many tabs share the socket, and its counters, as `state` and `stats()` show them. */
@@ -253,6 +382,8 @@ class Group {
 class Relay {
   constructor(group) {
     this.group = group;
+    /** When this tab took the lock: members follow the newest owner. */
+    this.since = performance.timeOrigin + performance.now();
     /** Member sockets by id: a local SharedSocket, or a stand-in posting to the member's tab. */
     this.members = new Map();
     /** Subscription id → member id. */
@@ -276,18 +407,28 @@ class Relay {
       .catch(() => {}); // the relay ended first
   }
 
+  /** Posts to the members, signed with this owner's tab and the time it took the lock. */
+  post(message) {
+    this.group.post({ ...message, from: tabId, since: this.since });
+  }
+
   /** A member on another tab, as the relay addresses it. */
   remote(id) {
-    const { group } = this;
     return {
-      opened: (owner, frame) => group.post({ t: 'opened', id, owner, frame }),
-      message: (text) => group.post({ t: 'frame', ids: [id], text }),
-      ended: (code) => group.post({ t: 'closed', ids: [id], code }),
+      opened: (owner, frame) => this.post({ t: 'opened', id, frame }),
+      message: (text) => this.post({ t: 'frame', ids: [id], text }),
+      ended: (code) => this.post({ t: 'closed', ids: [id], code }),
     };
   }
 
+  hasRemoteMembers() {
+    for (const member of this.members.values()) if (!member.local) return true;
+    return false;
+  }
+
   fromTab(message) {
-    if (message.t === 'open') this.open(message.id, this.remote(message.id));
+    if (message.t === 'probe') this.post({ t: 'here' });
+    else if (message.t === 'open') this.open(message.id, this.remote(message.id));
     else if (message.t === 'send') {
       const { text } = message;
       this.send(message.id, text === AUTHENTICATION ? JSON.stringify({ type: 'authentication', data: { session: this.group.session } }) : text);
@@ -338,6 +479,7 @@ class Relay {
       this.ws.send(JSON.stringify({ type: 'unsubscribe', data: left }));
     }
     this.announce();
+    this.group.leaveIfUnneeded();
   }
 
   fromServer(text) {
@@ -400,7 +542,7 @@ class Relay {
       if (member?.local) member.message(text);
       else if (member) remote.push(id);
     }
-    if (remote.length) this.group.post({ t: 'frame', ids: remote, text });
+    if (remote.length) this.post({ t: 'frame', ids: remote, text });
   }
 
   /** The socket is gone: every member's socket closes with its code, and reconnects. */
@@ -416,7 +558,7 @@ class Relay {
       if (member.local) member.ended(code);
       else remote.push(id);
     }
-    if (remote.length) this.group.post({ t: 'closed', ids: remote, code });
+    if (remote.length) this.post({ t: 'closed', ids: remote, code });
     this.announce();
   }
 
@@ -434,9 +576,10 @@ class Relay {
 
   /** Tells every member how many tabs share the socket, and its counters. */
   announce() {
-    const tabs = new Set([tabId, ...[...this.members.keys()].map((id) => id.split(':')[0])]).size;
+    // The tabs using the socket: this one only while it has sockets of its own in the group.
+    const tabs = new Set([...this.members.keys()].map((id) => id.split(':')[0])).size || 1;
     const shared = { ...this.counts };
-    this.group.post({ t: 'status', tabs, shared });
+    this.post({ t: 'status', tabs, shared });
     this.group.status(tabs, shared);
   }
 }

@@ -247,7 +247,9 @@ pub(crate) struct Driver {
     engine: RefCell<Engine<JsPayload>>,
     /// The client settings the engine was last given.
     applied: RefCell<Option<ClientConfig>>,
-    socket: RefCell<Option<Socket>>,
+    /// Shared so that a send or close runs with no borrow held: a socket may call back into the
+    /// driver from inside either (a shared socket moving to its session's group does).
+    socket: RefCell<Option<Rc<Socket>>>,
     timer: RefCell<Option<Timer>>,
     subscribers: RefCell<Subscribers>,
     /// The `open`, `close`, `error`, `resync` and `state` listeners, the counters and the log
@@ -411,7 +413,7 @@ impl Driver {
         for subscriber in removed.into_values() {
             fail_all(subscriber.waiters, &error);
         }
-        *self.socket.borrow_mut() = None;
+        self.replace_socket(None);
         self.has_presence.set(false);
         self.update_keep_alive();
     }
@@ -577,18 +579,14 @@ impl Driver {
             Output::Connect { url } => self.connect(&url),
             Output::Send(text) => {
                 record(&self.hub, "send", &JsValue::from_str(&text));
-                let sent = self
-                    .socket
-                    .borrow()
-                    .as_ref()
-                    .map(|socket| socket.send(&text));
-                if let Some(Err(message)) = sent {
+                let socket = self.socket.borrow().clone();
+                if let Some(Err(message)) = socket.map(|socket| socket.send(&text)) {
                     self.report(&RealtimeError::new(ErrorKind::Closed, 0, message));
                 }
             }
             Output::Close { code } => {
                 record(&self.hub, "close", &JsValue::from(code));
-                if let Some(socket) = self.socket.borrow_mut().take() {
+                if let Some(socket) = self.socket.take() {
                     socket.close(code);
                 }
             }
@@ -628,8 +626,13 @@ impl Driver {
         }
     }
 
+    /// Puts `socket` in place of the current one, which is dropped (and closed) after the borrow.
+    fn replace_socket(&self, socket: Option<Rc<Socket>>) {
+        drop(self.socket.replace(socket));
+    }
+
     fn connect(&self, url: &str) {
-        *self.socket.borrow_mut() = None;
+        self.replace_socket(None);
         // A login since the last command may have stored a fallback session.
         let _ = self.sync_config();
         let kind = if self.status.get() == Status::Reconnecting {
@@ -647,7 +650,7 @@ impl Driver {
         drop(applied);
         match opened {
             Ok(socket) => {
-                *self.socket.borrow_mut() = Some(socket);
+                self.replace_socket(Some(Rc::new(socket)));
                 // `[wire id, ...channels, "\u{2}", ...queries]`
                 let mut row = take_early_sent(&self.hub)
                     .map(|joined| split_items(&joined))
@@ -771,7 +774,7 @@ impl SocketListener for Driver {
 
     fn socket_closed(&self, code: u16) {
         record(&self.hub, "closed", &JsValue::from(code));
-        *self.socket.borrow_mut() = None;
+        self.replace_socket(None);
         self.engine.borrow_mut().handle_close(now(), code);
         self.drain();
     }
