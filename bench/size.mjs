@@ -30,11 +30,10 @@ async function minifiedBundle(options) {
 }
 
 /**
- * Modules the entry imports dynamically, which bundlers split off: the wasm in base64 (only if
- * the .wasm fails to load; scripts/finish-package.mjs) and the sharing across tabs (only with
- * `shareAcrossTabs`; js/tabs.js).
+ * The module the entry imports dynamically, which bundlers split off: the wasm in base64, only
+ * if the .wasm fails to load (scripts/finish-package.mjs).
  */
-const ON_DEMAND = ['./appwrite_realtime_wasm_bg.wasm.js', './tabs.js'];
+const ON_DEMAND = ['./appwrite_realtime_wasm_bg.wasm.js'];
 
 export async function measureSizes(root) {
   const oursParts = {

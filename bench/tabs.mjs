@@ -46,7 +46,7 @@ const median = (values) => {
 const wallClock = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Bytes the feature adds to the JS: js/tabs.js minified by esbuild (loaded only with `shareAcrossTabs`). */
+/** Bytes the feature adds to the JS: js/tabs.js minified by esbuild (part of the default entry). */
 export async function tabsScriptBytes(root = repoRoot) {
   const result = await build({
     entryPoints: [join(root, 'js/tabs.js')], bundle: true, write: false, minify: true, format: 'esm', logLevel: 'silent',
@@ -276,7 +276,7 @@ export function printTabs(result) {
   ]);
   for (const error of errors) console.log(`  delivery check failed: ${error}`);
   console.log(`bytes the feature adds to the JS: js/tabs.js minified by esbuild ${bytes.raw} B, ${bytes.gzip} B gzip -9 ` +
-    '(a module of its own, fetched only with shareAcrossTabs; its hooks in js/interop.js and the wasm are in the size figures above)');
+    '(imported by the default entry, so also in the size figures above)');
 }
 
 /** Delivery checks that failed (missing or duplicated events), for bench/run.mjs's exit code. */

@@ -4,6 +4,8 @@
 // listeners, counters and log, the page events it follows, and the subscription objects handed
 // to page code.
 
+import { join } from './tabs.js';
+
 // ---- Arguments --------------------------------------------------------------------------------
 // Reads what page code passes, as the official SDK reads it, and never throws: `undefined`
 // means the value was refused, and the Rust caller turns that into a RealtimeError.
@@ -133,7 +135,8 @@ export function presenceFields(params) {
 
 /**
  * `new Realtime(client, options)`'s options: the timings in ms, in this order, 0 where left out,
- * then whether to share across tabs; or the message saying which one is wrong.
+ * then whether to share across tabs (unless `shareAcrossTabs: false`); or the message saying
+ * which one is wrong.
  */
 export function realtimeOptions(options) {
   const read = [];
@@ -152,7 +155,7 @@ export function realtimeOptions(options) {
     share = options?.shareAcrossTabs;
   } catch {}
   if (share !== undefined && typeof share !== 'boolean') return 'shareAcrossTabs must be a boolean';
-  read.push(share === true);
+  read.push(share !== false);
   return read;
 }
 
@@ -376,9 +379,8 @@ export function listen(socket, hub, onFrame) {
 }
 
 // ---- Sockets ----------------------------------------------------------------------------------
-// A WebSocket, or with `shareAcrossTabs` a stand-in that js/tabs.js joins to the socket the
-// origin's tabs share. js/tabs.js is loaded only then, so apps that do not share never download
-// it (bundlers split the dynamic import off).
+// A WebSocket, or where the connection shares across tabs (the default), a stand-in that
+// js/tabs.js joins to the socket the origin's tabs share.
 
 /**
  * `off` unless `share`; `unavailable` where the browser lacks what sharing needs (Web Locks,
@@ -387,28 +389,32 @@ export function listen(socket, hub, onFrame) {
 export const sharingMode = (share) =>
   !share ? 'off' : typeof BroadcastChannel === 'function' && globalThis.navigator?.locks && globalThis.crypto?.subtle ? 'member' : 'unavailable';
 
+const shares = (hub) => hub.sharing !== 'off' && hub.sharing !== 'unavailable';
+
 /**
- * The connection's socket to `url`: the one opened early for it (openEarly), a WebSocket, or
- * where `hub.sharing` asks for sharing, an object the driver uses like one, joined to the group
- * of `url` and `session` (js/tabs.js).
+ * An object the driver uses like a WebSocket, joined to the group of `url` and `session`
+ * (js/tabs.js): it sends only after `onopen`, and `readyState` says whether it is open.
  */
-export function openSocket(url, session, hub) {
-  const early = claimEarly(hub, url);
-  if (early) return early;
-  if (hub.sharing === 'off' || hub.sharing === 'unavailable') return new WebSocket(url);
-  // The driver sets its handlers on this object and sends only after `onopen`.
+function sharedSocket(url, session, hub) {
   const socket = {
-    send: (text) => socket.shared.send(text),
-    close: () => {
+    readyState: 0,
+    send: (text) => socket.shared?.send(text),
+    close: (code) => {
       socket.closed = true;
-      socket.shared?.close();
+      socket.readyState = 3;
+      socket.shared?.close(code);
     },
   };
-  import('./tabs.js').then(
-    (tabs) => tabs.join(socket, url, session ?? '', hub),
-    () => socket.closed || socket.onclose?.({ code: 1006 }),
-  );
+  join(socket, url, session ?? '', hub);
   return socket;
+}
+
+/**
+ * The connection's socket to `url`: the one opened early for it (openEarly), a WebSocket, or
+ * where the connection shares, a socket of the group of `url` and `session`.
+ */
+export function openSocket(url, session, hub) {
+  return claimEarly(hub, url) ?? (shares(hub) ? sharedSocket(url, session, hub) : new WebSocket(url));
 }
 
 // ---- The early socket -------------------------------------------------------------------------
@@ -442,18 +448,21 @@ const EARLY_SETTLE_LIMIT = 2_000;
  */
 export function openEarly(hub, client, ordinal, channels, queries, deliver) {
   const [realtime, project, clientSession, jwt] = clientSettings(client) ?? [];
-  if (hub.early || hub.sharing === 'member' || !hasWebSocket() || !project || !/^wss?:\/\//.test(realtime)) return false;
+  if (hub.early || !hasWebSocket() || !project || !/^wss?:\/\//.test(realtime)) return false;
   const url = `${realtime}/realtime?project=${encodeURIComponent(project)}${jwt ? `&jwt=${encodeURIComponent(jwt)}` : ''}`;
+  // The session the engine would authenticate with: the client's, or the official SDK's
+  // fallback. A socket of its own reads it while the handshake is in flight (a page's first
+  // localStorage read loads the origin's storage: 1.5 to 17 ms measured); a shared one first,
+  // for it names the group to join.
+  const shared = shares(hub);
+  let session = shared ? clientSession || fallbackSession(project) : undefined;
   let socket;
   try {
-    socket = new WebSocket(url);
+    socket = shared ? sharedSocket(url, session, hub) : new WebSocket(url);
   } catch {
     return false;
   }
-  // The session the engine would authenticate with: the client's, or the official SDK's
-  // fallback. Read while the handshake is in flight: a page's first localStorage read loads the
-  // origin's storage (1.5 to 17 ms measured).
-  const session = clientSession || fallbackSession(project);
+  session ??= clientSession || fallbackSession(project);
   // The engine keeps the first of repeated channels, as Set does.
   const subscriptionId = `${hub.idPrefix}-${ordinal}`;
   const rowChannels = [...new Set(texts(channels, false) ?? [])];

@@ -15,7 +15,7 @@
 // members follow the newest owner and drop what older ones post, and an owner that sees a newer
 // one, or loses its lock, closes its socket and joins as a member.
 //
-// Loaded by js/interop.js (openSocket) when a connection shares.
+// Used by js/interop.js (openSocket, openEarly) for every connection that shares, the default.
 
 /** Bumped when the messages between tabs change: tabs of different versions never share. */
 const PROTOCOL = 2;
@@ -29,10 +29,19 @@ const ANY = Symbol('any member');
  * at once (CLOSE_HANDOVER of the core).
  */
 const HANDOVER = 4001;
-const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong"}';
-/** How often the owner checks its socket; as the SDK's default heartbeat (ms). */
-const HEARTBEAT = 20_000;
+/**
+ * The close code of an engine whose pong or `connected` did not come in time (the core's): from
+ * a member, it says the shared socket is dead, and the owner replaces it.
+ */
+const DEAD_LINK = 4000;
+/**
+ * With several tabs on the socket, a pong this recent answers a member's ping at once (ms): the
+ * server counts pings against its limit of 32 messages a minute per connection, and N tabs'
+ * heartbeats must not count N times. With one tab, every ping goes to the server, as it would
+ * without sharing.
+ */
+const PONG_FRESH = 5_000;
 /** How often a member checks that it heard from its owner (ms). */
 const WATCH_INTERVAL = 250;
 /** A member probes an owner silent this long (ms). */
@@ -124,7 +133,8 @@ class SharedSocket {
     // told after its send returned, as a WebSocket would tell it.
     if (authentication && data?.session !== this.session) {
       this.close();
-      queueMicrotask(() => this.port.onclose?.({ code: HANDOVER }));
+      this.port.readyState = 3;
+      queueMicrotask(() => this.port.onclose?.({ type: 'close', code: HANDOVER }));
     } else if (this.group.relay) {
       this.group.relay.send(this.id, text);
     } else {
@@ -133,22 +143,24 @@ class SharedSocket {
     }
   }
 
-  /** Closed by the driver, which expects no close event after it. */
-  close() {
+  /** Closed by the driver with `code`, which expects no close event after it. */
+  close(code) {
     if (this.closed) return;
     this.closed = true;
-    this.group?.detach(this);
+    this.group?.detach(this, code);
   }
 
   // From the group:
+  // Events shaped as a WebSocket's, for the early socket queues them by type (js/interop.js).
   opened(owner, frame) {
     this.owner = owner;
-    this.port.onopen?.({});
+    this.port.readyState = 1;
+    this.port.onopen?.({ type: 'open' });
     this.message(frame);
   }
 
   message(text) {
-    if (!this.closed) this.port.onmessage?.({ data: text });
+    if (!this.closed) this.port.onmessage?.({ type: 'message', data: text });
   }
 
   /** The shared socket is gone for this member (lost, or its owner left). */
@@ -156,7 +168,8 @@ class SharedSocket {
     if (this.closed) return;
     this.closed = true;
     this.group?.local.delete(this);
-    this.port.onclose?.({ code });
+    this.port.readyState = 3;
+    this.port.onclose?.({ type: 'close', code });
   }
 
   /** This tab's role and how many tabs share the socket, for `state` and `stats()`. */
@@ -213,10 +226,10 @@ class Group {
    * or the page was frozen, cached or hidden too long). The owner keeps the group's socket while
    * other tabs use it; a tab that needs the group no more leaves it.
    */
-  detach(socket) {
+  detach(socket, code) {
     this.local.delete(socket);
-    if (this.relay) this.relay.close(socket.id);
-    else this.post({ t: 'close', id: socket.id });
+    if (this.relay) this.relay.close(socket.id, code);
+    else this.post({ t: 'close', id: socket.id, code });
     this.leaveIfUnneeded();
   }
 
@@ -376,8 +389,9 @@ class Group {
  * The owner's side: the real WebSocket and the routing of frames. Replies carry no correlation
  * id and may come back in any order, so subscribe and unsubscribe acknowledgements go by their
  * subscription ids, and other answers and errors to the oldest request still unanswered.
- * Members' pings are answered here while the socket is up: forwarded, N tabs' pings would count
- * N times against the server's per-connection rate limit. The relay checks the socket itself.
+ * Members' pings share one ping on the socket at a time, and with several tabs a fresh pong
+ * answers them at once (PONG_FRESH). Each member's engine keeps its own pong deadline, and a
+ * member that closes with DEAD_LINK makes the owner replace the socket.
  */
 class Relay {
   constructor(group) {
@@ -389,6 +403,9 @@ class Relay {
     /** Subscription id → member id. */
     this.subscriptions = new Map();
     this.requests = [];
+    /** Members waiting for the pong of the ping on the socket; when the last pong came. */
+    this.pinging = new Set();
+    this.pongAt = undefined;
     this.counts = { connects: 0, framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 };
     /** Member tabs whose lock this relay queues for; aborted when the relay ends. */
     this.watched = new Set();
@@ -433,7 +450,7 @@ class Relay {
       const { text } = message;
       this.send(message.id, text === AUTHENTICATION ? JSON.stringify({ type: 'authentication', data: { session: this.group.session } }) : text);
     }
-    else if (message.t === 'close') this.close(message.id);
+    else if (message.t === 'close') this.close(message.id, message.code);
   }
 
   open(id, member) {
@@ -456,11 +473,16 @@ class Relay {
     if (!this.members.has(id) || this.ws?.readyState !== 1) return;
     const { type, data } = parse(text);
     if (type === 'ping') {
-      // Later, as a socket would answer: never inside the member's own send.
-      queueMicrotask(() => this.deliver([id], PONG));
-      return;
+      if (this.tabsUsing() > 1 && performance.now() - (this.pongAt ?? -Infinity) < PONG_FRESH) {
+        // Later, as a socket would answer: never inside the member's own send.
+        queueMicrotask(() => this.deliver([id], PONG));
+        return;
+      }
+      const pinging = this.pinging.size > 0;
+      this.pinging.add(id);
+      if (pinging) return;
     }
-    if (type) this.requests.push([id, type]);
+    if (type && type !== 'ping') this.requests.push([id, type]);
     if (type === 'subscribe' && Array.isArray(data)) {
       for (const item of data) this.subscriptions.set(item?.subscriptionId, id);
     }
@@ -469,9 +491,20 @@ class Relay {
     this.ws.send(text);
   }
 
-  /** A member left: its subscriptions leave the shared socket with it. */
-  close(id) {
+  /**
+   * A member left (closing with `code`): its subscriptions leave the shared socket with it. One
+   * that found the socket dead has every member reconnect to a new one.
+   */
+  close(id, code) {
     if (!this.members.delete(id)) return;
+    this.pinging.delete(id);
+    if (code === DEAD_LINK && this.ws) {
+      this.ws.onclose = this.ws.onmessage = null;
+      this.ws.close(DEAD_LINK);
+      this.lost(1006);
+      this.group.leaveIfUnneeded();
+      return;
+    }
     const left = [...this.subscriptions].filter(([, owner]) => owner === id).map(([subscriptionId]) => ({ subscriptionId }));
     for (const { subscriptionId } of left) this.subscriptions.delete(subscriptionId);
     if (left.length && this.ws?.readyState === 1) {
@@ -495,12 +528,17 @@ class Relay {
     const ids = items.map((item) => this.subscriptions.get(type === 'event' ? item : item?.subscriptionId));
     if (type === 'connected') {
       this.connected = text;
-      this.heartbeat = setInterval(() => this.beat(), HEARTBEAT);
       for (const member of this.members.values()) member.opened(tabId, text);
     } else if (type === 'event') {
-      this.deliver(ids, text);
+      // A server before 1.9.5 names no subscription the relay knows (channels travel in the URL,
+      // the same for the whole group): every member's engine routes the event itself.
+      const known = ids.filter((id) => id !== undefined);
+      this.deliver(known.length ? known : [...this.members.keys()], text);
     } else if (type === 'pong') {
-      this.unanswered = false;
+      this.pongAt = performance.now();
+      const waiting = [...this.pinging];
+      this.pinging.clear();
+      this.deliver(waiting, text);
     } else if (type === 'response' && (data.to === 'subscribe' || data.to === 'unsubscribe')) {
       // Answers the request of the member whose subscriptions it lists, or the relay's own
       // unsubscribe for a member that left (null).
@@ -514,18 +552,6 @@ class Relay {
     } else {
       this.deliver([...this.members.keys()], text);
     }
-  }
-
-  /** A ping every HEARTBEAT; a socket that did not answer the last one by the next is dead. */
-  beat() {
-    if (this.unanswered) {
-      this.ws.onclose = this.ws.onmessage = null;
-      this.ws.close();
-      this.lost(1006);
-      return;
-    }
-    this.unanswered = true;
-    this.ws.send(PING);
   }
 
   /** Removes the oldest unanswered request of `type` from member `id` (or ANY); its member. */
@@ -548,8 +574,8 @@ class Relay {
   /** The socket is gone: every member's socket closes with its code, and reconnects. */
   lost(code) {
     const members = [...this.members];
-    clearInterval(this.heartbeat);
-    this.ws = this.connected = this.unanswered = undefined;
+    this.ws = this.connected = this.pongAt = undefined;
+    this.pinging.clear();
     this.members.clear();
     this.subscriptions.clear();
     this.requests = [];
@@ -575,9 +601,13 @@ class Relay {
   }
 
   /** Tells every member how many tabs share the socket, and its counters. */
+  /** The tabs using the socket: this one only while it has sockets of its own in the group. */
+  tabsUsing() {
+    return new Set([...this.members.keys()].map((id) => id.split(':')[0])).size;
+  }
+
   announce() {
-    // The tabs using the socket: this one only while it has sockets of its own in the group.
-    const tabs = new Set([...this.members.keys()].map((id) => id.split(':')[0])).size || 1;
+    const tabs = this.tabsUsing() || 1;
     const shared = { ...this.counts };
     this.post({ t: 'status', tabs, shared });
     this.group.status(tabs, shared);

@@ -162,7 +162,9 @@ pub struct Options {
     pub max_reconnect_delay: Duration,
     /// A page hidden this long closes its socket until shown again (default: never).
     pub hidden_timeout: Option<Duration>,
-    /// Share one socket with the other tabs of the origin (default: no).
+    /// Share one socket with the origin's other tabs of the same endpoint, project and
+    /// credentials, where the browser can (Web Locks, BroadcastChannel, a secure context);
+    /// default: yes.
     pub share_across_tabs: bool,
 }
 
@@ -175,7 +177,7 @@ impl Default for Options {
             reconnect_delay: defaults.backoff_initial,
             max_reconnect_delay: defaults.backoff_max,
             hidden_timeout: defaults.hidden_timeout,
-            share_across_tabs: false,
+            share_across_tabs: true,
         }
     }
 }

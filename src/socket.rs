@@ -24,8 +24,8 @@ extern "C" {
     fn open_socket(url: &str, session: &str, hub: &JsValue) -> Result<WebSocket, JsValue>;
 }
 
-// Never called: naming js/tabs.js makes wasm-bindgen ship it beside the other snippets without
-// importing it, so that js/interop.js can load it on demand.
+// Never called: naming js/tabs.js makes wasm-bindgen ship it beside the other snippets, for
+// js/interop.js imports it.
 #[wasm_bindgen(module = "/js/tabs.js")]
 extern "C" {
     #[allow(dead_code)]

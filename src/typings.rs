@@ -153,13 +153,14 @@ export interface RealtimeOptions {
    * Share one socket with the other tabs (and `Realtime`s) of this origin that use the same
    * endpoint, project, session and JWT: the tab that holds a Web Lock owns it, the others talk to
    * it over a BroadcastChannel. Where the browser lacks either (or a secure context), each keeps
-   * a socket of its own and `state.sharing` says `unavailable`. Default `false`.
+   * a socket of its own and `state.sharing` says `unavailable`. Default `true`; `false` keeps a
+   * socket of its own, as the official SDK does.
    */
   shareAcrossTabs?: boolean;
 }
 
 /**
- * `off`: a socket of its own (`shareAcrossTabs` not set); `unavailable`: asked, but the browser
+ * `off`: a socket of its own (`shareAcrossTabs: false`); `unavailable`: asked, but the browser
  * cannot, so a socket of its own; `owner`: this tab holds the socket the others share;
  * `member`: it uses a socket another tab holds (or waits for one).
  */

@@ -1169,18 +1169,11 @@ async fn subscriptions_made_in_one_go_on_a_live_connection_share_one_frame() {
     let _ = realtime.disconnect();
 }
 
-/// `{ shareAcrossTabs: true }`.
-fn sharing_options() -> Options {
-    Options {
-        share_across_tabs: true,
-        ..Options::default()
-    }
-}
-
 #[wasm_bindgen_test]
 async fn realtimes_that_share_use_one_socket_and_each_gets_its_own_events() {
-    let first = Realtime::with_client(&client("demo"), sharing_options()).unwrap();
-    let second = Realtime::with_client(&client("demo"), sharing_options()).unwrap();
+    // Sharing is the default.
+    let first = Realtime::with_client(&client("demo"), Options::default()).unwrap();
+    let second = Realtime::with_client(&client("demo"), Options::default()).unwrap();
     let (first_events, second_events) = (queue(), queue());
     let channel = collection_channel("shared");
     subscribe(&first, &channel, &push_into(&first_events)).await;
@@ -1235,14 +1228,25 @@ async fn realtimes_that_share_use_one_socket_and_each_gets_its_own_events() {
 }
 
 #[wasm_bindgen_test]
-fn a_zero_duration_is_refused_and_sharing_is_off_by_default() {
+fn a_zero_duration_is_refused_and_sharing_is_on_by_default() {
     let error = Realtime::with_client(&client("demo"), options(20_000, 0))
         .err()
         .expect("a zero pong timeout is refused");
     assert_eq!(error.kind, ErrorKind::Invalid);
     assert_eq!(error.message, "pong_timeout must be a positive duration");
-    let plain = Realtime::with_client(&client("demo"), Options::default()).unwrap();
+    // Before its first socket, a sharing connection waits to join a group: `member`.
+    let default = Realtime::with_client(&client("demo"), Options::default()).unwrap();
+    let state = default.state();
+    assert_eq!(
+        field(&state, "sharing").as_string().as_deref(),
+        Some("member")
+    );
+    assert_eq!(field(&state, "tabs").as_f64(), Some(1.0));
+    let own = Options {
+        share_across_tabs: false,
+        ..Options::default()
+    };
+    let plain = Realtime::with_client(&client("demo"), own).unwrap();
     let state = plain.state();
     assert_eq!(field(&state, "sharing").as_string().as_deref(), Some("off"));
-    assert_eq!(field(&state, "tabs").as_f64(), Some(1.0));
 }

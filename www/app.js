@@ -9,7 +9,7 @@ import { createApi } from './api.js';
 const api = createApi(`${location.origin}/v1`, 'demo');
 const client = new Client().setEndpoint(`${location.origin}/v1`).setProject('demo');
 // The tabs of this page share one socket: one tab holds it, the others' subscriptions go through it.
-const realtime = new Realtime(client, { shareAcrossTabs: true });
+const realtime = new Realtime(client);
 
 // What the channel selector offers; `accepts` mirrors the queries for the cards the REST list returns.
 const views = {
