@@ -11,6 +11,7 @@ import { measureSizes } from './size.mjs';
 import { analyse, summarise } from './wasm-contributors.mjs';
 import { measureSpeed, measuredFrames, repeats, warmupFrames } from './speed.mjs';
 import { measureTabs, printTabs, tabFailures } from './tabs.mjs';
+import { handoverFailures, measureHandovers, printHandovers } from './handover.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -91,6 +92,7 @@ const sizes = await measureSizes(root);
 const { userAgent, frames: speed, load } = await measureSpeed(root);
 const firstEvent = await measureFirstEvent(root);
 const tabs = await measureTabs(root);
+const handovers = await measureHandovers();
 const fixtureBytes = (await readFile(join(root, 'bench/fixtures/document-update-frame.json'))).length;
 const frameLabel = `${(fixtureBytes / 1024).toFixed(1)} KB`;
 const appwriteVersion = JSON.parse(await readFile(join(root, 'node_modules/appwrite/package.json'), 'utf8')).version;
@@ -101,6 +103,7 @@ printSpeed(speed, frameLabel);
 printLoad(load);
 printFirstEvent(firstEvent);
 printTabs(tabs);
+printHandovers(handovers);
 
 const report = {
   measuredAt: new Date().toISOString(),
@@ -120,6 +123,7 @@ const report = {
   },
   timeToFirstEvent: firstEvent,
   tabs,
+  handovers,
 };
 await mkdir(join(root, 'target'), { recursive: true });
 await writeFile(join(root, 'target/bench.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -127,7 +131,7 @@ console.log('\nwritten to target/bench.json');
 
 const failures = speed.flatMap(({ frame, floor, ours, official }) =>
   [['floor', floor], ['ours', ours], ['official', official]].filter(([, result]) => result?.error).map(([sdk, result]) => `${sdk}, ${frame}: ${result.error}`))
-  .concat(tabFailures(tabs));
+  .concat(tabFailures(tabs), handoverFailures(handovers));
 if (failures.length > 0) {
   console.error(`\ncorrectness checks failed:\n  ${failures.join('\n  ')}`);
   process.exitCode = 1;

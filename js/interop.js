@@ -396,6 +396,9 @@ const shares = (hub) => hub.sharing !== 'off' && hub.sharing !== 'unavailable';
  * (js/tabs.js): it sends only after `onopen`, and `readyState` says whether it is open.
  */
 function sharedSocket(url, session, hub) {
+  // Refused at once, as the WebSocket constructor refuses it: the socket is opened later.
+  const parsed = new URL(url);
+  if (!/^wss?:$/.test(parsed.protocol) || parsed.hash) throw new SyntaxError(`The URL '${url}' is invalid for a WebSocket`);
   const socket = {
     readyState: 0,
     send: (text) => socket.shared?.send(text),

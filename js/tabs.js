@@ -87,7 +87,7 @@ function parse(text) {
  * owns over at once (its own connections close theirs on the same events).
  */
 function stepDownEverywhere() {
-  for (const group of groups.values()) if (group.relay) group.stepDown();
+  for (const group of groups.values()) if (group.relay) group.stepDown(true);
 }
 globalThis.addEventListener?.('pagehide', (event) => event.persisted && stepDownEverywhere());
 globalThis.document?.addEventListener('freeze', stepDownEverywhere);
@@ -129,9 +129,13 @@ class SharedSocket {
     if (this.closed) return;
     const { type, data } = parse(text);
     const authentication = type === 'authentication';
-    // Signing in or out is a move to the new session's group: the driver reconnects into it,
-    // told after its send returned, as a WebSocket would tell it.
-    if (authentication && data?.session !== this.session) {
+    if (authentication && data?.session !== this.session && this.group.alone(this)) {
+      // The group's one socket, owned here, signs in: it re-authenticates in place.
+      this.session = data.session;
+      this.group.rename(this, text);
+    } else if (authentication && data?.session !== this.session) {
+      // Signing in or out is a move to the new session's group: the driver reconnects into it,
+      // told after its send returned, as a WebSocket would tell it.
       this.close();
       this.port.readyState = 3;
       queueMicrotask(() => this.port.onclose?.({ type: 'close', code: HANDOVER }));
@@ -206,7 +210,72 @@ class Group {
   }
 
   post(message) {
-    this.channel.postMessage(message);
+    if (!this.sealed) this.channel.postMessage(message);
+  }
+
+  /** Whether `socket` is the only one, this tab's or another's, on the socket this tab owns. */
+  alone(socket) {
+    return !!this.relay && this.local.size === 1 && this.local.has(socket) && !this.relay.hasRemoteMembers();
+  }
+
+  /**
+   * The group's one socket signs in as another session (`alone`): the server's socket stays and
+   * authenticates in place (`text`), as a socket of its own would, and becomes the new session's
+   * group. This group is sealed at once, so that no tab of the old session joins a socket that
+   * changes users, and its lock is let go for them. If the new session's group has an owner
+   * already, the socket moves into it instead.
+   */
+  rename(socket, text) {
+    const { relay, lock } = this;
+    this.sealed = true;
+    this.channel.onmessage = null;
+    this.lock = undefined;
+    lock?.release();
+    this.stopWatching();
+    groups.delete(this.name);
+    relay.send(socket.id, text);
+    const retire = () => {
+      this.relay = undefined;
+      this.local.delete(socket);
+      this.channel.close();
+    };
+    const moveInstead = () => {
+      retire();
+      relay.shutdown();
+    };
+    groupName(this.url, socket.session).then((name) => {
+      if (socket.closed || !relay.ws || groups.has(name)) return moveInstead();
+      const group = new Group(name, this.url, socket.session);
+      const held = { abort: new AbortController(), held: true };
+      const released = new Promise((resolve) => (held.release = resolve));
+      return navigator.locks
+        .request(name, { ifAvailable: true }, (granted) => {
+          if (!granted || socket.closed || !relay.ws || groups.has(name)) {
+            group.channel.close();
+            moveInstead();
+            return undefined;
+          }
+          retire();
+          groups.set(name, group);
+          group.adopt(relay, socket, held);
+          return released;
+        })
+        .catch(() => {
+          if (group.lock === held) group.deposed();
+        });
+    }, moveInstead);
+  }
+
+  /** Takes over `relay`, and `socket` on it, from a renamed group, holding the lock `held`. */
+  adopt(relay, socket, held) {
+    this.lock = held;
+    this.relay = relay;
+    relay.group = this;
+    relay.since = performance.timeOrigin + performance.now();
+    socket.group = this;
+    this.local.add(socket);
+    relay.post({ t: 'owner' });
+    relay.announce();
   }
 
   attach(socket) {
@@ -279,12 +348,16 @@ class Group {
       });
   }
 
-  /** This tab gives the socket up (if it owns it) and its lock request. */
-  stepDown() {
+  /**
+   * This tab gives the socket up (if it owns it) and its lock request. On a page event (`later`),
+   * this tab's own sockets are told in a later task: its connections close them on the same
+   * event, and must find their page frozen first rather than reconnect.
+   */
+  stepDown(later = false) {
     const { lock } = this;
     this.lock = undefined;
     lock?.abort.abort();
-    this.relay?.shutdown();
+    this.relay?.shutdown(later);
     this.relay = undefined;
     lock?.release();
   }
@@ -463,7 +536,13 @@ class Relay {
   }
 
   connect() {
-    const ws = (this.ws = new WebSocket(this.group.url));
+    let ws;
+    try {
+      ws = this.ws = new WebSocket(this.group.url);
+    } catch {
+      queueMicrotask(() => this.lost(1006)); // js/interop.js refused such a URL already
+      return;
+    }
     this.counts.connects += 1;
     ws.onmessage = ({ data }) => this.fromServer(data);
     ws.onclose = ({ code }) => this.lost(code);
@@ -541,10 +620,13 @@ class Relay {
       this.deliver(waiting, text);
     } else if (type === 'response' && (data.to === 'subscribe' || data.to === 'unsubscribe')) {
       // Answers the request of the member whose subscriptions it lists, or the relay's own
-      // unsubscribe for a member that left (null).
-      this.answered(data.to, ids.find((id) => id !== undefined) ?? null);
+      // unsubscribe for a member that left (null); an answer to no request is every member's
+      // to judge.
+      const known = ids.filter((id) => id !== undefined);
+      const requester = this.answered(data.to, known[0] ?? null);
       if (data.to === 'unsubscribe') for (const item of items) this.subscriptions.delete(item?.subscriptionId);
-      this.deliver(ids, text);
+      if (known.length) this.deliver(known, text);
+      else if (requester === undefined) this.deliver([...this.members.keys()], text);
     } else if (type === 'response') {
       this.deliver([this.answered(data?.to, ANY)], text);
     } else if (type === 'error' && this.requests.length) {
@@ -571,8 +653,8 @@ class Relay {
     if (remote.length) this.post({ t: 'frame', ids: remote, text });
   }
 
-  /** The socket is gone: every member's socket closes with its code, and reconnects. */
-  lost(code) {
+  /** The socket is gone: every member's socket closes with its code (`later` for this tab's), and reconnects. */
+  lost(code, later = false) {
     const members = [...this.members];
     this.ws = this.connected = this.pongAt = undefined;
     this.pinging.clear();
@@ -581,15 +663,16 @@ class Relay {
     this.requests = [];
     const remote = [];
     for (const [id, member] of members) {
-      if (member.local) member.ended(code);
-      else remote.push(id);
+      if (!member.local) remote.push(id);
+      else if (later) setTimeout(() => member.ended(code));
+      else member.ended(code);
     }
     if (remote.length) this.post({ t: 'closed', ids: remote, code });
     this.announce();
   }
 
   /** This tab gives the socket up: the members reconnect into the next owner. */
-  shutdown() {
+  shutdown(later = false) {
     this.unwatch.abort();
     clearTimeout(this.reporting);
     const { ws } = this;
@@ -597,7 +680,7 @@ class Relay {
       ws.onclose = ws.onmessage = null;
       ws.close(1000);
     }
-    this.lost(HANDOVER);
+    this.lost(HANDOVER, later);
   }
 
   /** Tells every member how many tabs share the socket, and its counters. */

@@ -87,7 +87,7 @@ impl Emulator {
 
     pub fn log(&self, line: &str) {
         if self.config.verbose {
-            eprintln!("[emulator] {line}");
+            say(&format!("[emulator] {line}"));
         }
     }
 
@@ -141,4 +141,11 @@ pub async fn serve(listener: TcpListener, emulator: Arc<Emulator>) -> std::io::R
 /// The address line tests and scripts parse.
 pub fn listening_line(address: SocketAddr) -> String {
     format!("appwrite-realtime-emulator listening on http://{address}")
+}
+
+/// Writes `line` to stderr, and goes on if it cannot: `eprintln!` panics on a closed stderr, and
+/// a panic in the task that waits for the stop signal would leave the server running.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }

@@ -1,7 +1,7 @@
 //! The `appwrite-realtime-emulator` command: its flags, turned into a `Config`, and the
 //! server run on the chosen address until Ctrl-C or SIGTERM.
 
-use appwrite_realtime_emulator::{listening_line, serve, Config, Emulator, ServerVersion};
+use appwrite_realtime_emulator::{listening_line, say, serve, Config, Emulator, ServerVersion};
 use clap::Parser;
 use std::io::Write;
 use std::path::PathBuf;
@@ -79,32 +79,33 @@ async fn main() -> ExitCode {
     let listener = match TcpListener::bind((cli.host.as_str(), cli.port)).await {
         Ok(listener) => listener,
         Err(error) => {
-            eprintln!("cannot bind {}:{}: {error}", cli.host, cli.port);
+            say(&format!("cannot bind {}:{}: {error}", cli.host, cli.port));
             return ExitCode::FAILURE;
         }
     };
     let address = match listener.local_addr() {
         Ok(address) => address,
         Err(error) => {
-            eprintln!("cannot read the bound address: {error}");
+            say(&format!("cannot read the bound address: {error}"));
             return ExitCode::FAILURE;
         }
     };
-    println!("{}", listening_line(address));
-    // Tests read this line through a pipe; make sure it leaves now.
-    let _ = std::io::stdout().flush();
+    // Tests read this line through a pipe; make sure it leaves now. Nobody reading it is no
+    // reason to stop.
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(stdout, "{}", listening_line(address)).and_then(|()| stdout.flush());
 
     let emulator = Emulator::new(config);
     let stopper = emulator.clone();
     tokio::spawn(async move {
         wait_for_signal().await;
-        eprintln!("shutting down");
         stopper.shutdown();
+        say("shutting down");
     });
     match serve(listener, emulator).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("server error: {error}");
+            say(&format!("server error: {error}"));
             ExitCode::FAILURE
         }
     }
