@@ -11,22 +11,12 @@
 // `node bench/handover.mjs` runs it alone (HANDOVER_RUNS=n runs per cause); bench/run.mjs calls
 // `measureHandovers` and `printHandovers`.
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, signUp, startEmulator } from '../e2e/harness.mjs';
+import { launchBrowser, signUp, startEmulator, until } from '../e2e/harness.mjs';
 
 export const handoverRuns = Number(process.env.HANDOVER_RUNS ?? 3);
 const CHANNEL = 'databases.main.collections.posts.documents';
 const EVERY_MS = 20;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(what, check, deadlineMs = 15_000) {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 async function publish(emulatorUrl, id) {
   const response = await fetch(`${emulatorUrl}/_emulator/publish`, {
@@ -83,7 +73,7 @@ async function runCause(browser, emulatorUrl, act, user, seq) {
   const pages = [];
   for (let i = 0; i < 3; i += 1) pages.push(await openPage(browser, emulatorUrl));
   try {
-    const states = await waitFor('one owner and 3 tabs', async () => {
+    const states = await until('one owner and 3 tabs', async () => {
       const states = await Promise.all(pages.map((page) => page.evaluate(() => window.realtime.state)));
       return states.filter((s) => s.sharing === 'owner').length === 1 && states.every((s) => s.tabs === 3) && states;
     });
@@ -107,7 +97,7 @@ async function runCause(browser, emulatorUrl, act, user, seq) {
     await publisher;
     // A last event, once every member is subscribed again: what came before it has arrived.
     const fence = `handover-fence-${(seq.n += 1)}`;
-    await waitFor('the fence in every member', async () => {
+    await until('the fence in every member', async () => {
       await publish(emulatorUrl, fence);
       return (await Promise.all(members.map((page) => page.evaluate((id) => window.bench.ids.has(id), fence)))).every(Boolean);
     });

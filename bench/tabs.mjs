@@ -24,7 +24,7 @@ import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { launchBrowser, startEmulator } from '../e2e/harness.mjs';
+import { launchBrowser, startEmulator, until } from '../e2e/harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..');
@@ -74,16 +74,6 @@ async function publish(emulatorUrl, seq, extra = {}) {
 
 async function connections(emulatorUrl) {
   return (await (await fetch(`${emulatorUrl}/_emulator/connections`)).json()).total;
-}
-
-async function waitFor(what, check, deadlineMs = 10_000) {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }
 
 /** Opens a page on the emulator's origin with a `Realtime` subscribed to the posts channel. */
@@ -137,7 +127,7 @@ async function burst(pages, readers, emulatorUrl, firstSeq, count, blockMs) {
   const publishEnd = wallClock();
   const windows = await blocks;
   const valid = windows.every(({ start, end }) => start < publishStart && end > publishEnd);
-  await waitFor(`${count} events in ${pages.length} pages`, async () =>
+  await until(`${count} events in ${pages.length} pages`, async () =>
     (await Promise.all(pages.map((page) => page.evaluate(() => window.bench.seqs.length)))).every((n) => n >= count));
   await sleep(50); // a duplicate would arrive now
   const inboxes = await Promise.all(pages.map(readInbox));
@@ -157,7 +147,7 @@ async function hopLatency(owner, members, emulatorUrl, firstSeq) {
     await publish(emulatorUrl, firstSeq + index);
     await sleep(hopSpacingMs);
   }
-  await waitFor('the spaced events', async () =>
+  await until('the spaced events', async () =>
     (await Promise.all(pages.map((page) => page.evaluate(() => window.bench.seqs.length)))).every((n) => n >= hopEvents));
   const [ownerInbox, ...memberInboxes] = await Promise.all(pages.map(readInbox));
   const ownerAt = new Map(ownerInbox.seqs.map((seq, index) => [seq, ownerInbox.times[index]]));
@@ -170,7 +160,7 @@ async function measureMode(browser, emulatorUrl, tabs, share, state) {
   const pages = [];
   try {
     for (let index = 0; index < tabs; index += 1) pages.push(await openTab(browser, emulatorUrl, share));
-    const states = await waitFor('every page connected (and all tabs counted when shared)', async () => {
+    const states = await until('every page connected (and all tabs counted when shared)', async () => {
       const states = await Promise.all(pages.map((page) => page.evaluate(() => window.bench.realtime.state)));
       return states.every(({ status, tabs: counted }) => status === 'connected' && (!share || counted === tabs)) && states;
     });
@@ -223,7 +213,7 @@ async function measureMode(browser, emulatorUrl, tabs, share, state) {
     return result;
   } finally {
     await Promise.all(pages.map((page) => page.close()));
-    await waitFor('the sockets to close', async () => (await connections(emulatorUrl)) === 0);
+    await until('the sockets to close', async () => (await connections(emulatorUrl)) === 0);
   }
 }
 

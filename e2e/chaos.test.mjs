@@ -8,11 +8,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startEmulator, launchBrowser, browserName } from './harness.mjs';
+import { startEmulator, launchBrowser, browserName, until } from './harness.mjs';
 
 const SEED = Number(process.env.CHAOS_SEED ?? 20261129);
 const ROUNDS = 36;
-const DEADLINE_MS = 15_000;
 /**
  * How long the repeated-drop pattern runs: 60 s by default, to keep the suite short in both
  * engines; CHAOS_DROPS_MS=120000 runs the 2 minutes of issue 21's measurement.
@@ -131,17 +130,6 @@ async function api(method, path, body, headers = {}) {
   });
   assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.clone().text()}`);
   return response.json();
-}
-
-/** Resolves when `check()` gives a truthy value; fails with `what` after the deadline. */
-async function until(what, check, deadlineMs = DEADLINE_MS) {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await pause(25);
-  }
 }
 
 test('a long session through injected faults loses, repeats and reorders nothing', { timeout: 120_000 }, async () => {

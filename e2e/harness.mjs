@@ -25,6 +25,20 @@ if (!['chromium', 'firefox'].includes(browserName)) {
  */
 export const noBrowser = browserName === 'chromium' ? false : 'runs in Node without a browser: counted once, in the chromium run';
 
+/**
+ * Resolves with `check()`'s first truthy value, polled every 25 ms; fails with `what` after `ms`.
+ * For conditions no event announces (the emulator's sockets, a page's state).
+ */
+export async function until(what, check, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 /** Starts the emulator built by `cargo build -p appwrite-realtime-emulator`; resolves with its URL. */
 export async function startEmulator(extraArgs = []) {
   const binary = join(root, 'target/debug/appwrite-realtime-emulator');

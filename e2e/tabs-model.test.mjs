@@ -13,13 +13,12 @@
 // seed and the steps that led to it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmulatorAndBrowser, browserName, signUp } from './harness.mjs';
+import { useEmulatorAndBrowser, browserName, signUp, until } from './harness.mjs';
 
 const suite = useEmulatorAndBrowser();
 const POSTS = 'databases.main.collections.posts.documents';
 const IDEAS = 'databases.main.collections.ideas.documents';
 const CHANNELS = [POSTS, IDEAS];
-const SETTLE_MS = 15_000;
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const seeds = process.env.TABS_MODEL_SEED !== undefined
@@ -53,17 +52,6 @@ const publish = (channel, id, roles) => control('publish', {
 });
 
 const connections = () => fetch(`${suite.emulator.url}/_emulator/connections`).then((response) => response.json());
-
-/** Resolves with `check()`'s first truthy value, polled every 25 ms; fails after `ms`. */
-async function until(what, check, ms = SETTLE_MS) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await pause(25);
-  }
-}
 
 /** What a credential reads as: its user (null for a guest) and the group its tab shares. */
 const userOf = (model, credential) => credential.jwt || credential.session || null;

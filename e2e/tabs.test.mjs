@@ -7,24 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as esbuild from 'esbuild';
-import { useEmulatorAndBrowser, browserName, signUp, root } from './harness.mjs';
+import { useEmulatorAndBrowser, browserName, signUp, root, until } from './harness.mjs';
 
 const suite = useEmulatorAndBrowser({ keepPages: true }); // tests 1 to 3 share their pages
 const POSTS = 'databases.main.collections.posts.documents';
 const IDEAS = 'databases.main.collections.ideas.documents';
 const DEADLINE_MS = 10_000;
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves with `check()`'s first truthy value, polled every 25 ms; fails after `ms`. */
-async function until(what, check, ms = DEADLINE_MS) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await pause(25);
-  }
-}
 
 async function connections() {
   return fetch(`${suite.emulator.url}/_emulator/connections`).then((response) => response.json());
