@@ -144,6 +144,17 @@ async function settled(tabs) {
 }
 
 /**
+ * Once `tabs` share one socket that holds a subscription of each: the tab with `role`
+ * (`owner` or `member`), the others, and every tab's report.
+ */
+async function sharedBy(tabs, role = 'owner') {
+  await emulatorUntil(`one socket with the ${tabs.length} subscriptions`, 1, ([socket]) => socket.subscriptions.length === tabs.length);
+  const reports = await settled(tabs);
+  const chosen = tabs[reports.findIndex((r) => r.sharing === role)];
+  return { chosen, rest: tabs.filter((tab) => tab !== chosen), reports };
+}
+
+/**
  * Runs `body`; on failure prints each tab's state and console and the emulator's sockets. With
  * `close`, closes the tabs in any case, so that a failure leaves nothing behind for the next test.
  */
@@ -283,10 +294,7 @@ test("a page's update and unsubscribe affect that page only", { timeout: 30_000 
 async function failover(how, remove) {
   const tabs = await fourTabs();
   await diagnosed(tabs, async () => {
-    await emulatorUntil('one socket with the 4 subscriptions', 1, ([socket]) => socket.subscriptions.length === 4);
-    const reports = await settled(tabs);
-    const owner = tabs[reports.findIndex((r) => r.sharing === 'owner')];
-    const rest = tabs.filter((tab) => tab !== owner);
+    const { chosen: owner, rest, reports } = await sharedBy(tabs);
     assert.ok(reports.every((r) => r.resyncs === 0), 'no resync before the takeover');
 
     const removedAt = Date.now();
@@ -364,10 +372,7 @@ test("crashing the owner page's renderer: another page takes over and restores e
 async function memberLeaves(how, remove) {
   const tabs = await fourTabs();
   await diagnosed(tabs, async () => {
-    await emulatorUntil('one socket with the 4 subscriptions', 1, ([socket]) => socket.subscriptions.length === 4);
-    const reports = await settled(tabs);
-    const member = tabs[reports.findIndex((r) => r.sharing === 'member')];
-    const rest = tabs.filter((tab) => tab !== member);
+    const { chosen: member, rest } = await sharedBy(tabs, 'member');
     await remove(member);
     await emulatorUntil(`the ${how} member's subscription gone from the socket`, 1, ([socket]) => socket.subscriptions.length === 3);
     await settled(rest);
@@ -596,10 +601,7 @@ test('setJWT moves a tab to the socket of that JWT, and clearing it brings the t
 async function ownerLeavesByChoice(how, act) {
   const tabs = await fourTabs();
   await diagnosed(tabs, async () => {
-    await emulatorUntil('one socket with the 4 subscriptions', 1, ([socket]) => socket.subscriptions.length === 4);
-    const reports = await settled(tabs);
-    const owner = tabs[reports.findIndex((r) => r.sharing === 'owner')];
-    const rest = tabs.filter((tab) => tab !== owner);
+    const { chosen: owner, rest } = await sharedBy(tabs);
     const steady = steadyStream(`owner-${how.replaceAll(' ', '-')}`);
     await pause(200); // some events before the owner leaves
     await owner.page.evaluate(act);
@@ -627,10 +629,7 @@ test('an owner blocked for 6 s: a member takes the socket over within 3 s, and t
   const tabs = [];
   for (const name of ['A', 'B', 'C']) tabs.push(await openTab(name));
   await diagnosed(tabs, async () => {
-    await emulatorUntil('one socket with the 3 subscriptions', 1, ([socket]) => socket.subscriptions.length === 3);
-    const reports = await settled(tabs);
-    const owner = tabs[reports.findIndex((r) => r.sharing === 'owner')];
-    const members = tabs.filter((tab) => tab !== owner);
+    const { chosen: owner, rest: members } = await sharedBy(tabs);
     const steady = steadyStream('blocked', 50);
     await pause(500);
     const blockedAt = Date.now();
@@ -663,9 +662,7 @@ test('a busy owner (1,000 events; CPU 4x slower in Chromium) keeps its socket: n
   const tabs = [];
   for (const name of ['A', 'B', 'C']) tabs.push(await openTab(name));
   await diagnosed(tabs, async () => {
-    await emulatorUntil('one socket with the 3 subscriptions', 1, ([socket]) => socket.subscriptions.length === 3);
-    const reports = await settled(tabs);
-    const owner = tabs[reports.findIndex((r) => r.sharing === 'owner')];
+    const { chosen: owner } = await sharedBy(tabs);
     if (browserName === 'chromium') {
       const session = await owner.page.context().newCDPSession(owner.page);
       await session.send('Emulation.setCPUThrottlingRate', { rate: 4 });
