@@ -83,6 +83,16 @@ function parse(text) {
 }
 
 /**
+ * A request for a group's lock: `abort` withdraws it while queued, `release` lets go of it once
+ * held (its callback returns `released`).
+ */
+function lockRequest(held) {
+  const lock = { abort: new AbortController(), held };
+  const released = new Promise((resolve) => (lock.release = resolve));
+  return [lock, released];
+}
+
+/**
  * A page that is frozen or enters the back-forward cache serves nobody: it hands the sockets it
  * owns over at once (its own connections close theirs on the same events).
  */
@@ -196,8 +206,7 @@ class Group {
     this.relay = undefined;
     /** This tab's request for the group's lock: queued, held, or none. */
     this.lock = undefined;
-    /** The owner followed: its tab id, when it took the lock, when it was last heard. */
-    this.owner = undefined;
+    /** When the owner followed took the lock, and when it was last heard. */
     this.ownerSince = -Infinity;
     this.heard = performance.now();
     /** When the unanswered probe went out, if one did. */
@@ -246,8 +255,7 @@ class Group {
     groupName(this.url, socket.session).then((name) => {
       if (socket.closed || !relay.ws || groups.has(name)) return moveInstead();
       const group = new Group(name, this.url, socket.session);
-      const held = { abort: new AbortController(), held: true };
-      const released = new Promise((resolve) => (held.release = resolve));
+      const [held, released] = lockRequest(true);
       return navigator.locks
         .request(name, { ifAvailable: true }, (granted) => {
           if (!granted || socket.closed || !relay.ws || groups.has(name)) {
@@ -318,8 +326,7 @@ class Group {
   requestOwnership(steal) {
     // A queued request is replaced by the stealing one (the Web Locks API refuses a signal there).
     this.lock?.abort.abort();
-    const lock = { abort: new AbortController(), held: false };
-    const released = new Promise((resolve) => (lock.release = resolve));
+    const [lock, released] = lockRequest(false);
     this.lock = lock;
     navigator.locks
       .request(this.name, steal ? { steal: true } : { signal: lock.abort.signal }, () => {
@@ -412,7 +419,6 @@ class Group {
 
   /** A newer owner: sockets bound to another one reconnect into it, and unbound ones ask it. */
   follow(owner, since) {
-    this.owner = owner;
     this.ownerSince = since;
     for (const socket of [...this.local]) {
       if (socket.owner && socket.owner !== owner) socket.ended(HANDOVER);
@@ -578,8 +584,7 @@ class Relay {
     if (!this.members.delete(id)) return;
     this.pinging.delete(id);
     if (code === DEAD_LINK && this.ws) {
-      this.ws.onclose = this.ws.onmessage = null;
-      this.ws.close(DEAD_LINK);
+      this.closeSocket(DEAD_LINK);
       this.lost(1006);
       this.group.leaveIfUnneeded();
       return;
@@ -675,12 +680,16 @@ class Relay {
   shutdown(later = false) {
     this.unwatch.abort();
     clearTimeout(this.reporting);
-    const { ws } = this;
-    if (ws) {
-      ws.onclose = ws.onmessage = null;
-      ws.close(1000);
-    }
+    this.closeSocket(1000);
     this.lost(HANDOVER, later);
+  }
+
+  /** Closes the server's socket with `code`, if there is one, hearing nothing more from it. */
+  closeSocket(code) {
+    const { ws } = this;
+    if (!ws) return;
+    ws.onclose = ws.onmessage = null;
+    ws.close(code);
   }
 
   /** Tells every member how many tabs share the socket, and its counters. */
