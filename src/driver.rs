@@ -91,9 +91,13 @@ pub(crate) struct AckSender(Rc<RefCell<AckSlot>>);
 
 impl AckSender {
     fn send(&self, outcome: Result<(), RealtimeError>) {
-        let mut slot = self.0.borrow_mut();
-        slot.outcome.get_or_insert(outcome);
-        if let Some(waker) = slot.waker.take() {
+        let waker = {
+            let mut slot = self.0.borrow_mut();
+            slot.outcome.get_or_insert(outcome);
+            slot.waker.take()
+        };
+        // Woken after the borrow: an executor may poll the future from inside `wake`.
+        if let Some(waker) = waker {
             waker.wake();
         }
     }
@@ -197,10 +201,7 @@ extern "C" {
         url_mode: bool,
     ) -> JsValue;
     #[wasm_bindgen(js_name = watchChanges)]
-    fn watch_changes(
-        on_change: &Closure<dyn FnMut(JsValue, JsValue)>,
-        client: &JsValue,
-    ) -> Function;
+    fn watch_changes(on_change: &Closure<dyn Fn(JsValue, JsValue)>, client: &JsValue) -> Function;
     /// `[promise, resolve, reject]`.
     fn deferred() -> js_sys::Array;
 }
@@ -209,7 +210,7 @@ extern "C" {
 /// and the writes to a JS client's settings.
 struct Watch {
     /// The socket's message handler's signature, so no second closure shim is generated.
-    _on_change: Closure<dyn FnMut(JsValue, JsValue)>,
+    _on_change: Closure<dyn Fn(JsValue, JsValue)>,
     stop: Function,
 }
 
@@ -298,8 +299,10 @@ impl Driver {
             events_delivered: Cell::new(0),
         });
         let me = Rc::downgrade(&driver);
+        // `Fn`: a state listener may write a client setting, which calls this again from inside
+        // it; wasm-bindgen throws when an `FnMut` closure is re-entered.
         let on_change =
-            Closure::<dyn FnMut(JsValue, JsValue)>::new(move |kind: JsValue, flag: JsValue| {
+            Closure::<dyn Fn(JsValue, JsValue)>::new(move |kind: JsValue, flag: JsValue| {
                 if let Some(driver) = me.upgrade() {
                     driver.changed(&kind.as_string().unwrap_or_default(), flag.is_truthy());
                 }
@@ -368,9 +371,14 @@ impl Driver {
     /// Sends what `subscribe` or `update` changed; `waiter` hears of its acknowledgement.
     pub(crate) fn commit(&self, key: u64, waiter: Option<Waiter>) {
         if let Some(waiter) = waiter {
-            match self.subscribers.borrow_mut().get_mut(&key) {
+            // A `match` on the borrow would hold it while the waiter is settled (a JS call).
+            let mut subscribers = self.subscribers.borrow_mut();
+            match subscribers.get_mut(&key) {
                 Some(subscriber) => subscriber.waiters.push(waiter),
-                None => waiter.settle(Err(&removed_error())),
+                None => {
+                    drop(subscribers);
+                    waiter.settle(Err(&removed_error()));
+                }
             }
         }
         self.drain();
@@ -642,12 +650,14 @@ impl Driver {
         };
         let redacted = crate::socket::redact_secrets(url);
         record(&self.hub, kind, &JsValue::from_str(&redacted));
-        let applied = self.applied.borrow();
-        let session = applied
+        // Copied out: opening may run page code (js/tabs.js) that calls back into this driver.
+        let session = self
+            .applied
+            .borrow()
             .as_ref()
-            .and_then(|config| config.session.as_deref());
-        let opened = Socket::open(url, session.unwrap_or_default(), &self.hub, self.me.clone());
-        drop(applied);
+            .and_then(|config| config.session.clone())
+            .unwrap_or_default();
+        let opened = Socket::open(url, &session, &self.hub, self.me.clone());
         match opened {
             Ok(socket) => {
                 self.replace_socket(Some(Rc::new(socket)));

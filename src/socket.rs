@@ -43,7 +43,7 @@ pub(crate) trait SocketListener {
 pub(crate) struct Socket {
     ws: WebSocket,
     _on_open: Closure<dyn FnMut(Event)>,
-    _on_message: Closure<dyn FnMut(JsValue, JsValue)>,
+    _on_message: Closure<dyn Fn(JsValue, JsValue)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
 }
@@ -82,7 +82,7 @@ impl Socket {
         // `js/interop.js` read the text: its routing envelope (a JSON string) and its `data`
         // object, or `undefined` and the reason the text could not be read.
         let on_message =
-            Closure::<dyn FnMut(JsValue, JsValue)>::new(move |envelope: JsValue, data: JsValue| {
+            Closure::<dyn Fn(JsValue, JsValue)>::new(move |envelope: JsValue, data: JsValue| {
                 if let Some(listener) = received.upgrade() {
                     listener.socket_frame(decode_frame(envelope.as_string(), data));
                 }

@@ -243,9 +243,13 @@ struct StreamSender<T>(Rc<RefCell<StreamState<T>>>);
 
 impl<T> StreamSender<T> {
     fn send(&self, event: Result<Event<T>, RealtimeError>) {
-        let mut state = self.0.borrow_mut();
-        state.queue.push_back(event);
-        if let Some(waker) = state.waker.take() {
+        let waker = {
+            let mut state = self.0.borrow_mut();
+            state.queue.push_back(event);
+            state.waker.take()
+        };
+        // Woken after the borrow: an executor may poll the stream from inside `wake`.
+        if let Some(waker) = waker {
             waker.wake();
         }
     }
@@ -253,9 +257,12 @@ impl<T> StreamSender<T> {
 
 impl<T> Drop for StreamSender<T> {
     fn drop(&mut self) {
-        let mut state = self.0.borrow_mut();
-        state.ended = true;
-        if let Some(waker) = state.waker.take() {
+        let waker = {
+            let mut state = self.0.borrow_mut();
+            state.ended = true;
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
             waker.wake();
         }
     }
