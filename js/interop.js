@@ -417,7 +417,18 @@ function sharedSocket(url, session, hub) {
  * where the connection shares, a socket of the group of `url` and `session`.
  */
 export function openSocket(url, session, hub) {
-  return claimEarly(hub, url) ?? (shares(hub) ? sharedSocket(url, session, hub) : new WebSocket(url));
+  // The driver has one socket at a time: the last opened is the one to close after a trap.
+  hub.socket = claimEarly(hub, url) ?? (shares(hub) ? sharedSocket(url, session, hub) : new WebSocket(url));
+  return hub.socket;
+}
+
+/** Closes the connection's socket with no handler left to call, as src/socket.rs drops one: its engine trapped. */
+export function closeSocket(hub) {
+  const socket = hub.socket;
+  if (!socket) return;
+  socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+  socket.close(1000);
+  hub.socket = undefined;
 }
 
 // ---- The early socket -------------------------------------------------------------------------
@@ -604,7 +615,7 @@ export function createHub(shareAcrossTabs) {
     /** The last state reported, and how to report it again when only the sharing changed. */
     lastState: undefined,
     restate: () => hub.lastState && emit(hub, 'state', { ...hub.lastState, sharing: hub.sharing, tabs: hub.tabs }),
-    counts: { connects: 0, reconnects: 0, framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, callbackErrors: 0 },
+    counts: { connects: 0, reconnects: 0, framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, callbackErrors: 0, recoveries: 0 },
     connectedSince: undefined,
     connectedBefore: 0,
     log: [],
@@ -666,10 +677,13 @@ function countFrameIn(hub, text, frame) {
   note(hub, 'in', frame?.type ?? 'unreadable', frame?.data);
 }
 
+const DIRECTIONS = { opened: 'in', closed: 'in', call: 'local', trap: 'local' };
+
 /**
  * What the connection did, from Rust: `connect`/`reconnect` (the URL, its JWT already
  * redacted), `send` (the frame's text), `close` (the code we closed with), `opened`, `closed`
- * (the code the socket closed with).
+ * (the code the socket closed with); and from js/realtime.js, `call` (a call of page code,
+ * without values) and `trap`.
  */
 export function record(hub, kind, detail) {
   const counts = hub.counts;
@@ -685,7 +699,7 @@ export function record(hub, kind, detail) {
     counts.connects += 1;
     if (kind === 'reconnect') counts.reconnects += 1;
   }
-  note(hub, kind === 'closed' || kind === 'opened' ? 'in' : 'out', kind, detail);
+  note(hub, DIRECTIONS[kind] ?? 'out', kind, detail);
 }
 
 /** `realtime.stats()`. */

@@ -6,18 +6,24 @@
 //   callback, and the engine takes it over (js/interop.js `openEarly`), so the handshake and the
 //   first events do not wait for the wasm's download.
 // With the wasm at hand (loaded, or embedded in the inline entry), the engine is made at once.
+// Each connection keeps what page code asked of it (its subscriptions, as last updated, and its
+// presence), so that after a trap (js/boundary.js) it can be restored on a new instance of the
+// wasm, as after a lost socket: `state` reads `failed` meanwhile, and `onResync` follows.
 //
 // Copied beside the wasm-bindgen snippets by scripts/build, so the generated module is three
 // directories up.
-import { RealtimeEngine } from '../../../appwrite_realtime_wasm.js';
+import { RealtimeEngine, reinstantiate } from '../../../appwrite_realtime_wasm.js';
+import { onTrap } from './boundary.js';
 import { createRealtimeError, refuse } from './exports.js';
 import {
-  addListener, clientConfig, connectionState, createHub, discardEarly, emit, errorText, logOf, openEarly, realtimeOptions, statsOf,
-  stopEarlyDeliveries, texts,
+  addListener, clientConfig, closeSocket, connectionState, createHub, discardEarly, emit, errorText, logOf, openEarly, realtimeOptions,
+  record, statsOf, stopEarlyDeliveries, texts,
 } from './interop.js';
 import { wasmLoading } from './loading.js';
 
 const CALLBACK_REFUSED = 'The callback must be a function';
+/** A second trap this soon after the first stops the restarts: the bug would likely come back at once. */
+const RESTART_WINDOW = 60_000;
 
 /** Resolves in a task of its own, so that tasks already queued (a socket's events among them) may run first. */
 const nextTask = () => new Promise((resolve) => setTimeout(resolve));
@@ -38,11 +44,26 @@ function checkSubscription(channels, callback, queries) {
   if (queries != null && !texts(queries, true)) refuse('Queries must be strings or Query builders');
 }
 
+/** What a subscription call logs for `debugLog()`: its channels and how many queries, never their values. */
+const described = (name, channels, queries) =>
+  `${name} [${texts(channels, false)?.join(', ')}]${queries == null ? '' : ` with ${texts(queries, true)?.length} queries`}`;
+
+/** Every connection of the tab, held weakly, to hear of a trap. */
+const connections = new Set();
+const forgotten = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((ref) => connections.delete(ref)) : undefined;
+/** The connections with something to restore after a trap: held while they have it. */
+const holding = new Set();
+let trapWatched = false;
+let lastTrap = -Infinity;
+/** After a trap: the new instance of the wasm on its way, or why there is none. */
+let restarted;
+
 export class Realtime {
   #client;
+  #options;
   #hub;
   #engine;
-  /** While the wasm loads: resolves with the engine, or rejects with why there is none. */
+  /** While the wasm loads, or is restarted after a trap: resolves with the engine, or rejects with why there is none. */
   #waiting;
   /** Resolves once the wasm is loaded, before the engine starts; rejects with why it did not load. */
   #loaded;
@@ -50,14 +71,34 @@ export class Realtime {
   #subscriptionsWaiting = 0;
   /** Starts the engine as soon as the wasm is there, without waiting for the early socket or an idle moment. */
   #startNow = () => {};
+  /** The subscriptions to restore after a trap: `{ channels, queries, callback, ended, ... }`. */
+  #subscriptions = new Set();
+  /** The presence to restore after a trap. */
+  #presence;
+  /** The RealtimeError of a trap, until the engine is restored. */
+  #failure;
 
   constructor(client, options) {
     if (clientConfig(client) === undefined) refuse("Realtime needs a Client: this package's or the official appwrite SDK's");
     const read = realtimeOptions(options);
     if (typeof read === 'string') refuse(read);
     this.#client = client;
+    this.#options = options;
     const hub = (this.#hub = createHub(read[5]));
-    const create = () => (this.#engine = new RealtimeEngine(client, options, hub));
+    if (!trapWatched) {
+      trapWatched = true;
+      onTrap((error) => Realtime.#failAll(error));
+    }
+    const ref = new WeakRef(this);
+    connections.add(ref);
+    forgotten?.register(this, ref);
+    const create = () => {
+      try {
+        return (this.#engine = new RealtimeEngine(client, options, hub));
+      } catch (error) {
+        if (!this.#failure) throw error; // it trapped: the restart makes it
+      }
+    };
     const loading = (this.#loaded = wasmLoading());
     if (!loading) {
       create();
@@ -76,11 +117,140 @@ export class Realtime {
       .then((engine) => unlessNeeded(whenIdle).then(() => engine));
   }
 
-  /** `use(engine)` now, or once the wasm is loaded, after the calls made before. */
+  /**
+   * After a trap, every connection of the tab reads `failed` and tells its error listeners, and
+   * is restored on a new instance of the wasm; after a second trap within a minute, none is.
+   */
+  static #failAll(error) {
+    const now = performance.now();
+    let reported = error;
+    if (now - lastTrap < RESTART_WINDOW) {
+      reported = createRealtimeError(`${error.message}, a second time within a minute: it is not restarted again`, 0, 'internal', error.cause);
+      restarted = Promise.reject(reported);
+    } else {
+      restarted = reinstantiate();
+    }
+    lastTrap = now;
+    for (const ref of connections) ref.deref()?.#fail(reported);
+  }
+
+  #fail(error) {
+    const hub = this.#hub;
+    this.#failure = error;
+    this.#engine = undefined;
+    this.#waiting = restarted.then(() => this.#restore());
+    this.#waiting.catch((stopped) => {
+      holding.delete(this);
+      for (const subscription of this.#subscriptions) subscription.reject?.(stopped);
+    });
+    closeSocket(hub);
+    record(hub, 'trap', error.message);
+    emit(hub, 'state', this.state);
+    this.#report(error);
+  }
+
+  /** A new engine on the new instance, with the subscriptions and presence of the trapped one. */
+  #restore() {
+    const hub = this.#hub;
+    this.#failure = undefined;
+    const engine = (this.#engine = new RealtimeEngine(this.#client, this.#options, hub));
+    hub.counts.recoveries += 1;
+    const acknowledged = [];
+    for (const subscription of this.#subscriptions) acknowledged.push(this.#attach(subscription, engine));
+    if (this.#presence !== undefined) acknowledged.push(engine.upsertPresence(this.#presence));
+    if (acknowledged.length) Promise.allSettled(acknowledged).then(() => emit(hub, 'resync', undefined, undefined));
+    return engine;
+  }
+
+  /**
+   * `use(engine)` now, or once the wasm is loaded (or restarted), after the calls made before.
+   * A call that trapped is made again on the restarted engine.
+   */
   #withEngine(use, startNow = true) {
-    if (this.#engine) return use(this.#engine);
+    if (this.#engine) {
+      const result = use(this.#engine);
+      return this.#failure ? this.#waiting.then(use) : result;
+    }
     if (startNow) this.#startNow();
     return this.#waiting.then(use);
+  }
+
+  #keep(subscription) {
+    this.#subscriptions.add(subscription);
+    holding.add(this);
+  }
+
+  #forget(subscription) {
+    subscription.ended = true;
+    this.#subscriptions.delete(subscription);
+    if (!this.#subscriptions.size && this.#presence === undefined) holding.delete(this);
+  }
+
+  /**
+   * Subscribes `subscription` on `engine`, unless it is already. Its first acknowledgement, on
+   * whichever engine, resolves what `subscribe` returned; a refusal ends it. Returns the
+   * engine's promise, or nothing if the call trapped: the restart subscribes it again.
+   */
+  #attach(subscription, engine) {
+    if (subscription.engine === engine) return subscription.attached;
+    subscription.engine = engine;
+    const { channels, callback, queries } = subscription;
+    let attached;
+    try {
+      if (subscription.legacy) subscription.unsubscribe = engine.subscribeLegacy(channels, callback, queries);
+      else attached = engine.subscribe(channels, callback, queries);
+    } catch (error) {
+      if (!this.#failure) throw error;
+    }
+    if (subscription.legacy || this.#failure) return undefined;
+    subscription.object = undefined;
+    subscription.attached = attached;
+    attached.then(
+      (object) => {
+        if (subscription.attached !== attached) return;
+        subscription.object = object;
+        subscription.resolve(subscription.handle);
+      },
+      (error) => {
+        if (subscription.attached !== attached) return;
+        if (subscription.handle.acknowledged) this.#report(error); // a restored one, refused this time
+        this.#forget(subscription);
+        subscription.reject(error);
+      },
+    );
+    return attached;
+  }
+
+  /**
+   * What `subscribe` resolves with: calls go to the subscription on the current engine, at once
+   * or, during a restart, once it is there; a change is kept for a restart once the engine took it.
+   */
+  #handleOf(subscription) {
+    const forward = (name, ...args) => {
+      if (!this.#failure && subscription.object) return subscription.object[name](...args);
+      return (this.#failure ? this.#waiting : Promise.resolve())
+        .then(() => subscription.attached)
+        .then((object) => object[name](...args));
+    };
+    const end = (name) => {
+      record(this.#hub, 'call', described(name, subscription.channels));
+      this.#forget(subscription);
+      // During a restart there is nothing to end: a forgotten subscription is not restored.
+      return this.#failure ? Promise.resolve() : forward(name);
+    };
+    return {
+      acknowledged: false,
+      unsubscribe: () => end('unsubscribe'),
+      close: () => end('close'),
+      update: (changes) => {
+        record(this.#hub, 'call', 'update');
+        return forward('update', changes).then((result) => {
+          if (changes?.channels !== undefined) subscription.channels = changes.channels;
+          if (changes?.queries !== undefined) subscription.queries = changes.queries;
+          return result;
+        });
+      },
+    };
   }
 
   /**
@@ -89,7 +259,7 @@ export class Realtime {
    * it opened one.
    */
   #openEarly(channels, callback, queries) {
-    if (this.#engine) return undefined;
+    if (this.#engine || this.#failure) return undefined;
     this.#subscriptionsWaiting += 1;
     const hub = this.#hub;
     // As the engine calls a callback (src/driver.rs `deliver`).
@@ -116,21 +286,27 @@ export class Realtime {
     } catch (error) {
       return Promise.reject(error);
     }
-    // Ended at once by the handle below, whose calls wait for the engine.
-    let ended = false;
-    const guarded = (event) => ended || callback(event);
-    const subscribed = this.#withEngine((engine) => engine.subscribe(channels, guarded, queries), false);
-    const early = this.#openEarly(channels, guarded, queries);
+    record(this.#hub, 'call', described('subscribe', channels, queries));
+    // Ended at once by the handle, whose calls wait for the engine.
+    const subscription = { channels, queries, callback: (event) => subscription.ended || callback(event), ended: false };
+    const acknowledged = new Promise((resolve, reject) => Object.assign(subscription, { resolve, reject }));
+    subscription.handle = this.#handleOf(subscription);
+    const subscribed = this.#withEngine((engine) => {
+      this.#keep(subscription);
+      this.#attach(subscription, engine);
+      return acknowledged.then((handle) => ((handle.acknowledged = true), handle));
+    }, false);
+    const early = this.#openEarly(channels, subscription.callback, queries);
     if (!early) return subscribed;
     // Once the wasm is loaded, the server's answer on the early socket resolves the promise,
     // which otherwise waits for the engine's start-up too (about 100 ms on Slow 4G); the engine
     // takes that answer over. A wasm that fails to load rejects the promise, as it would have.
     let handed = false;
-    const call = (name, ...args) => (this.#startNow(), subscribed.then((subscription) => subscription[name](...args)));
+    const call = (name, ...args) => (this.#startNow(), subscribed.then((handle) => handle[name](...args)));
     const handle = {
-      unsubscribe: () => ((ended = true), call('unsubscribe')),
+      unsubscribe: () => ((subscription.ended = true), call('unsubscribe')),
       update: (changes) => call('update', changes),
-      close: () => ((ended = true), call('close')),
+      close: () => ((subscription.ended = true), call('close')),
     };
     // Nobody awaits the engine's promise once the handle was given: its failure is reported.
     subscribed.catch((error) => handed && this.#report(error));
@@ -145,30 +321,48 @@ export class Realtime {
   /** The legacy `client.subscribe` (js/client.js): returns the function that unsubscribes. */
   subscribeLegacy(channels, callback, queries) {
     checkSubscription(channels, callback, queries);
-    if (this.#engine) return this.#engine.subscribeLegacy(channels, callback, queries);
-    let unsubscribe;
-    let cancelled = false;
-    this.#waiting
-      .then((engine) => {
-        if (!cancelled) unsubscribe = engine.subscribeLegacy(channels, callback, queries);
-      })
-      .catch((error) => this.#report(error));
+    record(this.#hub, 'call', described('client.subscribe', channels, queries));
+    const subscription = { channels, queries, callback, legacy: true, ended: false };
+    const start = (engine) => {
+      if (subscription.ended) return;
+      this.#keep(subscription);
+      this.#attach(subscription, engine);
+    };
+    if (this.#engine) {
+      start(this.#engine);
+      return () => this.#endLegacy(subscription);
+    }
+    this.#withEngine(start, false).catch((error) => this.#report(error));
     const early = this.#openEarly(channels, callback, queries);
     return () => {
-      cancelled = true;
       stopEarlyDeliveries(early);
       this.#startNow();
-      unsubscribe?.();
+      this.#endLegacy(subscription);
     };
   }
 
+  #endLegacy(subscription) {
+    record(this.#hub, 'call', described('unsubscribe', subscription.channels));
+    this.#forget(subscription);
+    subscription.unsubscribe?.();
+  }
+
   disconnect() {
+    record(this.#hub, 'call', 'disconnect');
     if (!this.#engine) stopEarlyDeliveries(this.#hub.early);
+    for (const subscription of this.#subscriptions) this.#forget(subscription);
+    this.#presence = undefined;
+    holding.delete(this);
     return this.#withEngine((engine) => engine.disconnect());
   }
 
   upsertPresence(params) {
-    return this.#withEngine((engine) => engine.upsertPresence(params));
+    record(this.#hub, 'call', 'upsertPresence');
+    return this.#withEngine((engine) => engine.upsertPresence(params)).then((result) => {
+      this.#presence = params;
+      holding.add(this);
+      return result;
+    });
   }
 
   /** Frees the engine's wasm memory now rather than at garbage collection. */
@@ -177,6 +371,7 @@ export class Realtime {
   }
 
   get state() {
+    if (this.#failure) return connectionState(this.#hub, 'failed', -1, this.#failure, false);
     if (this.#engine) return this.#engine.state;
     const early = this.#hub.early;
     const connected = early?.sent && early.socket.readyState === WebSocket.OPEN;

@@ -1,6 +1,9 @@
-// Turns wasm-bindgen's output in pkg/ into the package's modules:
+// Turns wasm-bindgen's output in pkg/ (or the folder named by the first argument) into the
+// package's modules:
 // - the generated module gets its wasm on demand (js/loading.js) until init() ran, so the inline
 //   entry can compile it at first use, and the slim entry says what to do instead of a TypeError;
+// - its body makes one generation of the wasm, with every call into it guarded (js/boundary.js),
+//   so that after a trap js/realtime.js can make a fresh one;
 // - the entries (js/package/) get the package's exports appended: an explicit list, so the
 //   generated module's internals (RealtimeEngine, SubscriptionHandle) stay hidden and no snippet
 //   imports a module that imports it back;
@@ -9,7 +12,8 @@
 import { copyFileSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 
 const crate = 'appwrite_realtime_wasm';
-const [snippetFolder] = readdirSync('pkg/snippets');
+const out = process.argv[2] ?? 'pkg';
+const [snippetFolder] = readdirSync(`${out}/snippets`);
 const snippets = `./snippets/${snippetFolder}/js`;
 
 /** `text` with `from` replaced by `to`, failing the build if wasm-bindgen's output changed shape. */
@@ -19,7 +23,7 @@ function replaceExactly(text, from, to, count) {
   return text.replaceAll(from, to);
 }
 
-const gluePath = `pkg/${crate}.js`;
+const gluePath = `${out}/${crate}.js`;
 let glue = readFileSync(gluePath, 'utf8');
 glue = replaceExactly(
   glue,
@@ -51,7 +55,42 @@ glue = replaceMatches(
 );
 glue = replaceMatches(glue, /\n\s*function expectedResponseType\(type\) \{[^}]*\}\s*return false;\s*\}/g, '', 1);
 glue = replaceMatches(glue, /\n\s*console\.warn\('using deprecated parameters for [^\n]*'\)/g, '', 2);
-writeFileSync(gluePath, `${glue.slice(0, firstLineEnd)}import { wasmOnDemand } from '${snippets}/loading.js';\n${glue.slice(firstLineEnd)}`);
+
+// One generation: the glue's body in a function, so each call makes an instance with its own
+// `wasm`, closures, caches and finalizers. A trapped instance's state is unusable (borrows never
+// released, an allocator stopped mid-way), and the pointers its objects and closures hold mean
+// nothing to another instance: keeping each generation's glue apart is what lets nothing of the
+// trapped one reach the next. The exports are live bindings to the current generation's.
+const importsEnd = glue.lastIndexOf('\nimport ') + 1;
+const bodyStart = glue.indexOf('\n', importsEnd) + 1;
+let body = glue.slice(bodyStart);
+const exported = [];
+body = body.replace(/^export (class|function) (\w+)/gm, (_, kind, name) => {
+  exported.push(name);
+  return `${kind} ${name}`;
+});
+body = replaceExactly(body, 'export { initSync, __wbg_init as default };', '', 1);
+body = replaceExactly(body, '    wasm = instance.exports;', '    wasm = guardExports(instance.exports);', 1);
+glue = `${glue.slice(0, firstLineEnd)}import { wasmOnDemand } from '${snippets}/loading.js';
+import { guardExports } from '${snippets}/boundary.js';
+${glue.slice(firstLineEnd, bodyStart)}
+function generation() {
+${body}
+return { ${exported.join(', ')}, initSync, __wbg_init, compiled: () => wasmModule };
+}
+let current = generation();
+export let ${exported.map((name) => `${name} = current.${name}`).join(', ')};
+export const initSync = (module) => current.initSync(module);
+export default (module_or_path) => current.__wbg_init(module_or_path);
+/** Replaces the current generation with a new instance of the same compiled module. */
+export async function reinstantiate() {
+  const next = generation();
+  await next.__wbg_init({ module_or_path: current.compiled() });
+  current = next;
+  ${exported.map((name) => `${name} = next.${name};`).join(' ')}
+}
+`;
+writeFileSync(gluePath, glue);
 
 const exportsBlock = `export { Realtime } from '${snippets}/realtime.js';
 export { RealtimeError, Query } from '${snippets}/exports.js';
@@ -60,15 +99,15 @@ export { Channel } from '${snippets}/channel.js';
 `;
 for (const entry of ['index.js', 'inline.js', 'slim.js']) {
   const source = readFileSync(`js/package/${entry}`, 'utf8').replaceAll("'./snippets/js/", `'${snippets}/`);
-  writeFileSync(`pkg/${entry}`, source + exportsBlock);
+  writeFileSync(`${out}/${entry}`, source + exportsBlock);
 }
-copyFileSync('js/package/fetch-wasm.js', 'pkg/fetch-wasm.js');
+copyFileSync('js/package/fetch-wasm.js', `${out}/fetch-wasm.js`);
 
 // wasm-bindgen declares init()'s input with DOM aliases and its output with the wasm's raw
 // exports. The aliases are spelled out, the raw exports (meaningless shortened names) left out,
 // and the global names used are declared as interfaces, which merge with the DOM lib's where
 // it is loaded and stay opaque where it is not.
-const typesPath = `pkg/${crate}.d.ts`;
+const typesPath = `${out}/${crate}.d.ts`;
 let types = readFileSync(typesPath, 'utf8');
 types = replaceExactly(
   types,
@@ -101,9 +140,9 @@ declare global {
 `,
 );
 
-const wasm = readFileSync(`pkg/${crate}_bg.wasm`);
+const wasm = readFileSync(`${out}/${crate}_bg.wasm`);
 writeFileSync(
-  `pkg/${crate}_bg.wasm.js`,
+  `${out}/${crate}_bg.wasm.js`,
   `// The .wasm, embedded for the inline entry and for the default entry's fallback.
 const base64 = '${wasm.toString('base64')}';
 

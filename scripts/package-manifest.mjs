@@ -1,5 +1,7 @@
-// Writes pkg/package.json for the generated npm package, from Cargo.toml's metadata.
+// Writes pkg/package.json (or the package.json of the folder named by the first argument) for the generated npm package, from Cargo.toml's metadata.
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+
+const out = process.argv[2] ?? 'pkg';
 
 const cargo = readFileSync('Cargo.toml', 'utf8');
 const packageSection = cargo.slice(cargo.indexOf('[package]'));
@@ -30,11 +32,11 @@ const manifest = {
   },
   // TypeScript's `node10` resolution reads no `exports`: the subpaths' declarations by name.
   typesVersions: { '*': { inline: [types], slim: [types] } },
-  files: readdirSync('pkg').filter((name) => name !== 'package.json' && name !== '.gitignore'),
+  files: readdirSync(out).filter((name) => name !== 'package.json' && name !== '.gitignore'),
   // The entries that load the wasm or set its loader, and the fetch the default entry starts
   // first; the inline snippets (nested under snippets/) are kept whole. The generated module and
   // the slim entry only declare.
   sideEffects: ['./index.js', './fetch-wasm.js', './inline.js', './snippets/**'],
   keywords: ['appwrite', 'realtime', 'websocket', 'wasm'],
 };
-writeFileSync('pkg/package.json', JSON.stringify(manifest, null, 2) + '\n');
+writeFileSync(`${out}/package.json`, JSON.stringify(manifest, null, 2) + '\n');

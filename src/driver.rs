@@ -327,17 +327,17 @@ impl Driver {
         crate::socket::ensure_websocket()?;
         self.sync_config()?;
         self.disconnected.set(false);
-        let key = self
-            .engine
-            .borrow_mut()
-            .subscribe(now(), channels, queries)
-            .map_err(|err| {
-                let code = match &err {
-                    SubscribeError::InvalidQuery { error, .. } => error.code,
-                    _ => 0,
-                };
-                RealtimeError::new(ErrorKind::Invalid, code, err.message())
-            })?;
+        let mut engine = self.engine.borrow_mut();
+        #[cfg(feature = "trap-injection")]
+        crate::trap::fire_if_armed();
+        let key = engine.subscribe(now(), channels, queries).map_err(|err| {
+            let code = match &err {
+                SubscribeError::InvalidQuery { error, .. } => error.code,
+                _ => 0,
+            };
+            RealtimeError::new(ErrorKind::Invalid, code, err.message())
+        })?;
+        drop(engine);
         self.subscribers.borrow_mut().insert(
             key.0,
             Subscriber {
@@ -773,6 +773,8 @@ impl SocketListener for Driver {
 
     fn socket_frame(&self, frame: Result<ServerFrame<JsPayload>, FrameError>) {
         let mut engine = self.engine.borrow_mut();
+        #[cfg(feature = "trap-injection")]
+        crate::trap::fire_if_armed();
         match frame {
             Ok(ServerFrame::Event(event)) => engine.handle_event(event),
             Ok(frame) => engine.handle_frame(now(), frame),

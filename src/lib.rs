@@ -21,6 +21,8 @@ mod realtime;
 mod socket;
 mod subscription;
 mod timer;
+#[cfg(feature = "trap-injection")]
+mod trap;
 pub mod typed;
 mod typings;
 

@@ -176,9 +176,11 @@ export interface RealtimePresenceCreate {
 /**
  * `idle`: no socket, nothing to connect for; `connecting`: a socket is opening; `connected`;
  * `reconnecting`: waiting `retryIn` ms before the next attempt; `closed`: after `disconnect()`,
- * or refused for good by the server (see `lastError`).
+ * or refused for good by the server (see `lastError`); `failed`: the engine stopped on an
+ * internal error (`lastError`, kind `internal`) and is being restarted with every subscription,
+ * or, after a second one within a minute, is not.
  */
-export type RealtimeStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+export type RealtimeStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'failed';
 
 export interface RealtimeState {
   status: RealtimeStatus;
@@ -223,6 +225,8 @@ export interface RealtimeStats {
   eventsDelivered: number;
   /** Callbacks that threw. */
   callbackErrors: number;
+  /** Restarts of the engine after an internal error (see `failed`). */
+  recoveries: number;
   /** Milliseconds from the last answered ping to its pong, or `null` before the first. */
   lastPingRoundTrip: number | null;
   /** Milliseconds spent connected, in all. */
@@ -237,7 +241,10 @@ export interface RealtimeLogEntry {
   time: string;
   /** `in`: from the server or the socket; `out`: sent or done by the client; `local`: reported. */
   direction: 'in' | 'out' | 'local';
-  /** The frame's `type`, or `connect`, `reconnect`, `opened`, `close`, `closed`, `state`, `error`. */
+  /**
+   * The frame's `type`, or `connect`, `reconnect`, `opened`, `close`, `closed`, `state`,
+   * `error`, `call` (a call of page code, without its values) or `trap`.
+   */
   type: string;
   /** Routing facts only: no payloads, users, sessions or JWTs. */
   detail: string;
@@ -245,7 +252,7 @@ export interface RealtimeLogEntry {
 
 export type RealtimeErrorKind =
   | 'invalid' | 'server' | 'terminal' | 'protocol' | 'closed'
-  | 'pong-timeout' | 'rate-limited' | 'callback' | 'environment';
+  | 'pong-timeout' | 'rate-limited' | 'callback' | 'environment' | 'internal';
 
 /** Every error this package throws, rejects with or reports: an `Error` with the server's code. */
 export class RealtimeError extends Error {
