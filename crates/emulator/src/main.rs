@@ -90,6 +90,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Installed before the listening line goes out: a signal sent as soon as it is read stops
+    // the server instead of killing it.
+    let stop = stop_signal();
     // Tests read this line through a pipe; make sure it leaves now. Nobody reading it is no
     // reason to stop.
     let mut stdout = std::io::stdout();
@@ -98,7 +101,7 @@ async fn main() -> ExitCode {
     let emulator = Emulator::new(config);
     let stopper = emulator.clone();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        stop.await;
         stopper.shutdown();
         say("shutting down");
     });
@@ -117,24 +120,33 @@ fn parse_origin(text: &str) -> Result<String, String> {
         .ok_or_else(|| format!("'{text}' is not an origin like http://host:port"))
 }
 
-async fn wait_for_signal() {
+/// Resolves on Ctrl-C or SIGTERM; the handlers are installed by this call, not at the first poll.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
+        use tokio::signal::unix::{signal, Signal, SignalKind};
+        async fn received(signal: Option<Signal>) {
+            match signal {
+                Some(mut signal) => {
+                    signal.recv().await;
                 }
+                None => std::future::pending().await,
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+        }
+        let terminate = signal(SignalKind::terminate()).ok();
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        async move {
+            tokio::select! {
+                () = received(terminate) => {}
+                () = received(interrupt) => {}
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        let interrupt = tokio::signal::ctrl_c();
+        async move {
+            let _ = interrupt.await;
+        }
     }
 }
