@@ -14,7 +14,8 @@ export function createApi(endpoint, project) {
   const documents = (collection) => `${endpoint}/databases/main/collections/${collection}/documents`;
 
   return {
-    listDocuments: (collection) => request('GET', documents(collection)),
+    // A REST list returns 25 documents unless told otherwise: the board shows up to 1,000.
+    listDocuments: (collection) => request('GET', `${documents(collection)}?queries[]=${encodeURIComponent('{"method":"limit","values":[1000]}')}`),
     createDocument: (collection, data) => request('POST', documents(collection), {
       documentId: 'unique()',
       data,

@@ -4,6 +4,8 @@
 pub mod config;
 mod control;
 mod cookies;
+mod db_order;
+mod db_query;
 pub mod events;
 pub mod guard;
 pub mod ids;

@@ -18,8 +18,9 @@ pub const ALLOWED_METHODS: [&str; 11] = [
     "select",
 ];
 
-/// Every method utopia-php/database knows; anything else is `Invalid query method: X`.
-const KNOWN_METHODS: [&str; 40] = [
+/// Every method utopia-php/database 6.0 (Appwrite 1.9) knows (`Query::isMethod`);
+/// anything else is `Invalid query method: X`.
+const KNOWN_METHODS: [&str; 48] = [
     "equal",
     "notEqual",
     "lessThan",
@@ -27,6 +28,7 @@ const KNOWN_METHODS: [&str; 40] = [
     "greaterThan",
     "greaterThanEqual",
     "contains",
+    "containsAny",
     "notContains",
     "search",
     "notSearch",
@@ -59,8 +61,18 @@ const KNOWN_METHODS: [&str; 40] = [
     "notTouches",
     "or",
     "and",
+    "containsAll",
+    "elemMatch",
     "select",
+    "vectorDot",
+    "vectorCosine",
+    "vectorEuclidean",
+    "exists",
+    "notExists",
 ];
+
+/// Methods whose values are queries (`Query::LOGICAL_TYPES`).
+pub const LOGICAL_METHODS: [&str; 3] = ["and", "or", "elemMatch"];
 
 const SELECT_ALL_ONLY: &str =
     "Only select(\"*\") is allowed in Realtime queries. select(\"*\") means \"listen to all events\".";
@@ -83,7 +95,7 @@ pub struct Query {
 #[derive(Debug, Clone, PartialEq)]
 pub enum QueryValues {
     Scalars(Vec<Value>),
-    /// `and`/`or` children.
+    /// `and`/`or`/`elemMatch` children.
     Nested(Vec<Query>),
 }
 
@@ -150,7 +162,7 @@ fn parse_query_object(object: &Map<String, Value>) -> Result<Query, QueryError> 
             )))
         }
     };
-    let values = if method == "and" || method == "or" {
+    let values = if LOGICAL_METHODS.contains(&method) {
         let mut children = Vec::with_capacity(raw_values.len());
         for child in raw_values {
             match child {
@@ -309,12 +321,12 @@ impl Filter {
 // ---- PHP value semantics ------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy)]
-enum PhpNumber {
+pub(crate) enum PhpNumber {
     Int(i64),
     Float(f64),
 }
 
-fn as_php_number(value: &Value) -> Option<PhpNumber> {
+pub(crate) fn as_php_number(value: &Value) -> Option<PhpNumber> {
     let Value::Number(number) = value else {
         return None;
     };
@@ -327,7 +339,7 @@ fn as_php_number(value: &Value) -> Option<PhpNumber> {
 
 /// PHP 8 numeric string: optional surrounding whitespace, sign, digits with an
 /// optional fraction and exponent (or a leading `.`).
-fn parse_numeric_string(text: &str) -> Option<PhpNumber> {
+pub(crate) fn parse_numeric_string(text: &str) -> Option<PhpNumber> {
     let trimmed =
         text.trim_matches(|c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c'));
     let bytes = trimmed.as_bytes();
@@ -406,7 +418,7 @@ fn ordering_to_int(ordering: Ordering) -> i32 {
 }
 
 /// PHP's string form of a number, for number-vs-non-numeric-string comparisons.
-fn number_to_php_string(number: PhpNumber) -> String {
+pub(crate) fn number_to_php_string(number: PhpNumber) -> String {
     match number {
         PhpNumber::Int(int) => int.to_string(),
         PhpNumber::Float(float)

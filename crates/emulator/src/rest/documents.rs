@@ -4,6 +4,7 @@
 use super::access::{allowed, caller_roles, check_grantable, item_allows, unauthorized};
 use super::fields::{new_id, parse_body, permissions_field};
 use super::flavour::{Face, Flavour};
+use super::list_queries::{self, Access};
 use super::request::{publication, read, write, ApiRequest, Caller};
 use super::responses::{created, no_content, ok, ApiError, ApiResult};
 use crate::events::{DatabaseType, EventNames};
@@ -11,9 +12,9 @@ use crate::ids;
 use crate::permissions;
 use crate::state::{Collection, Database, Document, Project, Publication};
 use axum::body::Bytes;
-use axum::extract::Path;
+use axum::extract::{Path, RawQuery};
 use indexmap::IndexMap;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 fn collection_mut<'a>(
     project: &'a mut Project,
@@ -300,34 +301,44 @@ fn get_in(
     })
 }
 
+/// `GET …/documents` and `GET …/rows`: the readable entries that match `queries[]`, one page.
+/// A collection nobody has written to yet lists as empty.
 fn list_in(
     request: &ApiRequest,
     flavour: Flavour,
     (database_id, collection_id): (String, String),
+    raw_query: Option<&str>,
 ) -> ApiResult {
+    // Parsed and validated before the lock is taken; reported after the project and caller
+    // checks, as Appwrite validates parameters after its init hooks.
+    let list = list_queries::read(raw_query);
     let open = request.emulator.config.no_permissions;
     read(request, |project, caller| {
+        let list = list?;
         let roles = caller_roles(project, caller);
         let collection = project
             .databases
             .get(&database_id)
             .and_then(|database| database.collections.get(&collection_id));
-        let mut models: Vec<Value> = Vec::new();
-        if let Some(collection) = collection {
+        let may_list = collection.is_none_or(|collection| {
             let container = container(collection);
-            if !open && !container.1 && !allowed(&roles, container.0, "read") {
-                return Err(unauthorized());
-            }
-            models = collection
-                .documents
-                .values()
-                .filter(|document| {
-                    open || item_allows(&roles, container, &document.permissions, "read")
-                })
-                .map(|document| flavour.model(&database_id, &collection_id, document))
-                .collect();
-        }
-        ok(json!({"total": models.len(), flavour.list_key(): models}))
+            open || container.1 || allowed(&roles, container.0, "read")
+        });
+        let may_read = |document: &Document| {
+            open || collection.is_some_and(|collection| {
+                item_allows(&roles, container(collection), &document.permissions, "read")
+            })
+        };
+        list_queries::respond(
+            list,
+            flavour,
+            (&database_id, &collection_id),
+            collection,
+            Access {
+                may_list,
+                may_read: &may_read,
+            },
+        )
     })
 }
 
@@ -342,8 +353,9 @@ pub(super) async fn create_entry<F: Face>(
 pub(super) async fn list_entries<F: Face>(
     request: ApiRequest,
     Path(path): Path<(String, String)>,
+    RawQuery(raw_query): RawQuery,
 ) -> ApiResult {
-    list_in(&request, F::FLAVOUR, path)
+    list_in(&request, F::FLAVOUR, path, raw_query.as_deref())
 }
 
 pub(super) async fn get_entry<F: Face>(

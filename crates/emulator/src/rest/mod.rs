@@ -9,6 +9,8 @@ mod documents;
 mod fields;
 mod flavour;
 mod functions;
+mod list_queries;
+mod query_rules;
 mod request;
 mod responses;
 mod sessions;

@@ -283,3 +283,38 @@ pub async fn user_with_session(server: &Server, user_id: &str) -> (String, Strin
         token,
     )
 }
+
+/// `application/x-www-form-urlencoded` as `URLSearchParams` writes it.
+pub fn form_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+/// `base?queries[0]=…&queries[1]=…`, as the official SDK flattens a list call's queries.
+pub fn list_path(base: &str, queries: &[Value]) -> String {
+    let params: Vec<String> = queries
+        .iter()
+        .enumerate()
+        .map(|(index, query)| {
+            let text = match query {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            format!(
+                "{}={}",
+                form_encode(&format!("queries[{index}]")),
+                form_encode(&text)
+            )
+        })
+        .collect();
+    format!("{base}?{}", params.join("&"))
+}
