@@ -418,6 +418,14 @@ impl OutboxReceiver {
         Some(command)
     }
 
+    /// The next command already queued, without waiting.
+    pub fn try_recv(&mut self) -> Option<ConnectionCommand> {
+        let command = self.receiver.try_recv().ok()?;
+        self.queued_bytes
+            .fetch_sub(command.queued_bytes(), Ordering::SeqCst);
+        Some(command)
+    }
+
     /// A handle that resolves once the queue overflowed (usable while `recv` is borrowed).
     pub fn overflow_signal(&self) -> OverflowSignal {
         OverflowSignal(self.fallen_behind.clone())

@@ -139,20 +139,11 @@ async fn serve_connection(
             _ = async { if let Some(deadline) = silence_deadline { tokio::time::sleep_until(deadline).await } else { std::future::pending::<()>().await } } => {
                 silenced = None;
             }
-            command = outbox.recv() => match command {
-                Some(ConnectionCommand::Frame(frame)) => {
-                    if silenced.is_none() {
-                        if let Err(failure) = send_text(&mut socket, &mut overflow, frame).await {
-                            return ended_by(failure);
-                        }
-                    }
+            command = outbox.recv() => {
+                if let Err(ended) = run_command(&mut socket, &mut overflow, &mut silenced, command).await {
+                    return ended;
                 }
-                Some(ConnectionCommand::Drop) | None => return "dropped",
-                Some(ConnectionCommand::Silence(duration)) => {
-                    silenced = Some(duration.map(|duration| Instant::now() + duration));
-                }
-                Some(ConnectionCommand::Resume) => silenced = None,
-            },
+            }
             inbound = socket.recv() => {
                 let text = match inbound {
                     Some(Ok(Message::Text(text))) => text.to_string(),
@@ -180,6 +171,14 @@ async fn serve_connection(
                         (protocol::error_frame(error.code, &message), error.code == 1008)
                     }
                 };
+                // What was queued before this message was handled goes first, as a server writes
+                // its frames in order: an event matched under a subscription's old setting never
+                // follows the acknowledgement of its update.
+                while let Some(command) = outbox.try_recv() {
+                    if let Err(ended) = run_command(&mut socket, &mut overflow, &mut silenced, Some(command)).await {
+                        return ended;
+                    }
+                }
                 if let Err(failure) = send_text(&mut socket, &mut overflow, reply).await {
                     return ended_by(failure);
                 }
@@ -187,6 +186,30 @@ async fn serve_connection(
                     return "policy violation";
                 }
             }
+        }
+    }
+}
+
+/// Carries out one command of the outbox; `Err` with why the connection ends.
+async fn run_command(
+    socket: &mut WebSocket,
+    overflow: &mut OverflowSignal,
+    silenced: &mut Option<Option<Instant>>,
+    command: Option<ConnectionCommand>,
+) -> Result<(), &'static str> {
+    match command {
+        Some(ConnectionCommand::Frame(frame)) if silenced.is_none() => {
+            send_text(socket, overflow, frame).await.map_err(ended_by)
+        }
+        Some(ConnectionCommand::Frame(_)) => Ok(()),
+        Some(ConnectionCommand::Drop) | None => Err("dropped"),
+        Some(ConnectionCommand::Silence(duration)) => {
+            *silenced = Some(duration.map(|duration| Instant::now() + duration));
+            Ok(())
+        }
+        Some(ConnectionCommand::Resume) => {
+            *silenced = None;
+            Ok(())
         }
     }
 }
