@@ -95,6 +95,10 @@ impl<P> Engine<P> {
                 }
             } else if let Some(retired) = self.retired.iter_mut().find(|r| &r.wire_id == id) {
                 retired.subscribe_in_flight = false;
+            } else if self.wire_counter(id).is_some() {
+                // Ours, yet nothing wants it: its request was blamed for another's error (errors
+                // name no request), and its unsubscribe may have overtaken it. Make sure it goes.
+                self.retire(id.clone(), false);
             }
         }
         self.request_flush(now);
@@ -131,8 +135,10 @@ impl<P> Engine<P> {
         }
         for subscription in &mut self.subscriptions {
             let acknowledged = subscription.acknowledged_version;
+            // On this socket: one acknowledged on a socket since lost is not yet restored.
             if acknowledged == Some(subscription.version)
                 && subscription.reported_version != acknowledged
+                && subscription.confirmed_on_link
             {
                 subscription.reported_version = acknowledged;
                 self.outputs.push(Output::Subscribed(subscription.key));
@@ -159,11 +165,13 @@ impl<P> Engine<P> {
             self.link.stale_authentication = false;
             return;
         }
-        if self.link.auth == Auth::InFlight {
-            self.link.auth = Auth::NotNeeded;
-        }
+        self.settle_authentication();
         if success == Some(true) {
             self.outputs.push(Output::Authenticated { user });
+            // The presence belongs to the user: a guest's was refused (401), another's is stale.
+            if let Some(slot) = &mut self.presence {
+                slot.dirty = true;
+            }
         } else {
             self.report(
                 -1,
@@ -172,6 +180,16 @@ impl<P> Engine<P> {
             );
         }
         self.request_flush(now);
+    }
+
+    /// An answer to an `authentication` (taken from the requests) settles the one in flight,
+    /// unless a later one, for a session since set, still waits for its own.
+    fn settle_authentication(&mut self) {
+        if self.link.auth == Auth::InFlight
+            && !self.link.requests.contains(&Request::Authentication)
+        {
+            self.link.auth = Auth::NotNeeded;
+        }
     }
 
     pub(super) fn on_error(&mut self, now: Instant, code: i64, message: String) {
@@ -223,7 +241,7 @@ impl<P> Engine<P> {
         if error.code == 1008 && error.message == "Missing channels" && !self.url_mode {
             // A server before 1.9.5: it takes channels in the URL only.
             self.url_mode = true;
-            self.connect(now);
+            self.connect_unless_held(now);
             return;
         }
         if matches!(error.code, 1008 | 401 | 403) {
@@ -261,7 +279,16 @@ impl<P> Engine<P> {
     /// 1013 dropped some frame, we cannot tell which: everything unanswered goes again after
     /// the window, coalesced with whatever accumulates meanwhile.
     pub(super) fn hold_and_requeue(&mut self, now: Instant) {
+        self.requeue();
+        self.link.hold_until = Some(now + self.config.rate_limit_window);
+        self.request_flush(now);
+    }
+
+    /// Forgets every request sent and unanswered: they go again with the next flush.
+    pub(super) fn requeue(&mut self) {
         self.link.requests.clear();
+        // An adopted `authentication` among them may never be answered: expect no stale answer.
+        self.link.stale_authentication = false;
         for subscription in &mut self.subscriptions {
             if subscription.in_flight.take().is_some() {
                 subscription.dirty = true;
@@ -278,8 +305,6 @@ impl<P> Engine<P> {
             slot.in_flight = false;
             slot.dirty = true;
         }
-        self.link.hold_until = Some(now + self.config.rate_limit_window);
-        self.request_flush(now);
     }
 
     /// Error frames carry no correlation id: blame the oldest unanswered request (or the
@@ -329,10 +354,23 @@ impl<P> Engine<P> {
                 }
             }
             Some(Request::Unsubscribe(ids)) => {
-                // Cannot succeed on retry; the ids are malformed or the server refuses them.
-                self.retired.retain(|r| !ids.contains(&r.wire_id));
+                // Our ids are valid: the refusal may have been another request's (errors name
+                // none) or a passing failure. Sent once more; refused again, given up.
+                self.retired
+                    .retain(|r| !(r.refused && ids.contains(&r.wire_id)));
+                for retired in self.retired.iter_mut() {
+                    if ids.contains(&retired.wire_id) {
+                        retired.refused = true;
+                        retired.unsubscribe_in_flight = false;
+                    }
+                }
             }
-            Some(Request::Authentication) => self.link.auth = Auth::NotNeeded,
+            // As with an answer: a refused adopted one for another session, or one for a session
+            // since replaced, leaves the engine's own to go.
+            Some(Request::Authentication) if self.link.stale_authentication => {
+                self.link.stale_authentication = false;
+            }
+            Some(Request::Authentication) => self.settle_authentication(),
             Some(Request::Presence) => {
                 if let Some(slot) = &mut self.presence {
                     slot.in_flight = false;

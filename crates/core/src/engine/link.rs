@@ -69,6 +69,10 @@ pub(super) struct Link {
     pub(super) hold_until: Option<Instant>,
     /// When the unanswered ping went out.
     pub(super) ping_sent_at: Option<Instant>,
+    /// Requests were waiting at the last pong and none was answered since. Error frames name
+    /// no request, so one blamed on the wrong request leaves the right one waiting for good:
+    /// still waiting at the next pong, they are sent again.
+    pub(super) unanswered_at_pong: bool,
     /// URL mode: the subscriptions in the URL, in slot order, and then with the server's ids.
     pub(super) url_slots: Vec<(SubscriptionKey, Option<String>)>,
     /// An `authentication` for the engine's session went out on this socket before the engine
@@ -92,6 +96,7 @@ impl Link {
             flush_at: None,
             hold_until: None,
             ping_sent_at: None,
+            unanswered_at_pong: false,
             url_slots: Vec::new(),
             authentication_adopted: false,
             stale_authentication: false,
@@ -125,11 +130,16 @@ impl<P> Engine<P> {
     }
 
     pub(super) fn ensure_connecting(&mut self, now: Instant) {
-        if !matches!(self.state, ConnectionState::Idle | ConnectionState::Failed) {
-            return;
+        if matches!(self.state, ConnectionState::Idle | ConnectionState::Failed) {
+            self.connect_unless_held(now);
         }
+    }
+
+    /// Requests a new socket now, or, while the network or the page holds reconnects, waits
+    /// for [`Self::resume`].
+    pub(super) fn connect_unless_held(&mut self, now: Instant) {
         if self.is_held(now) {
-            // Connects when the network or the page allows.
+            self.forget_connection();
             self.set_state(ConnectionState::Reconnecting {
                 attempt: self.attempt,
                 at: now,
@@ -155,12 +165,14 @@ impl<P> Engine<P> {
         self.set_state(ConnectionState::Connecting);
     }
 
-    /// Closes any socket and connects again now.
+    /// Closes any socket and connects again now (or once nothing holds reconnects). Events
+    /// published in between are lost, as after any loss: `Resynced` follows.
     pub(super) fn restart(&mut self, now: Instant) {
         if self.socket_active() {
             self.outputs.push(Output::Close { code: 1000 });
         }
-        self.connect(now);
+        self.resync_pending |= self.link.connected_at.is_some();
+        self.connect_unless_held(now);
     }
 
     pub(super) fn forget_connection(&mut self) {

@@ -206,13 +206,17 @@ impl<P> Engine<P> {
     /// sent in-band; clearing it reconnects, so the socket drops the old user's roles.
     pub fn set_session(&mut self, now: Instant, session: Option<String>) {
         let cleared = session.is_none() && self.session.is_some();
+        // An adopted `authentication` carried the previous session: its answer settles nothing.
+        if session != self.session && core::mem::take(&mut self.link.authentication_adopted) {
+            self.link.stale_authentication = true;
+        }
         self.session = session;
         if self.state != ConnectionState::Connected {
             return;
         }
         if cleared {
             self.restart(now);
-        } else {
+        } else if self.session.is_some() {
             self.link.auth = Auth::Wanted;
             self.request_flush(now);
         }
@@ -497,6 +501,7 @@ impl<P> Engine<P> {
         if !self.socket_active() {
             return;
         }
+        let waiting = self.link.requests.len();
         match frame {
             ServerFrame::Connected {
                 user,
@@ -532,8 +537,16 @@ impl<P> Engine<P> {
                 if let Some(sent) = self.link.ping_sent_at.take() {
                     self.round_trip = Some(now - sent);
                 }
+                if self.link.unanswered_at_pong {
+                    self.requeue();
+                    self.request_flush(now);
+                }
+                self.link.unanswered_at_pong = !self.link.requests.is_empty();
                 return;
             }
+        }
+        if self.link.requests.len() < waiting {
+            self.link.unanswered_at_pong = false;
         }
         self.report_acknowledged();
         // An answer may leave a flush requested with nothing to send; dropping it here keeps
@@ -550,9 +563,6 @@ impl<P> Engine<P> {
             self.suspend(now);
         }
         match self.state {
-            ConnectionState::Reconnecting { at, .. } if at <= now && !self.is_held(now) => {
-                self.connect(now)
-            }
             ConnectionState::Connecting | ConnectionState::Open
                 if self.link.connect_deadline.is_some_and(|at| at <= now) =>
             {
@@ -562,18 +572,18 @@ impl<P> Engine<P> {
                 self.report(4000, message, ErrorKind::Closed);
                 self.lose_connection(now, Duration::ZERO);
             }
-            ConnectionState::Connected => {
+            ConnectionState::Connected
                 if self
                     .link
                     .pong_deadline
-                    .is_some_and(|deadline| deadline <= now)
-                {
-                    self.outputs.push(Output::Close { code: 4000 });
-                    let message = "No pong within the timeout".to_string();
-                    self.report(4000, message, ErrorKind::PongTimeout);
-                    self.lose_connection(now, Duration::ZERO);
-                    return;
-                }
+                    .is_some_and(|deadline| deadline <= now) =>
+            {
+                self.outputs.push(Output::Close { code: 4000 });
+                let message = "No pong within the timeout".to_string();
+                self.report(4000, message, ErrorKind::PongTimeout);
+                self.lose_connection(now, Duration::ZERO);
+            }
+            ConnectionState::Connected => {
                 if self.link.next_ping.is_some_and(|at| at <= now) {
                     self.outputs.push(Output::Send(frame::encode_ping()));
                     self.link.ping_sent_at.get_or_insert(now);
@@ -588,6 +598,16 @@ impl<P> Engine<P> {
                 }
             }
             _ => {}
+        }
+        // Last: a loss above may have scheduled its retry for now (a jitter of zero), and a
+        // deadline left due would have the driver call again at once. A due retry that is held
+        // moves to now, where `poll_timeout` sees the hold and names no deadline until resumed.
+        if let ConnectionState::Reconnecting { attempt, at } = self.state {
+            if at <= now && self.is_held(now) {
+                self.set_state(ConnectionState::Reconnecting { attempt, at: now });
+            } else if at <= now {
+                self.connect(now);
+            }
         }
     }
 

@@ -44,6 +44,8 @@ pub(super) struct Retired {
     /// Its subscribe is still in flight; unsubscribing first could lose the race.
     pub(super) subscribe_in_flight: bool,
     pub(super) unsubscribe_in_flight: bool,
+    /// An unsubscribe was refused once already.
+    pub(super) refused: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +97,7 @@ impl<P> Engine<P> {
             wire_id,
             subscribe_in_flight,
             unsubscribe_in_flight: false,
+            refused: false,
         });
     }
 }
