@@ -519,7 +519,7 @@ test('a first subscription the engine refuses is refused once, and the one after
 /**
  * Subscribes once in `page` (pageHoldingFrames) and checks that the engine leaves the early
  * socket alone while the row's answer is held; then, after `call` if there is one, that it takes
- * the socket over: at once for the call, after EARLY_SETTLE_LIMIT (js/interop.js) without.
+ * the socket over: at once for the call, after EARLY_SETTLE_LIMIT (js/early.js) without.
  */
 async function engineWaits(page, call) {
   const waited = await page.evaluate(async (endpoint) => {

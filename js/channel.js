@@ -4,8 +4,8 @@
 // Rust API's typed builders are crates/core/src/channel.rs.
 //
 // Copied beside the wasm-bindgen snippets by scripts/build.
+import { idText } from './arguments.js';
 import { refuse } from './exports.js';
-import { idText } from './interop.js';
 
 /** An id trimmed as the official `normalize()` trims it; `undefined` where it may be left out. */
 function channelId(value, optional) {

@@ -1,10 +1,10 @@
 // `Client`: the official SDK's client, as far as realtime needs it. Its `config` holds what the
-// official one's holds and is read and watched the same way (watchChanges in js/interop.js):
+// official one's holds and is read and watched the same way (watchChanges in js/watch.js):
 // `new Realtime(client)` takes either client, and hears of either's changes at once.
 //
 // Copied beside the wasm-bindgen snippets by scripts/build.
+import { idText } from './arguments.js';
 import { refuse } from './exports.js';
-import { idText } from './interop.js';
 import { Realtime } from './realtime.js';
 
 /** An endpoint with one of `schemes`; numbers and the like are read with String(). */

@@ -1,5 +1,6 @@
 // The classes the package exports that are written in JS rather than Rust.
-import { idText, parseExactly, texts } from './interop.js';
+import { idText, texts } from './arguments.js';
+import { parseExactly } from './frames.js';
 
 /** The package's one error class: a real Error (with a stack) carrying the server's code. */
 export class RealtimeError extends Error {

@@ -3,7 +3,7 @@
 // - while the wasm loads, every call waits for it, in the order made;
 // - the listeners, the counters and the log live in the connection's hub from the start;
 // - a first subscription opens the socket at once, subscribes on it and hands its events to the
-//   callback, and the engine takes it over (js/interop.js `openEarly`), so the handshake and the
+//   callback, and the engine takes it over (js/early.js `openEarly`), so the handshake and the
 //   first events do not wait for the wasm's download.
 // With the wasm at hand (loaded, or embedded in the inline entry), the engine is made at once.
 // Each connection keeps what page code asked of it (its subscriptions, as last updated, and its
@@ -13,13 +13,13 @@
 // Copied beside the wasm-bindgen snippets by scripts/build, so the generated module is three
 // directories up.
 import { RealtimeEngine, reinstantiate } from '../../../appwrite_realtime_wasm.js';
+import { clientConfig, errorText, realtimeOptions, texts } from './arguments.js';
 import { onTrap } from './boundary.js';
+import { discardEarly, openEarly, stopEarlyDeliveries } from './early.js';
 import { createRealtimeError, refuse } from './exports.js';
-import {
-  addListener, clientConfig, closeSocket, connectionState, createHub, discardEarly, emit, errorText, logOf, openEarly, realtimeOptions,
-  record, statsOf, stopEarlyDeliveries, texts,
-} from './interop.js';
+import { addListener, connectionState, createHub, emit, logOf, record, statsOf } from './hub.js';
 import { wasmLoading } from './loading.js';
+import { closeSocket } from './sockets.js';
 
 const CALLBACK_REFUSED = 'The callback must be a function';
 /** A second trap this soon after the first stops the restarts: the bug would likely come back at once. */
@@ -255,7 +255,7 @@ export class Realtime {
 
   /**
    * Opens the socket the engine will want, when the wasm is still on its way; the events of the
-   * subscription go to `callback` until the engine takes over. That socket (js/interop.js), if
+   * subscription go to `callback` until the engine takes over. That socket (js/early.js), if
    * it opened one.
    */
   #openEarly(channels, callback, queries) {

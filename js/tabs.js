@@ -15,7 +15,8 @@
 // members follow the newest owner and drop what older ones post, and an owner that sees a newer
 // one, or loses its lock, closes its socket and joins as a member.
 //
-// Used by js/interop.js (openSocket, openEarly) for every connection that shares, the default.
+// Used by js/sockets.js (openSocket) and js/early.js (openEarly) for every connection that
+// shares, the default.
 
 /** Bumped when the messages between tabs change: tabs of different versions never share. */
 const PROTOCOL = 2;
@@ -103,7 +104,7 @@ globalThis.addEventListener?.('pagehide', (event) => event.persisted && stepDown
 globalThis.document?.addEventListener('freeze', stepDownEverywhere);
 
 /**
- * Joins `port`, the object the driver uses as its socket (js/interop.js), to the group of `url`
+ * Joins `port`, the object the driver uses as its socket (js/sockets.js), to the group of `url`
  * and `session` in this tab; the session stays here: only a digest names the group.
  */
 export async function join(port, url, session, hub) {
@@ -165,7 +166,7 @@ class SharedSocket {
   }
 
   // From the group:
-  // Events shaped as a WebSocket's, for the early socket queues them by type (js/interop.js).
+  // Events shaped as a WebSocket's, for the early socket queues them by type (js/early.js).
   opened(owner, frame) {
     this.owner = owner;
     this.port.readyState = 1;
@@ -546,7 +547,7 @@ class Relay {
     try {
       ws = this.ws = new WebSocket(this.group.url);
     } catch {
-      queueMicrotask(() => this.lost(1006)); // js/interop.js refused such a URL already
+      queueMicrotask(() => this.lost(1006)); // js/sockets.js refused such a URL already
       return;
     }
     this.counts.connects += 1;

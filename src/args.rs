@@ -1,5 +1,5 @@
-//! Arguments from page code, read as the official SDK reads them (`js/interop.js`): ids are coerced
-//! with `String()`, channels and queries may be builders, and anything else becomes a
+//! Arguments from page code, read as the official SDK reads them (`js/arguments.js`): ids are
+//! coerced with `String()`, channels and queries may be builders, and anything else becomes a
 //! [`RealtimeError`] instead of reaching wasm as a value it cannot hold.
 
 use js_sys::Function;
@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 
 use crate::error::RealtimeError;
 
-#[wasm_bindgen(module = "/js/interop.js")]
+#[wasm_bindgen(module = "/js/arguments.js")]
 extern "C" {
     #[wasm_bindgen(js_name = textList)]
     fn joined_text_list(value: &JsValue, flatten: bool) -> Option<String>;
@@ -39,7 +39,7 @@ pub(crate) fn client_config(client: &JsValue) -> Option<Vec<String>> {
     joined_client_config(client).map(|joined| split_items(&joined))
 }
 
-/// The texts `joinItems` (js/interop.js) joined, each preceded by `\u{1}`: lists cross the
+/// The texts `joinItems` (js/arguments.js) joined, each preceded by `\u{1}`: lists cross the
 /// boundary as one string, which is faster and needs less wasm than a list of strings. Byte
 /// positions: a `char` pattern would link a searcher.
 pub(crate) fn split_items(joined: &str) -> Vec<String> {

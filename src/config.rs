@@ -122,7 +122,7 @@ impl ClientSource {
         matches!(self, ClientSource::Native(_))
     }
 
-    /// The JS client, whose `config` the driver watches (js/interop.js); `undefined`
+    /// The JS client, whose `config` the driver watches (js/watch.js); `undefined`
     /// for a Rust client, which tells its listeners.
     pub(crate) fn js_client(&self) -> JsValue {
         match self {

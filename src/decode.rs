@@ -1,4 +1,4 @@
-//! Inbound frames as the core reads them: `js/interop.js` parses each text in JS (integers beyond
+//! Inbound frames as the core reads them: `js/frames.js` parses each text in JS (integers beyond
 //! ±(2^53 − 1) exactly, as `BigInt`) and hands over, in one call, what the core routes on (an
 //! event's channels and subscription ids joined by control characters, other frames' routing
 //! members as a small JSON envelope) and the frame's `data` object; payloads stay JS values.
@@ -8,6 +8,15 @@ use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 use crate::args::split_items;
+
+// Never called: js/sockets.js hands each text to readFrame, and its result to decode_frame.
+// Naming js/frames.js makes wasm-bindgen ship it beside the other snippets.
+#[wasm_bindgen(module = "/js/frames.js")]
+extern "C" {
+    #[allow(dead_code)]
+    #[wasm_bindgen(js_name = readFrame)]
+    fn read_frame();
+}
 
 /// A resource of a frame (`payload`, `user` or `presence`), left in the frame's `data` object as
 /// JSON.parse made it and read only when a Rust caller asks for it.
@@ -25,7 +34,7 @@ impl JsPayload {
     }
 }
 
-/// Validates what `js/interop.js` handed over: an event's compact form, a JSON envelope, or
+/// Validates what `js/frames.js` handed over: an event's compact form, a JSON envelope, or
 /// (`None`) the reason in `data`.
 pub(crate) fn decode_frame(
     envelope: Option<String>,
@@ -63,7 +72,7 @@ mod browser_tests {
 
     wasm_bindgen_test_configure!(run_in_browser);
 
-    #[wasm_bindgen(module = "/js/interop.js")]
+    #[wasm_bindgen(module = "/js/frames.js")]
     extern "C" {
         #[wasm_bindgen(js_name = parseExactly)]
         fn parse_exactly(text: &str) -> JsValue;

@@ -172,18 +172,12 @@ impl Subscribers {
     }
 }
 
-#[wasm_bindgen(module = "/js/interop.js")]
+#[wasm_bindgen(module = "/js/hub.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createHub)]
     fn create_hub(share_across_tabs: bool) -> JsValue;
     #[wasm_bindgen(js_name = idPrefixOf)]
     fn id_prefix_of(hub: &JsValue) -> String;
-    /// The row sent on the socket just claimed (openEarly): its wire id, channels and queries.
-    #[wasm_bindgen(js_name = takeEarlySent)]
-    fn take_early_sent(hub: &JsValue) -> Option<String>;
-    /// The session of the `authentication` sent on the socket just claimed, if one was.
-    #[wasm_bindgen(js_name = takeEarlySession)]
-    fn take_early_session(hub: &JsValue) -> Option<String>;
     #[wasm_bindgen(js_name = addListener)]
     fn add_listener(hub: &JsValue, kind: &str, callback: &Function) -> Function;
     fn emit(hub: &JsValue, kind: &str, first: &JsValue, second: &JsValue) -> u32;
@@ -200,8 +194,26 @@ extern "C" {
         last_error: &JsValue,
         url_mode: bool,
     ) -> JsValue;
+}
+
+#[wasm_bindgen(module = "/js/early.js")]
+extern "C" {
+    /// The row sent on the socket just claimed (openEarly): its wire id, channels and queries.
+    #[wasm_bindgen(js_name = takeEarlySent)]
+    fn take_early_sent(hub: &JsValue) -> Option<String>;
+    /// The session of the `authentication` sent on the socket just claimed, if one was.
+    #[wasm_bindgen(js_name = takeEarlySession)]
+    fn take_early_session(hub: &JsValue) -> Option<String>;
+}
+
+#[wasm_bindgen(module = "/js/watch.js")]
+extern "C" {
     #[wasm_bindgen(js_name = watchChanges)]
     fn watch_changes(on_change: &Closure<dyn Fn(JsValue, JsValue)>, client: &JsValue) -> Function;
+}
+
+#[wasm_bindgen(module = "/js/subscription.js")]
+extern "C" {
     /// `[promise, resolve, reject]`.
     fn deferred() -> js_sys::Array;
 }
@@ -254,7 +266,7 @@ pub(crate) struct Driver {
     timer: RefCell<Option<Timer>>,
     subscribers: RefCell<Subscribers>,
     /// The `open`, `close`, `error`, `resync` and `state` listeners, the counters and the log
-    /// (`js/interop.js`).
+    /// (`js/hub.js`).
     hub: JsValue,
     status: Cell<Status>,
     /// When the pending reconnect is due, while reconnecting.
@@ -275,7 +287,7 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
-    /// A driver reporting to `hub` (js/interop.js `createHub`), or to a hub of its own.
+    /// A driver reporting to `hub` (js/hub.js `createHub`), or to a hub of its own.
     pub(crate) fn new(client: ClientSource, options: Options, hub: Option<JsValue>) -> Rc<Driver> {
         let hub = hub.unwrap_or_else(|| create_hub(options.share_across_tabs));
         let engine = Engine::new(options.core_config(jitter_seed(), id_prefix_of(&hub)));

@@ -96,7 +96,7 @@ impl Realtime {
 #[wasm_bindgen(js_class = RealtimeEngine)]
 impl Realtime {
     /// `client` is this package's `Client` or the official SDK's (anything with its `config`),
-    /// and `hub` the connection's (js/interop.js `createHub`): js/realtime.js checked all three.
+    /// and `hub` the connection's (js/hub.js `createHub`): js/realtime.js checked all three.
     #[wasm_bindgen(constructor)]
     pub fn new(
         client: &JsValue,

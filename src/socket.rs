@@ -11,7 +11,7 @@ use web_sys::{CloseEvent, Event, WebSocket};
 use crate::decode::{decode_frame, JsPayload};
 use crate::error::{ErrorKind, RealtimeError};
 
-#[wasm_bindgen(module = "/js/interop.js")]
+#[wasm_bindgen(module = "/js/sockets.js")]
 extern "C" {
     /// Installs `on_frame(envelope, data)` as the socket's message handler; frames are counted
     /// and logged in the connection's `hub`.
@@ -25,7 +25,7 @@ extern "C" {
 }
 
 // Never called: naming js/tabs.js makes wasm-bindgen ship it beside the other snippets, for
-// js/interop.js imports it.
+// js/sockets.js imports it.
 #[wasm_bindgen(module = "/js/tabs.js")]
 extern "C" {
     #[allow(dead_code)]
@@ -79,7 +79,7 @@ impl Socket {
             }
         });
         let received = listener.clone();
-        // `js/interop.js` read the text: its routing envelope (a JSON string) and its `data`
+        // `js/frames.js` read the text: its routing envelope (a JSON string) and its `data`
         // object, or `undefined` and the reason the text could not be read.
         let on_message =
             Closure::<dyn Fn(JsValue, JsValue)>::new(move |envelope: JsValue, data: JsValue| {

@@ -8,7 +8,7 @@ use crate::args;
 use crate::driver::{SubscriptionRef, Waiter};
 use crate::error::RealtimeError;
 
-#[wasm_bindgen(module = "/js/interop.js")]
+#[wasm_bindgen(module = "/js/subscription.js")]
 extern "C" {
     #[wasm_bindgen(js_name = subscriptionObject)]
     fn subscription_object_of(handle: SubscriptionHandle) -> JsValue;
