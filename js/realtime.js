@@ -77,6 +77,8 @@ export class Realtime {
   #presence;
   /** The RealtimeError of a trap, until the engine is restored. */
   #failure;
+  /** Calls waiting for the engine, which later calls wait behind. */
+  #queued = 0;
 
   constructor(client, options) {
     if (clientConfig(client) === undefined) refuse("Realtime needs a Client: this package's or the official appwrite SDK's");
@@ -167,12 +169,16 @@ export class Realtime {
    * A call that trapped is made again on the restarted engine.
    */
   #withEngine(use, startNow = true) {
-    if (this.#engine) {
+    if (this.#engine && !this.#queued) {
       const result = use(this.#engine);
       return this.#failure ? this.#waiting.then(use) : result;
     }
     if (startNow) this.#startNow();
-    return this.#waiting.then(use);
+    // Calls made while others wait run after them: the engine mints subscription ids in call
+    // order, and the early socket used the first one.
+    this.#queued += 1;
+    const done = () => { this.#queued -= 1; };
+    return this.#waiting.then((engine) => (done(), use(engine)), (error) => { done(); throw error; });
   }
 
   #keep(subscription) {
@@ -328,7 +334,7 @@ export class Realtime {
       this.#keep(subscription);
       this.#attach(subscription, engine);
     };
-    if (this.#engine) {
+    if (this.#engine && !this.#queued) {
       start(this.#engine);
       return () => this.#endLegacy(subscription);
     }

@@ -482,6 +482,8 @@ class Relay {
     this.members = new Map();
     /** Subscription id → member id. */
     this.subscriptions = new Map();
+    /** The ids of members that left, unsubscribed by the relay and not yet answered. */
+    this.released = new Set();
     this.requests = [];
     /** Members waiting for the pong of the ping on the socket; when the last pong came. */
     this.pinging = new Set();
@@ -591,7 +593,10 @@ class Relay {
       return;
     }
     const left = [...this.subscriptions].filter(([, owner]) => owner === id).map(([subscriptionId]) => ({ subscriptionId }));
-    for (const { subscriptionId } of left) this.subscriptions.delete(subscriptionId);
+    for (const { subscriptionId } of left) {
+      this.subscriptions.delete(subscriptionId);
+      this.released.add(subscriptionId);
+    }
     if (left.length && this.ws?.readyState === 1) {
       this.requests.push([null, 'unsubscribe']);
       this.ws.send(JSON.stringify({ type: 'unsubscribe', data: left }));
@@ -624,6 +629,10 @@ class Relay {
       const waiting = [...this.pinging];
       this.pinging.clear();
       this.deliver(waiting, text);
+    } else if (type === 'response' && data.to === 'unsubscribe' && items.length && items.every((item) => this.released.delete(item?.subscriptionId))) {
+      // The relay's own, for a member that left: nobody's to hear, and a member that joined
+      // again since may hold those ids once more.
+      this.answered('unsubscribe', null);
     } else if (type === 'response' && (data.to === 'subscribe' || data.to === 'unsubscribe')) {
       // Answers the request of the member whose subscriptions it lists, or the relay's own
       // unsubscribe for a member that left (null); an answer to no request is every member's
@@ -666,6 +675,7 @@ class Relay {
     this.pinging.clear();
     this.members.clear();
     this.subscriptions.clear();
+    this.released.clear();
     this.requests = [];
     const remote = [];
     for (const [id, member] of members) {
