@@ -2,8 +2,9 @@
 // wasm-bindgen names each import of its own module after a Rust item plus a 16-digit hash,
 // each module after its path, and each export after a Rust item; both files carry every name,
 // and the hashes do not compress. Renamed here: those imports, every module name and every
-// export but `memory`. The snippets' functions keep their names, as the glue passes their
-// modules whole.
+// export but `memory`; and the functions the wasm imports from the snippets, which the glue
+// passed as each snippet module's namespace: it passes an object of just those functions
+// instead, so a bundler builds no namespace object of every export of the module.
 // Usage: node scripts/shorten-wasm-names.mjs <module.wasm> <glue.js> [<declarations.d.ts> ...]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readName, readUleb } from '../bench/wasm-contributors.mjs';
@@ -66,6 +67,8 @@ const bytes = readFileSync(wasmPath);
 const glueModule = './' + gluePath.split('/').pop().replace(/\.js$/, '_bg.js');
 const modules = new Map();
 const imports = new Map();
+/** Snippet module → its functions the wasm imports → their short names. */
+const snippetImports = new Map();
 const exports = new Map();
 const names = shortNames();
 const out = [...bytes.subarray(0, 8)];
@@ -90,6 +93,11 @@ while (at < bytes.length) {
         if (module === glueModule) {
           if (!imports.has(field)) imports.set(field, names.next().value);
           newField = imports.get(field);
+        } else {
+          if (!snippetImports.has(module)) snippetImports.set(module, new Map());
+          const fields = snippetImports.get(module);
+          if (!fields.has(field)) fields.set(field, names.next().value);
+          newField = fields.get(field);
         }
         content.push(...nameBytes(modules.get(module)), ...nameBytes(newField), ...bytes.subarray(afterField, next));
         p = next;
@@ -119,6 +127,17 @@ function replace(text, pattern, replacement, expected) {
 }
 
 let glue = readFileSync(gluePath, 'utf8');
+// wasm-bindgen imports a snippet module as a namespace once per function the wasm takes from it
+// (`import * as importN from "<snippet>"`): instead, one import of those functions, and one entry
+// of them, under their short names, in the imports object.
+const local = (module, field) => `__wbg_${modules.get(module)}_${snippetImports.get(module).get(field)}`;
+const namedImports = [...snippetImports].map(([module, fields]) =>
+  `import { ${[...fields.keys()].map((field) => `${field} as ${local(module, field)}`).join(', ')} } from "${module}";\n`);
+glue = replace(glue, /^import \* as import\d+ from "[^"]+";?\n/gm, () => namedImports.splice(0).join(''));
+for (const [module, fields] of snippetImports) {
+  const entry = [...fields].map(([field, short]) => `${short}: ${local(module, field)}`).join(', ');
+  glue = replace(glue, new RegExp(`"${escape(module)}": import\\d+`, 'g'), `"${modules.get(module)}": { ${entry} }`);
+}
 for (const [module, short] of modules) {
   glue = replace(glue, new RegExp(`"${escape(module)}": import`, 'g'), `"${short}": import`);
 }
@@ -131,10 +150,9 @@ for (const [name, short] of exports) {
 for (const module of modules.keys()) {
   if (glue.includes(`"${module}": import`)) throw new Error(`module ${module} left in the glue`);
 }
-// wasm-bindgen lists a snippet module once per import of it, each time as a namespace of the
-// same module: bundlers warn of the duplicate keys. One entry each is the same object.
+// wasm-bindgen lists a snippet module once per import of it: bundlers warn of the duplicate keys.
 const listed = new Set();
-glue = glue.replace(/^\s*"(\w+)": import\d+,\n/gm, (line, module) =>
+glue = glue.replace(/^\s*"(\w+)": (?:import\d+|\{[^}\n]*\}),?\n/gm, (line, module) =>
   listed.has(module) ? '' : (listed.add(module), line));
 writeFileSync(gluePath, glue);
 
