@@ -191,7 +191,8 @@ test('a listener that calls back into the engine is no trap', async () => {
     const page = await openPage(server, { shareAcrossTabs: false });
     await page.evaluate(async (posts) => {
       await window.realtime.subscribe(posts, window.take('posts'));
-      // Each state change writes a client setting, which the engine hears of from inside the listener.
+      // A page entering the back-forward cache changes the state from inside the engine's
+      // handler of page events; the listener's write to a client setting calls that handler again.
       window.realtime.onStateChange((state) => {
         window.seen.events.push(`state:${state.status}`);
         try {
@@ -201,8 +202,9 @@ test('a listener that calls back into the engine is no trap', async () => {
         }
       });
       window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
-      window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
     }, POSTS);
+    await until('a state change', async () => (await seen(page)).events.some((event) => event.startsWith('state:')));
+    await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })));
     await probe(page, 'after', ['posts']);
     const after = await seen(page);
     assert.ok(after.events.some((event) => event.startsWith('state:')), after.events.join(' '));
