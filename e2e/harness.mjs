@@ -141,3 +141,23 @@ export async function signUp(emulatorUrl, prefix) {
   const session = await post('/account/sessions/email', { email, password: 'password123' });
   return { userId: user.$id, token: Buffer.from(JSON.stringify({ id: session.userId, secret: session.secret })).toString('base64') };
 }
+
+/** mulberry32: a small seeded generator, so a seed replays the same sequence. */
+export function generator(seed) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = (list) => list[Math.floor(next() * list.length)];
+  /** One of `entries` ([weight, value] pairs) by weight. */
+  const weighted = (entries) => {
+    let roll = next() * entries.reduce((sum, [weight]) => sum + weight, 0);
+    for (const [weight, value] of entries) if ((roll -= weight) < 0) return value;
+    return entries[entries.length - 1][1];
+  };
+  return { next, pick, weighted };
+}

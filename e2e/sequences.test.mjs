@@ -32,7 +32,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as esbuild from 'esbuild';
-import { startEmulator, launchBrowser, browserName, signUp, until, root } from './harness.mjs';
+import { startEmulator, launchBrowser, browserName, generator, signUp, until, root } from './harness.mjs';
 
 const POSTS = 'databases.main.collections.posts.documents';
 const IDEAS = 'databases.main.collections.ideas.documents';
@@ -88,26 +88,6 @@ after(async () => {
     ...totals.failures.map((failure) => `  failed: ${failure}`),
   ].join('\n'));
 });
-
-/** mulberry32: a small seeded generator, so a seed replays the same sequence. */
-function generator(seed) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = (list) => list[Math.floor(next() * list.length)];
-  /** One of `entries` ([weight, value] pairs) by weight. */
-  const weighted = (entries) => {
-    let roll = next() * entries.reduce((sum, [weight]) => sum + weight, 0);
-    for (const [weight, value] of entries) if ((roll -= weight) < 0) return value;
-    return entries[entries.length - 1][1];
-  };
-  return { next, pick, weighted };
-}
 
 async function control(path, body = {}) {
   const response = await fetch(`${suite.emulator.url}/_emulator/${path}`, {

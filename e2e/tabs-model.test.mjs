@@ -13,7 +13,7 @@
 // seed and the steps that led to it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmulatorAndBrowser, browserName, signUp, until } from './harness.mjs';
+import { useEmulatorAndBrowser, browserName, generator, signUp, until } from './harness.mjs';
 
 const suite = useEmulatorAndBrowser();
 const POSTS = 'databases.main.collections.posts.documents';
@@ -25,19 +25,6 @@ const seeds = process.env.TABS_MODEL_SEED !== undefined
   ? [Number(process.env.TABS_MODEL_SEED)]
   : Array.from({ length: Number(process.env.TABS_MODEL_SEEDS ?? 2) }, (_, i) => 1 + i);
 const STEPS = Number(process.env.TABS_MODEL_STEPS ?? 20);
-
-/** mulberry32: a small seeded generator, so a seed replays the same sequence. */
-function generator(seed) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, pick: (list) => list[Math.floor(next() * list.length)] };
-}
 
 async function control(path, body = {}) {
   const response = await fetch(`${suite.emulator.url}/_emulator/${path}`, {
