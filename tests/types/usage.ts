@@ -68,12 +68,12 @@ export async function validUses(): Promise<void> {
   realtime.onClose(() => {});
   realtime.onResync(() => {});
   realtime.onStateChange(({ status, retryIn, lastError }) => void [status, retryIn, lastError?.kind]);
-  const status: 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed' = realtime.state.status;
+  const status: 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'failed' = realtime.state.status;
   const protocol: 'message' | 'url' = realtime.state.protocol;
   void [status, protocol];
-  const { eventsDelivered, lastPingRoundTrip }: RealtimeStats = realtime.stats();
+  const { eventsDelivered, lastPingRoundTrip, recoveries }: RealtimeStats = realtime.stats();
   const roundTrip: number | null = lastPingRoundTrip;
-  void [eventsDelivered, roundTrip];
+  void [eventsDelivered, roundTrip, recoveries satisfies number];
   const report: string = realtime.debugLog().map(({ time, direction, type, detail }) => `${time} ${direction} ${type} ${detail}`).join('\n');
   void report;
   void new Realtime(client, { hiddenTimeout: 300_000 });
