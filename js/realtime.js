@@ -219,7 +219,8 @@ export class Realtime {
       },
       (error) => {
         if (subscription.attached !== attached) return;
-        if (subscription.handle.acknowledged) this.#report(error); // a restored one, refused this time
+        // A restored one, refused this time; one page code ended has nobody to tell.
+        if (subscription.handle.acknowledged && !subscription.ended) this.#report(error);
         this.#forget(subscription);
         subscription.reject(error);
       },
@@ -314,8 +315,9 @@ export class Realtime {
       update: (changes) => call('update', changes),
       close: () => ((subscription.ended = true), call('close')),
     };
-    // Nobody awaits the engine's promise once the handle was given: its failure is reported.
-    subscribed.catch((error) => handed && this.#report(error));
+    // Nobody awaits the engine's promise once the handle was given: its failure is reported,
+    // unless page code ended the subscription (a disconnect() rejects it).
+    subscribed.catch((error) => handed && !subscription.ended && this.#report(error));
     const answered = Promise.all([early.settled, this.#loaded]).then(([taken]) => {
       if (!taken) return subscribed;
       handed = true;
