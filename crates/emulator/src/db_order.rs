@@ -144,21 +144,8 @@ fn past_cursor(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db_query::tests::document;
     use serde_json::json;
-
-    fn document(id: &str, sequence: u64, data: Value) -> Document {
-        let Value::Object(data) = data else {
-            panic!("data is an object")
-        };
-        Document {
-            id: id.into(),
-            sequence,
-            created_at: "2026-01-01T00:00:00.000+00:00".into(),
-            updated_at: "2026-01-01T00:00:00.000+00:00".into(),
-            permissions: Vec::new(),
-            data,
-        }
-    }
 
     #[test]
     fn sort_keys_are_totally_ordered_across_types() {

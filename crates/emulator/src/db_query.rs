@@ -235,11 +235,11 @@ impl Ord for NumKey {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::{json, Map};
 
-    fn document(id: &str, sequence: u64, data: Value) -> Document {
+    pub(crate) fn document(id: &str, sequence: u64, data: Value) -> Document {
         let Value::Object(data) = data else {
             panic!("data is an object")
         };

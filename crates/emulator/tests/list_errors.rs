@@ -12,15 +12,6 @@ fn cookie_of(token: &str) -> String {
     format!("a_session_demo={token}")
 }
 
-fn ids(body: &Value, key: &str) -> Vec<String> {
-    body[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("a {key} list: {body}"))
-        .iter()
-        .map(|row| row["$id"].as_str().expect("$id").to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_user_lists_and_counts_only_what_they_may_read() {
     let server = start_default().await;

@@ -28,15 +28,6 @@ async fn list(server: &Server, base: &str, queries: &[Value]) -> Value {
     listed.body
 }
 
-fn ids(body: &Value, key: &str) -> Vec<String> {
-    body[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("a {key} list: {body}"))
-        .iter()
-        .map(|row| row["$id"].as_str().expect("$id").to_string())
-        .collect()
-}
-
 async fn row_ids(server: &Server, queries: &[Value]) -> Vec<String> {
     ids(&list(server, ROWS, queries).await, "rows")
 }

@@ -318,3 +318,13 @@ pub fn list_path(base: &str, queries: &[Value]) -> String {
         .collect();
     format!("{base}?{}", params.join("&"))
 }
+
+/// The `$id`s of a list answer's `key` member (`documents` or `rows`), in order.
+pub fn ids(body: &Value, key: &str) -> Vec<String> {
+    body[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("a {key} list: {body}"))
+        .iter()
+        .map(|row| row["$id"].as_str().expect("$id").to_string())
+        .collect()
+}
