@@ -18,9 +18,9 @@ pub const ALLOWED_METHODS: [&str; 11] = [
     "select",
 ];
 
-/// Every method utopia-php/database 6.0 (Appwrite 1.9) knows (`Query::isMethod`);
-/// anything else is `Invalid query method: X`.
-const KNOWN_METHODS: [&str; 48] = [
+/// Every method utopia-php/database 6.0 (Appwrite 1.9) knows (`Query::isMethod`), with
+/// [`SPATIAL_METHODS`]; anything else is `Invalid query method: X`.
+const KNOWN_METHODS: [&str; 36] = [
     "equal",
     "notEqual",
     "lessThan",
@@ -47,6 +47,20 @@ const KNOWN_METHODS: [&str; 48] = [
     "notStartsWith",
     "endsWith",
     "notEndsWith",
+    "or",
+    "and",
+    "containsAll",
+    "elemMatch",
+    "select",
+    "vectorDot",
+    "vectorCosine",
+    "vectorEuclidean",
+    "exists",
+    "notExists",
+];
+
+/// The spatial methods (`Query::TYPES` from `crosses` to `notTouches`).
+pub const SPATIAL_METHODS: [&str; 12] = [
     "crosses",
     "notCrosses",
     "distanceEqual",
@@ -59,16 +73,6 @@ const KNOWN_METHODS: [&str; 48] = [
     "notOverlaps",
     "touches",
     "notTouches",
-    "or",
-    "and",
-    "containsAll",
-    "elemMatch",
-    "select",
-    "vectorDot",
-    "vectorCosine",
-    "vectorEuclidean",
-    "exists",
-    "notExists",
 ];
 
 /// Methods whose values are queries (`Query::LOGICAL_TYPES`).
@@ -136,7 +140,7 @@ fn parse_query_object(object: &Map<String, Value>) -> Result<Query, QueryError> 
             )))
         }
     };
-    if !KNOWN_METHODS.contains(&method) {
+    if !KNOWN_METHODS.contains(&method) && !SPATIAL_METHODS.contains(&method) {
         return Err(QueryError::Invalid(format!(
             "Invalid query method: {method}"
         )));

@@ -7,7 +7,9 @@
 //! `Range`/`Numeric` of utopia-php/validators 0.2.6.
 
 use crate::db_query::QUERYABLE_SYSTEM_ATTRIBUTES;
-use crate::queries::{as_php_number, parse_numeric_string, PhpNumber, Query, QueryValues};
+use crate::queries::{
+    as_php_number, parse_numeric_string, PhpNumber, Query, QueryValues, SPATIAL_METHODS,
+};
 use serde_json::Value;
 
 /// `APP_DATABASE_QUERY_MAX_VALUES`: values one filter may list.
@@ -220,21 +222,6 @@ fn ucfirst(method: &str) -> String {
         .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
         .unwrap_or_default()
 }
-
-const SPATIAL_METHODS: [&str; 12] = [
-    "crosses",
-    "notCrosses",
-    "distanceEqual",
-    "distanceNotEqual",
-    "distanceGreaterThan",
-    "distanceLessThan",
-    "intersects",
-    "notIntersects",
-    "overlaps",
-    "notOverlaps",
-    "touches",
-    "notTouches",
-];
 
 /// `Filter::isValid`.
 fn filter(query: &Query, values: &[Value]) -> Result<(), String> {
