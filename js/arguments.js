@@ -125,6 +125,23 @@ export function presenceFields(params) {
   }
 }
 
+export const CALLBACK_REFUSED = 'The callback must be a function';
+
+/** Why the engine would refuse a subscription (src/args.rs), or `undefined`: JS refuses it at once, also while the wasm loads. */
+export function subscriptionRefusal(channels, callback, queries) {
+  const list = texts(channels, false);
+  if (!list) return 'Channels must be strings or Channel builders';
+  if (!list.length) return 'At least one channel is required';
+  if (!list.every((channel) => channel.trim())) return 'Channel is required';
+  if (typeof callback !== 'function') return CALLBACK_REFUSED;
+  if (queries != null && !texts(queries, true)) return 'Queries must be strings or Query builders';
+  return undefined;
+}
+
+/** What a subscription call logs for `debugLog()`: its channels and how many queries, never their values. */
+export const described = (name, channels, queries) =>
+  `${name} [${texts(channels, false)?.join(', ')}]${queries == null ? '' : ` with ${texts(queries, true)?.length} queries`}`;
+
 /**
  * `new Realtime(client, options)`'s options: the timings in ms, in this order, 0 where left out,
  * then whether to share across tabs (unless `shareAcrossTabs: false`); or the message saying

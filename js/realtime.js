@@ -13,7 +13,9 @@
 // Copied beside the wasm-bindgen snippets by scripts/build, so the generated module is three
 // directories up.
 import { RealtimeEngine, reinstantiate } from '../../../appwrite_realtime_wasm.js';
-import { clientConfig, errorText, realtimeOptions, texts } from './arguments.js';
+import {
+  CALLBACK_REFUSED, clientConfig, described, errorText, realtimeOptions, subscriptionRefusal,
+} from './arguments.js';
 import { onTrap } from './boundary.js';
 import { discardEarly, openEarly, stopEarlyDeliveries } from './early.js';
 import { createRealtimeError, refuse } from './exports.js';
@@ -21,7 +23,6 @@ import { addListener, connectionState, createHub, emit, logOf, record, statsOf }
 import { wasmLoading } from './loading.js';
 import { closeSocket } from './sockets.js';
 
-const CALLBACK_REFUSED = 'The callback must be a function';
 /** A second trap this soon after the first stops the restarts: the bug would likely come back at once. */
 const RESTART_WINDOW = 60_000;
 
@@ -32,21 +33,11 @@ const nextTask = () => new Promise((resolve) => setTimeout(resolve));
 const whenIdle = () =>
   new Promise((resolve) => (globalThis.requestIdleCallback ? requestIdleCallback(resolve, { timeout: 200 }) : setTimeout(resolve)));
 
-/**
- * Refuses what the engine would refuse of a subscription (src/args.rs), so that it is refused at
- * the call, also while the wasm loads.
- */
+/** Refuses what the engine would refuse of a subscription, also while the wasm loads. */
 function checkSubscription(channels, callback, queries) {
-  const list = texts(channels, false) ?? refuse('Channels must be strings or Channel builders');
-  if (!list.length) refuse('At least one channel is required');
-  if (!list.every((channel) => channel.trim())) refuse('Channel is required');
-  if (typeof callback !== 'function') refuse(CALLBACK_REFUSED);
-  if (queries != null && !texts(queries, true)) refuse('Queries must be strings or Query builders');
+  const refused = subscriptionRefusal(channels, callback, queries);
+  if (refused) refuse(refused);
 }
-
-/** What a subscription call logs for `debugLog()`: its channels and how many queries, never their values. */
-const described = (name, channels, queries) =>
-  `${name} [${texts(channels, false)?.join(', ')}]${queries == null ? '' : ` with ${texts(queries, true)?.length} queries`}`;
 
 /** Every connection of the tab, held weakly, to hear of a trap. */
 const connections = new Set();
@@ -215,12 +206,13 @@ export class Realtime {
       (object) => {
         if (subscription.attached !== attached) return;
         subscription.object = object;
+        subscription.acknowledged = true;
         subscription.resolve(subscription.handle);
       },
       (error) => {
         if (subscription.attached !== attached) return;
         // A restored one, refused this time; one page code ended has nobody to tell.
-        if (subscription.handle.acknowledged && !subscription.ended) this.#report(error);
+        if (subscription.acknowledged && !subscription.ended) this.#report(error);
         this.#forget(subscription);
         subscription.reject(error);
       },
@@ -246,7 +238,6 @@ export class Realtime {
       return this.#failure ? Promise.resolve() : forward(name);
     };
     return {
-      acknowledged: false,
       unsubscribe: () => end('unsubscribe'),
       close: () => end('close'),
       update: (changes) => {
@@ -301,7 +292,7 @@ export class Realtime {
     const subscribed = this.#withEngine((engine) => {
       this.#keep(subscription);
       this.#attach(subscription, engine);
-      return acknowledged.then((handle) => ((handle.acknowledged = true), handle));
+      return acknowledged;
     }, false);
     const early = this.#openEarly(channels, subscription.callback, queries);
     if (!early) return subscribed;
