@@ -194,6 +194,44 @@ pub fn select(attributes: &[&str]) -> String {
     build("select", None, Some(&values))
 }
 
+/// REST lists only (realtime refuses it): sorts by `attribute`, ascending.
+pub fn order_asc(attribute: &str) -> String {
+    build("orderAsc", Some(attribute), None)
+}
+
+/// REST lists only: sorts by `attribute`, descending.
+pub fn order_desc(attribute: &str) -> String {
+    build("orderDesc", Some(attribute), None)
+}
+
+/// REST lists only: at most `limit` rows (the server takes 1 to `i64::MAX`).
+pub fn limit(limit: u64) -> String {
+    build("limit", None, Some(&[count(limit)]))
+}
+
+/// REST lists only: skips the first `offset` rows (the server takes 0 to `i64::MAX`).
+pub fn offset(offset: u64) -> String {
+    build("offset", None, Some(&[count(offset)]))
+}
+
+/// REST lists only: the rows after the one with id `document_id`.
+pub fn cursor_after(document_id: &str) -> String {
+    build("cursorAfter", None, Some(&[document_id.into()]))
+}
+
+/// REST lists only: the rows before the one with id `document_id`.
+pub fn cursor_before(document_id: &str) -> String {
+    build("cursorBefore", None, Some(&[document_id.into()]))
+}
+
+/// A count in decimal digits: JavaScript's spelling of an integer up to 2^53, and json-bigint's
+/// of a `BigInt` beyond.
+fn count(value: u64) -> QueryValue {
+    let mut text = String::new();
+    json::write_decimal(&mut text, value);
+    QueryValue::Number(JsonNumber(text))
+}
+
 /// A nested query given to [`and`] or [`or`] is not a JSON object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NestedQueryError {
@@ -476,6 +514,40 @@ mod tests {
     }
 
     #[test]
+    fn builds_the_official_strings_of_the_rest_only_methods() {
+        // The official SDK 28.0.0's strings (e2e/node-environment.test.mjs compares ours there).
+        assert_eq!(order_asc("n"), r#"{"method":"orderAsc","attribute":"n"}"#);
+        assert_eq!(
+            order_desc("$createdAt"),
+            r#"{"method":"orderDesc","attribute":"$createdAt"}"#
+        );
+        assert_eq!(
+            order_asc("é\"\\\u{2028}😀"),
+            r#"{"method":"orderAsc","attribute":"é\"\\\u2028😀"}"#
+        );
+        assert_eq!(limit(10), r#"{"method":"limit","values":[10]}"#);
+        assert_eq!(
+            limit(9_007_199_254_740_991),
+            r#"{"method":"limit","values":[9007199254740991]}"#
+        );
+        // Beyond 2^53 as the official SDK writes a BigInt: every digit.
+        assert_eq!(
+            limit(u64::MAX),
+            r#"{"method":"limit","values":[18446744073709551615]}"#
+        );
+        assert_eq!(offset(0), r#"{"method":"offset","values":[0]}"#);
+        assert_eq!(offset(25), r#"{"method":"offset","values":[25]}"#);
+        assert_eq!(
+            cursor_after("abc"),
+            r#"{"method":"cursorAfter","values":["abc"]}"#
+        );
+        assert_eq!(
+            cursor_before("ü\"\n"),
+            r#"{"method":"cursorBefore","values":["ü\"\n"]}"#
+        );
+    }
+
+    #[test]
     fn floats_follow_javascript_number_formatting() {
         let cases = [
             (5.0, "5"),
@@ -609,6 +681,24 @@ mod tests {
             r#"{"method":"limit","values":[1]}"#
         );
         assert!(message(&nested).1.contains("'limit' is not supported"));
+        // The REST-only builders: realtime refuses each, nested or not, with the server's text.
+        let allowed = "equal, notEqual, lessThan, lessThanEqual, greaterThan, greaterThanEqual, isNull, isNotNull, and, or, select";
+        for (method, query) in [
+            ("orderAsc", order_asc("x")),
+            ("orderDesc", order_desc("x")),
+            ("limit", limit(1)),
+            ("offset", offset(0)),
+            ("cursorAfter", cursor_after("abc")),
+            ("cursorBefore", cursor_before("abc")),
+        ] {
+            let refused = (
+                1003,
+                format!("Invalid query: Query method '{method}' is not supported in Realtime queries. Allowed query methods are: {allowed}"),
+            );
+            assert_eq!(message(&query), refused, "{query}");
+            let nested = and(&[&equal("a", &[1i64.into()]), &query]).unwrap();
+            assert_eq!(message(&nested), refused, "{nested}");
+        }
         assert_eq!(
             message(&select(&["name"])),
             (0, "Error: Server Error".into())

@@ -85,6 +85,59 @@ fn subscribe_requires_a_project_channels_and_valid_queries() {
 }
 
 #[test]
+fn the_rest_only_queries_are_refused_at_subscribe_and_update_with_the_server_text() {
+    let refusal = |index: usize, method: &str| {
+        format!(
+            "query {index}: Invalid query: Query method '{method}' is not supported in Realtime queries. Allowed query methods are: equal, notEqual, lessThan, lessThanEqual, greaterThan, greaterThanEqual, isNull, isNotNull, and, or, select"
+        )
+    };
+    let mut d = driver();
+    let files = vec!["files".to_string()];
+    for (method, rest_only) in [
+        ("limit", query::limit(1)),
+        ("orderAsc", query::order_asc("x")),
+        ("orderDesc", query::order_desc("x")),
+        ("offset", query::offset(0)),
+        ("cursorAfter", query::cursor_after("abc")),
+        ("cursorBefore", query::cursor_before("abc")),
+    ] {
+        let queries = vec![query::is_null("a"), rest_only.clone()];
+        match d.engine.subscribe(d.at(), files.clone(), queries) {
+            Err(error @ SubscribeError::InvalidQuery { index: 1, .. }) => {
+                assert_eq!(error.message(), refusal(1, method));
+                assert!(
+                    matches!(error, SubscribeError::InvalidQuery { error, .. } if error.code == 1003)
+                );
+            }
+            other => panic!("{method}: {other:?}"),
+        }
+        // Inside `or` too: the server checks nested queries.
+        let nested = query::or(&[&query::equal("a", &[1i64.into()]), &rest_only]).unwrap();
+        let refused = d.engine.subscribe(d.at(), files.clone(), vec![nested]);
+        assert_eq!(
+            refused.map_err(|error| error.message()),
+            Err(refusal(0, method))
+        );
+    }
+    assert_eq!(d.drain(), vec![], "refused subscribes open no socket");
+
+    let key = d.subscribe(&["files"], &[]);
+    d.open_and_connect(Value::Null);
+    let id = d.wire(key);
+    d.frame(subscribe_ack(std::slice::from_ref(&id)));
+    d.tick();
+    let refused = d
+        .engine
+        .update(d.at(), key, None, Some(vec![query::order_asc("x")]));
+    assert_eq!(
+        refused.map_err(|error| error.message()),
+        Err(refusal(0, "orderAsc"))
+    );
+    assert_eq!(d.tick(), vec![], "a refused update sends nothing");
+    assert_eq!(d.wire(key), id, "and keeps the subscription as it was");
+}
+
+#[test]
 fn nothing_but_ping_before_connected_then_one_coalesced_subscribe() {
     let mut d = driver();
     let a = d.subscribe(&["files"], &[]);

@@ -443,3 +443,25 @@ proptest! {
         prop_assert_eq!(world.replayed.as_ref(), Some(&world.ids()));
     }
 }
+
+#[test]
+fn an_old_event_that_arrives_after_the_list_which_dropped_its_row_does_not_bring_it_back() {
+    let mut world = World::new(false, 10);
+    world.answer(Ok(()));
+    world.create("published", 1);
+    world.gap(0);
+    world.answer(Ok(())); // lists r1 before its creation's event arrives
+    world.delete(0);
+    world.gap(0);
+    world.answer(Ok(())); // lists without r1
+    assert!(world.ids().is_empty());
+    world.deliver(1); // the creation, late
+    assert!(
+        world.ids().is_empty(),
+        "the creation is no newer than the r1 the view let go"
+    );
+    world.deliver(1);
+    world.create("published", 2);
+    world.deliver(1);
+    assert_eq!(world.ids(), world.expected());
+}

@@ -10,6 +10,7 @@
 
 mod diff;
 mod query;
+mod source;
 mod types;
 
 use core::cmp::Ordering;
@@ -19,20 +20,30 @@ use crate::json::{self, JsonValue};
 use crate::Instant;
 use diff::diff;
 pub use query::{ViewQuery, ViewQueryError, DEFAULT_LIMIT};
+pub use source::{SourceError, ViewSource};
 pub use types::{Change, ChangeKind, EventKind, ListError, Row, RowError, ViewOutput, ViewStatus};
 
 /// Events kept while a list is in flight; past this many, they are dropped and the view lists
 /// again once that list is in.
 const BUFFERED_EVENTS: usize = 10_000;
 
+/// Rows that left the view whose versions are kept, so that an older event which arrives after
+/// the list does not bring them back; past this many, the oldest are forgotten.
+const GONE_ROWS: usize = 1_000;
+
 /// An event that came while a list was in flight.
 type Buffered<P> = (EventKind, Row<P>);
+
+/// A list's rows, and the first fault of those left out with their number.
+pub type ListedRows<P> = (Vec<Row<P>>, Option<(RowError, usize)>);
 
 /// A live view's state machine.
 #[derive(Debug)]
 pub struct LiveView<P> {
     query: ViewQuery,
     rows: Vec<Row<P>>,
+    /// Rows that left the view, at the version they left it: `$id`, `$sequence`, `$updatedAt`.
+    gone: VecDeque<(String, u64, String)>,
     /// The last list filled the window: rows past its end may exist.
     full: bool,
     status: ViewStatus,
@@ -56,6 +67,7 @@ impl<P: Clone> LiveView<P> {
         LiveView {
             query,
             rows: Vec::new(),
+            gone: VecDeque::new(),
             full: false,
             status: ViewStatus::Loading,
             loaded: false,
@@ -88,6 +100,35 @@ impl<P: Clone> LiveView<P> {
     /// Reads a row from its JSON text.
     pub fn row(&self, text: &str, payload: P) -> Result<Row<P>, RowError> {
         let value = json::parse(text).map_err(|_| RowError::NotJson)?;
+        self.row_of(&value, payload)
+    }
+
+    /// Reads a list's answer (`status` 0 for none, `body` its text) into rows; `payload(i)` is
+    /// what page code gets for the `i`th. Rows that cannot be in a view are left out, and the
+    /// first one's fault is given with their number.
+    pub fn read_list(
+        &self,
+        source: &ViewSource,
+        status: u16,
+        body: &str,
+        mut payload: impl FnMut(usize) -> P,
+    ) -> Result<ListedRows<P>, ListError> {
+        let values = source.read_list(status, body)?;
+        let mut rows = Vec::with_capacity(values.len());
+        let mut refused = None;
+        for (index, value) in values.iter().enumerate() {
+            match self.row_of(value, payload(index)) {
+                Ok(row) => rows.push(row),
+                Err(error) => {
+                    let (first, count) = refused.unwrap_or((error, 0));
+                    refused = Some((first, count + 1));
+                }
+            }
+        }
+        Ok((rows, refused))
+    }
+
+    fn row_of(&self, value: &JsonValue, payload: P) -> Result<Row<P>, RowError> {
         if !matches!(value, JsonValue::Object(_)) {
             return Err(RowError::NotJson);
         }
@@ -213,6 +254,14 @@ impl<P: Clone> LiveView<P> {
         let previous = core::mem::replace(&mut self.rows, rows);
         self.full = self.rows.len() >= self.query.limit;
         self.rows.truncate(self.query.limit);
+        let listed = &self.rows;
+        self.gone
+            .retain(|(id, _, _)| !listed.iter().any(|row| row.id == *id));
+        for row in &previous {
+            if !self.rows.iter().any(|listed| listed.id == row.id) {
+                self.forget(row);
+            }
+        }
         let mut ignored = Vec::new();
         for (kind, row) in buffered {
             self.apply(kind, row, &mut ignored);
@@ -297,8 +346,26 @@ impl<P: Clone> LiveView<P> {
         })
     }
 
+    /// Keeps the version at which `row` left the view.
+    fn forget(&mut self, row: &Row<P>) {
+        self.gone.retain(|(id, _, _)| *id != row.id);
+        if self.gone.len() == GONE_ROWS {
+            self.gone.pop_front();
+        }
+        self.gone
+            .push_back((row.id.clone(), row.sequence, row.updated_at.clone()));
+    }
+
     fn apply(&mut self, kind: EventKind, row: Row<P>, changes: &mut Vec<Change<P>>) {
         let held = self.rows.iter().position(|held| held.id == row.id);
+        // A version no newer than the one that left the view: the event was on its way then.
+        let left_after = self.gone.iter().any(|(id, sequence, updated_at)| {
+            *id == row.id
+                && (row.sequence, row.updated_at.as_str()) <= (*sequence, updated_at.as_str())
+        });
+        if held.is_none() && left_after {
+            return;
+        }
         if let Some(index) = held {
             // An edit the view has, or has a later one of; a deletion of an older life of the row.
             let stale = |held: &Row<P>| match kind {
@@ -317,6 +384,7 @@ impl<P: Clone> LiveView<P> {
             new_index: None,
         };
         if kind == EventKind::Delete || !self.query.matches(&row.fields) {
+            self.forget(&row);
             changes.extend(old.map(removed));
             return;
         }
@@ -344,6 +412,7 @@ impl<P: Clone> LiveView<P> {
         if self.rows.len() > self.query.limit {
             self.full = true;
             if let Some(last) = self.rows.pop() {
+                self.forget(&last);
                 changes.push(removed((self.rows.len(), last)));
             }
         }

@@ -333,24 +333,67 @@ fn is_number(text: &str) -> bool {
     crate::query::JsonNumber::parse(text).is_some()
 }
 
-/// Integers compare exactly at any size; anything with a fraction or exponent as `f64`.
-fn compare_numbers(a: &str, b: &str) -> Ordering {
-    let integer = |text: &str| !text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'));
-    if integer(a) && integer(b) {
-        let (a_negative, b_negative) = (a.starts_with('-'), b.starts_with('-'));
-        let magnitude = |text: &str| {
-            let digits = text.trim_start_matches('-').trim_start_matches('0');
-            (digits.len(), digits.to_string())
-        };
-        return match (a_negative, b_negative) {
-            (false, true) => Ordering::Greater,
-            (true, false) => Ordering::Less,
-            (false, false) => magnitude(a).cmp(&magnitude(b)),
-            (true, true) => magnitude(b).cmp(&magnitude(a)),
-        };
+/// A number's text as its sign, significant digits and the power of ten before the first digit
+/// (`0.d1d2… × 10^power`): exact at any size, and without the float parser's 10 KB of wasm.
+/// Zero has no digits.
+fn decimal(text: &str) -> Option<(bool, Vec<u8>, i64)> {
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (mantissa, exponent) = rest.split_once(['e', 'E']).unwrap_or((rest, "0"));
+    let (exponent_negative, exponent_digits) = match exponent.strip_prefix('-') {
+        Some(digits) => (true, digits),
+        None => (false, exponent.strip_prefix('+').unwrap_or(exponent)),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.len() + fraction.len() == 0
+        || exponent_digits.is_empty()
+        || !(all_digits(whole) && all_digits(fraction) && all_digits(exponent_digits))
+    {
+        return None;
     }
-    let float = |text: &str| text.parse::<f64>().unwrap_or(f64::NAN);
-    float(a).total_cmp(&float(b))
+    let mut exponent = exponent_digits.bytes().fold(0i64, |n, d| {
+        n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+    });
+    if exponent_negative {
+        exponent = -exponent;
+    }
+    let digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).collect();
+    let leading = digits.iter().take_while(|&&d| d == b'0').count();
+    let mut significant = digits.get(leading..).unwrap_or_default().to_vec();
+    while significant.last() == Some(&b'0') {
+        significant.pop();
+    }
+    let power = exponent
+        .saturating_add(whole.len() as i64)
+        .saturating_sub(leading as i64);
+    Some((negative && !significant.is_empty(), significant, power))
+}
+
+/// Numbers compare by value, exactly (as decimals, not as `f64`).
+fn compare_numbers(a: &str, b: &str) -> Ordering {
+    let (Some((a_negative, a_digits, a_power)), Some((b_negative, b_digits, b_power))) =
+        (decimal(a), decimal(b))
+    else {
+        return a.cmp(b);
+    };
+    let sign = |negative: bool, digits: &[u8]| match (negative, digits.is_empty()) {
+        (_, true) => 0,
+        (true, false) => -1,
+        (false, false) => 1,
+    };
+    let (a_sign, b_sign) = (sign(a_negative, &a_digits), sign(b_negative, &b_digits));
+    if a_sign != b_sign || a_sign == 0 {
+        return a_sign.cmp(&b_sign);
+    }
+    let magnitude = (a_power, &a_digits).cmp(&(b_power, &b_digits));
+    if a_sign < 0 {
+        magnitude.reverse()
+    } else {
+        magnitude
+    }
 }
 
 /// A total order for sorting: NULL first, then booleans, numbers, strings, and the rest.
@@ -367,5 +410,36 @@ fn sort_order(a: Option<&JsonValue>, b: Option<&JsonValue>) -> Ordering {
             compare_values(a, b).unwrap_or(Ordering::Equal)
         }
         _ => rank(a).cmp(&rank(b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compare_numbers;
+    use core::cmp::Ordering::{Equal, Greater, Less};
+
+    #[test]
+    fn numbers_compare_by_exact_value() {
+        for (a, b, expected) in [
+            ("1", "2", Less),
+            ("10", "9", Greater),
+            ("-10", "-9", Less),
+            ("0", "-0", Equal),
+            ("0e5", "0.000", Equal),
+            ("1.5", "1.50", Equal),
+            ("1.5e1", "15", Equal),
+            ("1e-3", "0.001", Equal),
+            ("0.001", "0.01", Less),
+            ("-0.5", "0", Less),
+            ("12345678901234567890", "12345678901234567891", Less),
+            ("9007199254740993", "9007199254740992", Greater),
+            ("1e400", "1e399", Greater),
+            ("-1e400", "-1e399", Less),
+            ("2.5", "10", Less),
+            ("007", "7", Equal),
+        ] {
+            assert_eq!(compare_numbers(a, b), expected, "{a} vs {b}");
+            assert_eq!(compare_numbers(b, a), expected.reverse(), "{b} vs {a}");
+        }
     }
 }
