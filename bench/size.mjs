@@ -1,6 +1,6 @@
 // Transfer size of each SDK as a realtime-only app ships it: minified by esbuild, then raw,
 // gzip -9 and brotli q11 bytes per file, as a server would compress each file.
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -30,15 +30,25 @@ async function minifiedBundle(options) {
 }
 
 /**
- * The module the entry imports dynamically, which bundlers split off: the wasm in base64, only
- * if the .wasm fails to load (scripts/finish-package.mjs).
+ * The modules the entry imports dynamically, which bundlers split off: the wasm in base64, only
+ * if the .wasm fails to load (scripts/finish-package.mjs), and the live views' chunk, only on
+ * the first live() (js/live.js).
  */
-const ON_DEMAND = ['./appwrite_realtime_wasm_bg.wasm.js'];
+const ON_DEMAND = ['./appwrite_realtime_wasm_bg.wasm.js', './live.js'];
 
 export async function measureSizes(root) {
   const oursParts = {
     js: measureBytes(await minifiedBundle({ entryPoints: [join(root, 'pkg/index.js')], external: ON_DEMAND })),
     wasm: measureBytes(await readFile(join(root, 'pkg/appwrite_realtime_wasm_bg.wasm'))),
+  };
+  // What the first live() loads: its chunk (with the modules it shares with the entry, so an
+  // upper bound) and its .wasm; the embedded copy only where that .wasm does not load.
+  const [snippets] = await readdir(join(root, 'pkg/snippets'));
+  const liveParts = {
+    js: measureBytes(await minifiedBundle({
+      entryPoints: [join(root, 'pkg/snippets', snippets, 'js/live.js')], external: ['../../../live/live_bg.wasm.js'],
+    })),
+    wasm: measureBytes(await readFile(join(root, 'pkg/live/live_bg.wasm'))),
   };
   // stdin with resolveDir at the repository root, so `appwrite` resolves from its node_modules.
   const officialParts = {
@@ -47,7 +57,7 @@ export async function measureSizes(root) {
   // The inline entry (Rollup, esbuild, no top-level await): one file with the wasm in base64.
   const inline = measureBytes(await minifiedBundle({ entryPoints: [join(root, 'pkg/inline.js')] }));
   return {
-    ours: { parts: oursParts, total: sumOf(oursParts), inline },
+    ours: { parts: oursParts, total: sumOf(oursParts), inline, live: { parts: liveParts, total: sumOf(liveParts) } },
     official: { parts: officialParts, total: sumOf(officialParts) },
   };
 }

@@ -253,7 +253,7 @@ test('no export traps on hostile arguments, and the module works afterwards', { 
         await record(`Query.${name}`, () => Query[name](value, value));
         await record(`Query.${name}(values)`, () => Query[name]('a', value));
       }
-      for (const name of ['isNull', 'isNotNull', 'select', 'and', 'or']) {
+      for (const name of ['isNull', 'isNotNull', 'select', 'and', 'or', 'orderAsc', 'orderDesc', 'limit', 'offset', 'cursorAfter', 'cursorBefore']) {
         await record(`Query.${name}`, () => Query[name](value));
       }
     }
@@ -276,6 +276,52 @@ test('no export traps on hostile arguments, and the module works afterwards', { 
     `hostile values were refused: ${JSON.stringify(report.outcomes)}`);
   assert.deepEqual(report.coerced, ['databases.5', 'teams.12', '{"method":"equal","attribute":"7","values":[1]}']);
   assert.deepEqual(problems.filter((text) => !/RealtimeError/.test(text)), []);
+  await tab.close();
+});
+
+test("the REST-only queries are refused at subscribe and update with the server's text, and no frame carries them", async () => {
+  const { page: tab, problems } = await page();
+  const outcome = await tab.evaluate(async (endpoint) => {
+    const { default: ready, Client, Realtime, Channel, Query, RealtimeError } = await import('/pkg/index.js');
+    await ready();
+    const realtime = new Realtime(new Client().setEndpoint(endpoint).setProject('demo'));
+    const errors = [];
+    realtime.onError((error) => errors.push(error.message));
+    const outcome = (promise) => promise.then(() => 'accepted', (error) =>
+      (error instanceof RealtimeError ? { kind: error.kind, code: error.code, message: error.message } : String(error)));
+    const channel = Channel.database('main').collection('posts').document();
+    const restOnly = {
+      limit: Query.limit(1), offset: Query.offset(0), orderAsc: Query.orderAsc('x'), orderDesc: Query.orderDesc('x'),
+      cursorAfter: Query.cursorAfter('abc'), cursorBefore: Query.cursorBefore('abc'),
+    };
+    const subscribe = {};
+    const nested = {};
+    for (const [method, query] of Object.entries(restOnly)) {
+      subscribe[method] = await outcome(realtime.subscribe(channel, () => {}, [Query.equal('a', 1), query]));
+      nested[method] = await outcome(realtime.subscribe(channel, () => {}, [Query.or([Query.isNull('a'), query])]));
+    }
+    const subscription = await realtime.subscribe(channel, () => {});
+    const update = await outcome(subscription.update({ queries: [Query.orderAsc('x')] }));
+    const sent = realtime.debugLog().filter((entry) => entry.direction === 'out' && entry.type === 'subscribe').map((entry) => entry.detail);
+    await realtime.disconnect();
+    return { subscribe, nested, update, sent, errors };
+  }, `${suite.emulator.url}/v1`);
+
+  const allowed = 'equal, notEqual, lessThan, lessThanEqual, greaterThan, greaterThanEqual, isNull, isNotNull, and, or, select';
+  const refused = (index, method) => ({
+    kind: 'invalid',
+    code: 1003,
+    message: `query ${index}: Invalid query: Query method '${method}' is not supported in Realtime queries. Allowed query methods are: ${allowed}`,
+  });
+  for (const method of ['limit', 'offset', 'orderAsc', 'orderDesc', 'cursorAfter', 'cursorBefore']) {
+    assert.deepEqual(outcome.subscribe[method], refused(1, method), method);
+    assert.deepEqual(outcome.nested[method], refused(0, method), `${method} inside or`);
+  }
+  assert.deepEqual(outcome.update, refused(0, 'orderAsc'));
+  assert.equal(outcome.sent.length, 1, `only the valid subscription went out: ${JSON.stringify(outcome.sent)}`);
+  assert.match(outcome.sent[0], / with 0 queries$/);
+  assert.deepEqual(outcome.errors, [], 'each refusal was the caller\'s to hear');
+  assert.deepEqual(problems, []);
   await tab.close();
 });
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { root, noBrowser } from './harness.mjs';
+import { root, noBrowser, generator } from './harness.mjs';
 
 test('the package imports and fails clearly where there is no WebSocket', { skip: noBrowser }, async () => {
   assert.equal(typeof globalThis.WebSocket, 'undefined', 'this test needs an environment without WebSocket');
@@ -95,6 +95,67 @@ test('Query writes the official SDK\'s strings, byte for byte', { skip: noBrowse
   // Nesting deeper than the stack: a RealtimeError, not a RangeError.
   const deep = `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
   assert.throws(() => ours.Query.and([deep]), { name: 'RealtimeError', kind: 'invalid' });
+});
+
+test('Query\'s REST-only builders write the official SDK\'s strings, and refuse what the server cannot take', { skip: noBrowser }, async () => {
+  const ours = await import(join(root, 'pkg/slim.js'));
+  const official = await import('appwrite');
+  // Attributes and ids: fixed ones, then seeded strings with quotes, escapes, controls and non-ASCII.
+  const { next, pick } = generator(20261207);
+  const characters = ['a', 'Z', '0', '$', '.', '_', '-', ' ', '"', '\\', '/', '\n', '\t', '\u0000', '\u001f', '\u007f', 'é', '€', '\u2028', '\ufeff', '😀'];
+  const string = (least) => Array.from({ length: least + Math.floor(next() * 8) }, () => pick(characters)).join('');
+  const attributes = ['n', '$createdAt', '$sequence', 'a.b', '', 'é"\\\u2028😀', ...Array.from({ length: 300 }, () => string(0))];
+  const ids = ['abc', '6853f3a0001b2c3d4e5f', 'x'.repeat(36), 'ü"\\\n😀', ...Array.from({ length: 300 }, () => string(1))];
+  const limits = [1, 2, 10, 25, 100, 5000, 2 ** 31 - 1, 2 ** 32 + 1, 1e15, Number.MAX_SAFE_INTEGER];
+  let compared = 0;
+  const same = (name, ...args) => {
+    const expected = official.Query[name](...args);
+    assert.equal(ours.Query[name](...args), expected, `${name}(${args.map(String)})`);
+    compared++;
+    return expected;
+  };
+  for (const attribute of attributes) {
+    same('orderAsc', attribute);
+    same('orderDesc', attribute);
+  }
+  for (const id of ids) {
+    same('cursorAfter', id);
+    same('cursorBefore', id);
+  }
+  for (const count of limits) {
+    same('limit', count);
+    same('offset', count);
+  }
+  same('offset', 0);
+  same('offset', -0); // written 0 by both
+  assert.equal(compared, 2 * (attributes.length + ids.length + limits.length) + 2);
+  // The examples of the brief, spelled out.
+  assert.equal(same('orderAsc', 'n'), '{"method":"orderAsc","attribute":"n"}');
+  assert.equal(same('orderDesc', 'n'), '{"method":"orderDesc","attribute":"n"}');
+  assert.equal(same('limit', 10), '{"method":"limit","values":[10]}');
+  assert.equal(same('offset', 0), '{"method":"offset","values":[0]}');
+  assert.equal(same('cursorAfter', 'abc'), '{"method":"cursorAfter","values":["abc"]}');
+  assert.equal(same('cursorBefore', 'abc'), '{"method":"cursorBefore","values":["abc"]}');
+  // An attribute is coerced as every other builder's: the official SDK writes 5, unquoted.
+  assert.equal(ours.Query.orderAsc(5), '{"method":"orderAsc","attribute":"5"}');
+
+  // What the official SDK writes without a word, though the server refuses it or reads it as
+  // something else, is a RealtimeError here.
+  const refused = (call, message) => assert.throws(call, (error) =>
+    error instanceof ours.RealtimeError && error.kind === 'invalid' && error.code === 0 && error.message === message);
+  for (const name of ['orderAsc', 'orderDesc']) {
+    for (const attribute of [undefined, null, {}, [], Symbol('s'), NaN]) refused(() => ours.Query[name](attribute), 'Query attribute must be a string');
+    refused(() => ours.Query[name](), 'Query attribute must be a string');
+  }
+  const notCounts = [-1, 1.5, -0.5, NaN, Infinity, -Infinity, 2 ** 53, 1e21, '10', 10n, null, undefined, true, [10], {}, Symbol('s')];
+  for (const value of [0, -0, ...notCounts]) refused(() => ours.Query.limit(value), 'Query.limit takes an integer from 1 to 9007199254740991');
+  for (const value of notCounts) refused(() => ours.Query.offset(value), 'Query.offset takes an integer from 0 to 9007199254740991');
+  refused(() => ours.Query.limit(), 'Query.limit takes an integer from 1 to 9007199254740991');
+  for (const name of ['cursorAfter', 'cursorBefore']) {
+    for (const id of ['', 5, 12n, true, null, undefined, ['a'], {}, Symbol('s')]) {
+      refused(() => ours.Query[name](id), `Query.${name} takes the ID of a document or row, a non-empty string`);
+    }
+  }
 });
 
 test('the package evaluates no code from strings, so a strict Content-Security-Policy allows it', { skip: noBrowser }, async () => {

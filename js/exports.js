@@ -31,7 +31,7 @@ const quote = (text) =>
  * JSON as the official SDK writes queries: json-bigint's spelling, so bigints keep every digit,
  * non-finite numbers are null and members left undefined are left out.
  */
-function toJson(value) {
+export function toJson(value) {
   switch (typeof value) {
     case 'string':
       return quote(value);
@@ -81,9 +81,28 @@ function logical(method, queries) {
 }
 
 /**
- * The realtime query builders of the official SDK, returning its strings. They are plain JSON
- * writing, cheaper in JS than in wasm; `subscribe` checks every query against the server's rules
- * in Rust either way.
+ * `limit` or `offset`: an integer from `least` (the server's range starts there) up to 2^53 - 1,
+ * as a number, which the official SDK writes as given. Anything else would reach the server as
+ * something other than what page code meant: a fraction, `1e+21`, `null` for NaN, a string.
+ */
+function count(method, value, least) {
+  return Number.isSafeInteger(value) && value >= least
+    ? toJson({ method, values: [value] })
+    : refuse(`Query.${method} takes an integer from ${least} to 9007199254740991`);
+}
+
+/** A cursor: the id of a listed row or document; the official SDK wraps it into `values`. */
+function cursor(method, id) {
+  return typeof id === 'string' && id !== ''
+    ? toJson({ method, values: [id] })
+    : refuse(`Query.${method} takes the ID of a document or row, a non-empty string`);
+}
+
+/**
+ * The query builders of the official SDK that realtime and REST lists share, and the ones for
+ * the order and window of REST lists, returning its strings. They are plain JSON writing,
+ * cheaper in JS than in wasm; `subscribe` checks every query against the server's realtime
+ * rules in Rust either way, so it refuses the REST-only ones with the server's text.
  */
 export class Query {
   static equal(attribute, value) {
@@ -119,5 +138,24 @@ export class Query {
   }
   static or(queries) {
     return logical('or', queries);
+  }
+  // For REST lists only (realtime refuses them); the attribute is checked as above.
+  static orderAsc(attribute) {
+    return query('orderAsc', attribute);
+  }
+  static orderDesc(attribute) {
+    return query('orderDesc', attribute);
+  }
+  static limit(limit) {
+    return count('limit', limit, 1);
+  }
+  static offset(offset) {
+    return count('offset', offset, 0);
+  }
+  static cursorAfter(documentId) {
+    return cursor('cursorAfter', documentId);
+  }
+  static cursorBefore(documentId) {
+    return cursor('cursorBefore', documentId);
   }
 }

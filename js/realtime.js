@@ -317,6 +317,16 @@ export class Realtime {
     return Promise.race([subscribed, answered]);
   }
 
+  /**
+   * A live view: a table's rows or a collection's documents kept equal to the REST list of
+   * `queries` (js/live.js, loaded with its wasm on the first call).
+   */
+  live(channel, queries, onChange) {
+    record(this.#hub, 'call', described('live', channel, queries));
+    return import('./live.js').then(({ openLive }) =>
+      openLive(this, this.#client, channel, queries, onChange, (error) => this.#report(error)));
+  }
+
   /** The legacy `client.subscribe` (js/client.js): returns the function that unsubscribes. */
   subscribeLegacy(channels, callback, queries) {
     checkSubscription(channels, callback, queries);

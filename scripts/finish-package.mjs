@@ -140,11 +140,11 @@ declare global {
 `,
 );
 
-const wasm = readFileSync(`${out}/${crate}_bg.wasm`);
-writeFileSync(
-  `${out}/${crate}_bg.wasm.js`,
-  `// The .wasm, embedded for the inline entry and for the default entry's fallback.
-const base64 = '${wasm.toString('base64')}';
+/** Writes `${path}.js`: the .wasm at `path` as base64, for where the .wasm itself does not load. */
+const embed = (path, purpose) => writeFileSync(
+  `${path}.js`,
+  `// The .wasm, embedded ${purpose}.
+const base64 = '${readFileSync(path).toString('base64')}';
 
 export function wasmBytes() {
   const text = atob(base64);
@@ -154,3 +154,5 @@ export function wasmBytes() {
 }
 `,
 );
+embed(`${out}/${crate}_bg.wasm`, "for the inline entry and for the default entry's fallback");
+embed(`${out}/live/live_bg.wasm`, "for js/live.js where the .wasm beside it does not load");

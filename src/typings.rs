@@ -87,7 +87,10 @@ export type QueryLike = string | { toString(): string };
 /** A value a query compares with. */
 export type QueryScalar = string | number | boolean | bigint | null;
 
-/** Builders for the queries realtime accepts; each returns the query string. */
+/**
+ * Builders for the queries realtime accepts, and for the order and window of REST lists (which
+ * realtime refuses); each returns the query string.
+ */
 export class Query {
   private constructor();
   static equal(attribute: string, value: QueryScalar | QueryScalar[]): string;
@@ -102,6 +105,18 @@ export class Query {
   static select(attributes: string[]): string;
   static and(queries: QueryLike[]): string;
   static or(queries: QueryLike[]): string;
+  /** REST lists only: sorts by `attribute`, ascending. */
+  static orderAsc(attribute: string): string;
+  /** REST lists only: sorts by `attribute`, descending. */
+  static orderDesc(attribute: string): string;
+  /** REST lists only: at most `limit` rows, an integer from 1 to `Number.MAX_SAFE_INTEGER`. */
+  static limit(limit: number): string;
+  /** REST lists only: skips the first `offset` rows, an integer from 0 to `Number.MAX_SAFE_INTEGER`. */
+  static offset(offset: number): string;
+  /** REST lists only: the rows after the one with this ID. */
+  static cursorAfter(documentId: string): string;
+  /** REST lists only: the rows before the one with this ID. */
+  static cursorBefore(documentId: string): string;
 }
 
 /**
@@ -250,6 +265,42 @@ export interface RealtimeLogEntry {
   detail: string;
 }
 
+/** What a live view needs of a row: Appwrite's `$id` and `$updatedAt` (`$sequence` where present). */
+export interface RealtimeRow {
+  $id: string;
+  $updatedAt: string;
+  $sequence?: string | number;
+}
+
+/**
+ * `loading` until the first result; `synced` when every change reported is applied;
+ * `catching-up` while a list after a gap (or to refill a window) is on its way; `ended` after
+ * `close()` or an error that ends the view (`error`).
+ */
+export type LiveViewStatus = 'loading' | 'synced' | 'catching-up' | 'ended';
+
+/**
+ * One change, applied in order: `removed` takes the row out at `oldIndex`, `added` puts it in at
+ * `newIndex`, `modified` does both. The index that does not apply is -1.
+ */
+export interface LiveChange<T> {
+  type: 'added' | 'modified' | 'removed';
+  row: T;
+  oldIndex: number;
+  newIndex: number;
+}
+
+/** A list kept equal to the server's: see `Realtime.live`. */
+export interface LiveView<T> {
+  /** The rows, in the queries' order. */
+  readonly rows: readonly T[];
+  readonly status: LiveViewStatus;
+  /** Why the view ended, if an error ended it. */
+  readonly error: RealtimeError | null;
+  /** Stops the view and its subscription. */
+  close(): Promise<void>;
+}
+
 export type RealtimeErrorKind =
   | 'invalid' | 'server' | 'terminal' | 'protocol' | 'closed'
   | 'pong-timeout' | 'rate-limited' | 'callback' | 'environment' | 'internal';
@@ -315,6 +366,18 @@ export class Realtime {
     callback: (event: RealtimeResponseEvent<T>) => void,
     queries?: (QueryLike | QueryLike[])[],
   ): Promise<RealtimeSubscription>;
+  /**
+   * A live view of a table's rows (`tablesdb.<db>.tables.<table>.rows`) or a collection's
+   * documents (`databases.<db>.collections.<c>.documents`): equal to the REST list of `queries`
+   * (`Query` filters, `orderAsc`/`orderDesc`, `limit`, `offset`, `cursorAfter`) through drops,
+   * handovers and time offline. Resolves once the first result is in; rejects with a
+   * `RealtimeError`. Its code and wasm load on the first call.
+   */
+  live<T extends RealtimeRow = RealtimeRow>(
+    channel: ChannelLike,
+    queries: QueryLike[],
+    onChange: (view: LiveView<T>, changes: LiveChange<T>[]) => void,
+  ): Promise<LiveView<T>>;
   /** Closes the socket and drops every subscription. */
   disconnect(): Promise<void>;
   /** Upserts this connection's presence; the latest one is re-sent after every reconnect. */

@@ -6,6 +6,10 @@ import init, {
   Query,
   Realtime,
   type ChannelLike,
+  type LiveChange,
+  type LiveView,
+  type LiveViewStatus,
+  type RealtimeRow,
   type RealtimeError,
   type RealtimeResponseEvent,
   type RealtimeStats,
@@ -43,6 +47,16 @@ export async function validUses(): Promise<void> {
   const { unsubscribe, update, close } = subscription;
   await update({ channels: [Channel.files(), Channel.bucket('b').file().create()] });
   await update({ queries: [Query.or([Query.lessThan('views', 1), Query.equal('pinned', true)])] });
+  // The REST-only builders, for the official SDK's list calls.
+  const page: string[] = [
+    Query.orderAsc('title'),
+    Query.orderDesc('$createdAt'),
+    Query.limit(25),
+    Query.offset(0),
+    Query.cursorAfter('a1'),
+    Query.cursorBefore('b2'),
+  ];
+  void page;
   await unsubscribe();
   await close();
 
@@ -86,6 +100,21 @@ export async function validUses(): Promise<void> {
   void new Realtime(client, { shareAcrossTabs: 'yes' });
   const stop: () => void = client.subscribe(['files', 'account'], (event) => void event.channels);
   stop();
+
+  interface Card extends RealtimeRow { title: string }
+  const view: LiveView<Card> = await realtime.live<Card>(
+    Channel.tablesdb('main').table('cards').row(),
+    [Query.equal('status', 'published'), Query.orderDesc('$createdAt'), Query.limit(10)],
+    (changed, changes: LiveChange<Card>[]) => {
+      const titles: string[] = changed.rows.map((card) => card.title);
+      for (const { type, row, oldIndex, newIndex } of changes) void [type, row.title, oldIndex + newIndex, titles];
+    },
+  );
+  const liveStatus: LiveViewStatus = view.status;
+  void [liveStatus, view.error?.kind];
+  await view.close();
+  // @ts-expect-error a live view's rows are Appwrite rows
+  void realtime.live<{ title: string }>('tablesdb.main.tables.cards.rows', [], () => {});
   await realtime.disconnect();
 }
 
@@ -123,6 +152,14 @@ export function misuses(client: Client, realtime: Realtime): void {
   void new Realtime(client, { heartbeat: 5 });
   // @ts-expect-error query values are scalars or lists of scalars
   Query.equal('a', { nested: true });
+  // @ts-expect-error limit is a number
+  Query.limit('10');
+  // @ts-expect-error offset is a number, not a bigint
+  Query.offset(10n);
+  // @ts-expect-error order needs an attribute
+  Query.orderAsc();
+  // @ts-expect-error a cursor is a row's ID
+  Query.cursorAfter(5);
   // @ts-expect-error presence needs a status
   void realtime.upsertPresence({ presenceId: 'p' });
   // @ts-expect-error log directions are a closed union
