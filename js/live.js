@@ -127,6 +127,8 @@ class LiveView {
   #drive(use) {
     const outputs = this.#call((core) => (use(core), core.drain()));
     if (!outputs) return;
+    const before = this.status;
+    let told = false;
     for (const output of outputs) {
       switch (output[0]) {
         case 0:
@@ -139,6 +141,7 @@ class LiveView {
         case 2:
           this.#rows = undefined;
           this.#changed(output);
+          told = true;
           break;
         case 3:
           this.status = STATUSES[output[1]];
@@ -151,6 +154,8 @@ class LiveView {
           return;
       }
     }
+    // A status of its own (a catch-up that found nothing new) is a change page code may show.
+    if (!told && this.status !== before && before !== 'loading') this.#changed([2]);
     this.#arm();
   }
 

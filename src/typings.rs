@@ -371,7 +371,8 @@ export class Realtime {
    * documents (`databases.<db>.collections.<c>.documents`): equal to the REST list of `queries`
    * (`Query` filters, `orderAsc`/`orderDesc`, `limit`, `offset`, `cursorAfter`) through drops,
    * handovers and time offline. Resolves once the first result is in; rejects with a
-   * `RealtimeError`. Its code and wasm load on the first call.
+   * `RealtimeError`. `onChange` gets each batch of changes, or none when only `status`
+   * changed. Its code and wasm load on the first call.
    */
   live<T extends RealtimeRow = RealtimeRow>(
     channel: ChannelLike,
