@@ -1,10 +1,11 @@
 // The live board in www/, served by the emulator: two windows see each other's changes, the
-// controls switch and pause the subscription, and a network drop shows the reconnect.
+// controls switch and pause the subscription, a network drop shows the reconnect, and the board
+// (a live view) stays equal to the REST list of its queries.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { useEmulatorAndBrowser, root, browserName } from './harness.mjs';
+import { useEmulatorAndBrowser, root, browserName, until } from './harness.mjs';
 
 const suite = useEmulatorAndBrowser();
 
@@ -13,6 +14,8 @@ async function openBoard(viewport = { width: 1280, height: 800 }) {
   await page.setViewportSize(viewport);
   await page.goto(`${suite.emulator.url}/www/`);
   await page.locator('#state[data-state="connected"]').waitFor({ timeout: 10_000 });
+  // The board's live view is loaded and the event log subscribed once the toggle offers Unsubscribe.
+  await page.locator('#subscription-toggle[data-subscribed="true"]').waitFor({ timeout: 10_000 });
   return page;
 }
 
@@ -23,6 +26,57 @@ async function addCard(page, title, { draft = false } = {}) {
 }
 
 const card = (page, title) => page.locator('#posts .card', { hasText: title });
+/** The badge's states from a drop on: then `catching up` while the board's view lists what it missed. */
+const RECONNECT_STATES = ['reconnecting', 'connecting', 'connected', 'catching-up'];
+
+/** A REST call to the emulator as the demo project. */
+async function rest(method, path, body) {
+  const response = await fetch(`${suite.emulator.url}/v1${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' },
+    body: body && JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** A POST to the emulator's control surface. */
+async function control(action, body = {}) {
+  const response = await fetch(`${suite.emulator.url}/_emulator/${action}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Emulator-Control': '1' },
+    body: JSON.stringify(body),
+  });
+  assert.equal(response.status, 200, `${action}: ${await response.text()}`);
+}
+
+const posts = '/databases/main/collections/posts/documents';
+const createPost = (data) => rest('POST', posts, { documentId: 'unique()', data, permissions: ['read("any")'] });
+// The board's queries, as the official SDK writes them: newest first, up to 1,000 cards.
+const ORDER = ['{"method":"orderDesc","attribute":"$sequence"}', '{"method":"limit","values":[1000]}'];
+const PUBLISHED = ['{"method":"equal","attribute":"status","values":["published"]}'];
+
+/** The ids of the REST list of `queries`, in its order: the oracle. */
+async function listed(queries) {
+  const query = queries.map((text, index) => `queries[${index}]=${encodeURIComponent(text)}`).join('&');
+  return (await rest('GET', `${posts}?${query}`)).documents.map((document) => document.$id);
+}
+
+/** Waits until the board shows the cards of the REST list of `queries`, in its order. */
+async function boardEqualsRest(page, queries) {
+  let last;
+  await until('the board to equal the REST list', async () => {
+    const expected = await listed(queries);
+    const shown = await page.locator('#posts .card').evaluateAll((items) => items.map((item) => item.dataset.id));
+    last = { expected, shown };
+    return JSON.stringify(shown) === JSON.stringify(expected);
+  }).catch((error) => {
+    error.message += `\n${JSON.stringify(last)}`;
+    throw error;
+  });
+  return last.shown;
+}
 
 test('the board loads the wasm module, connects and shows the seeded cards', async () => {
   const page = await openBoard();
@@ -80,8 +134,9 @@ test('a card created in one window appears in the other in under a second', asyn
   const latency = shownAt - sentAt;
   console.log(`cross-window latency (REST create to card shown in the other window): ${latency} ms`);
   assert.ok(latency < 1000, `the card took ${latency} ms to appear`);
-  // The stats line, from realtime.stats(), counts the event within its one-second refresh.
-  await reader.locator('#stats', { hasText: /^1 events · \d+ frames in/ }).waitFor({ timeout: 3_000 });
+  // The stats line, from realtime.stats(), counts the event within its one-second refresh: one
+  // delivery to the board's live view and one to the event log's subscription.
+  await reader.locator('#stats', { hasText: /^2 events · \d+ frames in/ }).waitFor({ timeout: 3_000 });
 
   const logged = await reader.locator('#log li[data-kind="event"]').first().textContent();
   assert.match(logged, /databases\.main\.collections\.posts\.documents\.[^.]+\.create/);
@@ -134,6 +189,27 @@ test('the query view receives published cards only, and another collection is it
   await writer.close();
 });
 
+test('a card edited out of the published filter leaves the query view, and one edited in joins it', async () => {
+  const page = await openBoard();
+  await page.selectOption('#channel', 'published');
+  await page.locator('#subscription-code', { hasText: 'equal' }).waitFor();
+  const title = `unpublished later ${Date.now()}`;
+  await addCard(page, title);
+  await card(page, title).waitFor();
+  const id = await card(page, title).getAttribute('data-id');
+
+  // The server sends no event to a subscription whose filter the document no longer matches.
+  await rest('PATCH', `${posts}/${id}`, { data: { status: 'draft' } });
+  await card(page, title).waitFor({ state: 'detached' });
+  const shown = await boardEqualsRest(page, [...PUBLISHED, ...ORDER]);
+  assert.ok(!shown.includes(id));
+
+  await rest('PATCH', `${posts}/${id}`, { data: { status: 'published' } });
+  await card(page, title).waitFor();
+  assert.equal((await boardEqualsRest(page, [...PUBLISHED, ...ORDER]))[0], id, 'the newest card comes first');
+  await page.close();
+});
+
 test('unsubscribing closes the socket and subscribing again reconnects', async () => {
   const page = await openBoard();
   await page.click('#subscription-toggle[data-subscribed="true"]');
@@ -141,7 +217,10 @@ test('unsubscribing closes the socket and subscribing again reconnects', async (
   assert.equal(await page.locator('#subscription-toggle').textContent(), 'Subscribe');
   await page.click('#subscription-toggle[data-subscribed="false"]');
   await page.locator('#state[data-state="connected"]').waitFor();
+  // The socket opens before the new live view's first list is in.
+  await page.locator('#subscription-toggle[data-subscribed="true"]').waitFor();
   assert.equal(await page.locator('#subscription-toggle').textContent(), 'Unsubscribe');
+  await boardEqualsRest(page, ORDER);
   await page.close();
 });
 
@@ -154,12 +233,16 @@ test('a simulated network drop shows reconnecting, then connected, and events fl
       .observe(document.getElementById('state'), { attributes: true, attributeFilter: ['data-state'] });
   });
   await page.click('#drop');
+  // Back on the socket, the board's live view lists what the drop may have hidden: `catching up`
+  // until that list is in (nothing was missed here, and the log says so).
+  await page.locator('#log li', { hasText: 'caught up: nothing was missed' }).waitFor({ timeout: 10_000 });
   await page.waitForFunction(() => window.badgeStates.includes('reconnecting')
     && window.badgeStates.at(-1) === 'connected', null, { timeout: 10_000 });
   const states = await page.evaluate(() => window.badgeStates);
   // Reconnecting, then connecting while the new socket opens (observer records may coalesce it).
   const after = states.slice(states.indexOf('reconnecting'));
-  assert.ok(after.every((state) => ['reconnecting', 'connecting', 'connected'].includes(state)), after.join(' '));
+  assert.ok(after.every((state) => RECONNECT_STATES.includes(state)), after.join(' '));
+  assert.ok(after.includes('catching-up'), after.join(' '));
   assert.equal(after.at(-1), 'connected');
   await page.locator('#log li[data-kind="warning"]', { hasText: 'without a close frame' }).waitFor();
 
@@ -167,6 +250,43 @@ test('a simulated network drop shows reconnecting, then connected, and events fl
   await addCard(page, title);
   await page.locator('#log li[data-kind="event"]', { hasText: '.create' }).first().waitFor();
   await card(page, title).waitFor();
+  await page.close();
+});
+
+test('after a drop, writes made while the socket was down reach the board, which equals the REST list', async () => {
+  const page = await openBoard();
+  const stamp = Date.now();
+  const kept = await createPost({ title: `kept ${stamp}`, status: 'published', likes: 0 });
+  const gone = await createPost({ title: `gone ${stamp}`, status: 'published', likes: 0 });
+  await card(page, `gone ${stamp}`).waitFor();
+  await page.evaluate(() => {
+    window.badgeStates = [];
+    new MutationObserver(() => window.badgeStates.push(document.getElementById('state').dataset.state))
+      .observe(document.getElementById('state'), { attributes: true, attributeFilter: ['data-state'] });
+  });
+
+  // The emulator refuses new sockets for a while, so that the writes below reach no socket of the page.
+  await control('refuse', { ms: 2_000 });
+  await control('drop');
+  await page.waitForFunction(() => window.badgeStates.includes('reconnecting'), null, { timeout: 5_000 });
+  await rest('DELETE', `${posts}/${gone.$id}`);
+  await rest('PATCH', `${posts}/${kept.$id}`, { data: { title: `kept and edited ${stamp}`, likes: 3 } });
+  await createPost({ title: `made offline ${stamp}`, status: 'draft', likes: 0 });
+  assert.equal(await card(page, `made offline ${stamp}`).count(), 0, 'the page saw a write while its socket was down');
+
+  await page.locator('#state[data-state="connected"]').waitFor({ timeout: 15_000 });
+  await boardEqualsRest(page, ORDER);
+  await card(page, `kept and edited ${stamp}`).locator('.likes', { hasText: '3' }).waitFor();
+  assert.equal(await card(page, `gone ${stamp}`).count(), 0);
+  // The view listed once the subscriptions were back: its changes came while it was catching up,
+  // and the badge said so, then went back to connected.
+  await page.locator('#log li', { hasText: /caught up: \d+ change\(s\) the events did not bring/ }).first().waitFor();
+  await page.waitForFunction(() => window.badgeStates.at(-1) === 'connected', null, { timeout: 5_000 });
+  const states = await page.evaluate(() => window.badgeStates);
+  const after = states.slice(states.indexOf('reconnecting'));
+  assert.ok(after.includes('catching-up'), after.join(' '));
+  assert.ok(after.every((state) => RECONNECT_STATES.includes(state)), after.join(' '));
+  assert.equal(await page.locator('#state').textContent(), 'connected');
   await page.close();
 });
 

@@ -128,7 +128,7 @@ class LiveView {
     const outputs = this.#call((core) => (use(core), core.drain()));
     if (!outputs) return;
     const before = this.status;
-    let told = false;
+    const changes = [];
     for (const output of outputs) {
       switch (output[0]) {
         case 0:
@@ -140,8 +140,9 @@ class LiveView {
           break;
         case 2:
           this.#rows = undefined;
-          this.#changed(output);
-          told = true;
+          for (let i = 1; i < output.length; i += 4) {
+            changes.push({ type: KINDS[output[i]], row: output[i + 1], oldIndex: output[i + 2], newIndex: output[i + 3] });
+          }
           break;
         case 3:
           this.status = STATUSES[output[1]];
@@ -154,16 +155,13 @@ class LiveView {
           return;
       }
     }
-    // A status of its own (a catch-up that found nothing new) is a change page code may show.
-    if (!told && this.status !== before && before !== 'loading') this.#changed([2]);
+    // Told once the whole batch is applied, so page code reads the status it left (a catch-up's
+    // changes come with `synced`); a status change alone (a catch-up that found nothing new) too.
+    if (changes.length || (this.status !== before && before !== 'loading')) this.#tell(changes);
     this.#arm();
   }
 
-  #changed(output) {
-    const changes = [];
-    for (let i = 1; i < output.length; i += 4) {
-      changes.push({ type: KINDS[output[i]], row: output[i + 1], oldIndex: output[i + 2], newIndex: output[i + 3] });
-    }
+  #tell(changes) {
     try {
       this.#onChange(this, changes);
     } catch (thrown) {

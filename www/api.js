@@ -1,5 +1,5 @@
-// The REST calls the board makes (plain fetch: the SDK covers realtime only), and the emulator's
-// control surface behind "Simulate network drop".
+// The REST writes the board makes (plain fetch; the SDK's live view makes the lists), and the
+// emulator's control surface behind "Simulate network drop".
 
 export function createApi(endpoint, project) {
   async function request(method, url, body) {
@@ -14,8 +14,6 @@ export function createApi(endpoint, project) {
   const documents = (collection) => `${endpoint}/databases/main/collections/${collection}/documents`;
 
   return {
-    // A REST list returns 25 documents unless told otherwise: the board shows up to 1,000.
-    listDocuments: (collection) => request('GET', `${documents(collection)}?queries[]=${encodeURIComponent('{"method":"limit","values":[1000]}')}`),
     createDocument: (collection, data) => request('POST', documents(collection), {
       documentId: 'unique()',
       data,

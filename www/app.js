@@ -1,5 +1,7 @@
-// The live board: cards are documents written over REST; every change reaches every open window
-// through one realtime subscription, which the controls switch, pause and disturb.
+// The live board: cards are documents written over REST. The board is a live view
+// (`realtime.live()`), kept equal to the REST list of its queries through drops and reconnects by
+// the SDK; a plain subscription on the same socket feeds the event log. The controls switch,
+// pause and disturb both.
 import { Client, Realtime, Channel, Query } from '../pkg/index.js';
 import { createBoard } from './board.js';
 import { createLog } from './log.js';
@@ -11,17 +13,20 @@ const client = new Client().setEndpoint(`${location.origin}/v1`).setProject('dem
 // The tabs of this page share one socket: one tab holds it, the others' subscriptions go through it.
 const realtime = new Realtime(client);
 
-// What the channel selector offers; `accepts` mirrors the queries for the cards the REST list returns.
-const views = {
-  posts: { collection: 'posts', queries: [], accepts: () => true },
+// What the channel selector offers: a collection and the filters of its board (`code` shows them).
+const choices = {
+  posts: { collection: 'posts', filters: [], code: '' },
   published: {
     collection: 'posts',
-    queries: [Query.equal('status', ['published'])],
-    accepts: (card) => card.status === 'published',
+    filters: [Query.equal('status', ['published'])],
+    code: "Query.equal('status', ['published'])",
   },
-  ideas: { collection: 'ideas', queries: [], accepts: () => true },
+  ideas: { collection: 'ideas', filters: [], code: '' },
 };
-const channelOf = (view) => String(Channel.database('main').collection(view.collection).document());
+const channelOf = (choice) => String(Channel.database('main').collection(choice.collection).document());
+// Newest first; a REST list returns 25 documents unless told otherwise: the board shows up to 1,000.
+const ORDER = [Query.orderDesc('$sequence'), Query.limit(1000)];
+const ORDER_CODE = ["Query.orderDesc('$sequence')", 'Query.limit(1000)'];
 
 const element = (id) => document.getElementById(id);
 const stateBadge = element('state');
@@ -35,18 +40,28 @@ element('identity').textContent = `you are ${me}`;
 const log = createLog(element('log'));
 const board = createBoard(element('posts'), {
   me,
-  like: (card) => run(() => api.updateDocument(view.collection, card.$id, { likes: (card.likes ?? 0) + 1 })),
-  remove: (card) => run(() => api.deleteDocument(view.collection, card.$id)),
+  like: (card) => run(() => api.updateDocument(choice.collection, card.$id, { likes: (card.likes ?? 0) + 1 })),
+  remove: (card) => run(() => api.deleteDocument(choice.collection, card.$id)),
 });
 
-let view = views[channelSelect.value];
-let subscription = null;
+let choice = choices[channelSelect.value];
+/** The board's live view while subscribed, and the event log's subscription beside it. */
+let live = null;
+let events = null;
+/** Every view not closed yet: the board's, and for a moment the one that replaces it. */
+const openViews = new Set();
+/** The connection's last state, from `onStateChange`. */
+let connection = null;
 
-/** The badge: the connection's status, and how many tabs share its socket when more than one. */
+let shownState;
+/** The badge: a status, and how many tabs share the socket when more than one. */
 function setState(state, { sharing = 'off', tabs = 1 } = {}) {
-  stateBadge.dataset.state = state;
-  stateBadge.textContent = state;
   const shared = (sharing === 'owner' || sharing === 'member') && tabs > 1 && state !== 'closed';
+  const key = `${state} ${shared ? `${sharing} ${tabs}` : 'off'}`;
+  if (key === shownState) return;
+  shownState = key;
+  stateBadge.dataset.state = state;
+  stateBadge.textContent = state.replace('-', ' ');
   stateBadge.dataset.sharing = shared ? sharing : 'off';
   stateBadge.title = !shared ? '' : sharing === 'owner'
     ? `This tab holds the socket that ${tabs} tabs share`
@@ -59,11 +74,25 @@ function setState(state, { sharing = 'off', tabs = 1 } = {}) {
   }
 }
 
-// The badge shows the connection's status; `idle` (no subscription left) reads as closed. The
-// state also changes when a tab joins or leaves the shared socket: the log notes status changes only.
+/**
+ * The connection's status (`idle`, no subscription left, reads as closed), or `catching up` while
+ * connected with a view that lists what a gap may have hidden. Runs on every state change and on
+ * every call of a view's `onChange` (see `openView`): nothing is polled.
+ */
+function showBadge() {
+  if (!connection) return;
+  const { status, sharing, tabs } = connection;
+  const catchingUp = [...openViews].some((view) => view.status === 'catching-up');
+  const state = status === 'idle' ? 'closed' : status === 'connected' && catchingUp ? 'catching-up' : status;
+  setState(state, { sharing, tabs });
+}
+
+// The state also changes when a tab joins or leaves the shared socket: the log notes status changes only.
 let lastStatus;
-realtime.onStateChange(({ status, retryIn, sharing, tabs }) => {
-  setState(status === 'idle' ? 'closed' : status, { sharing, tabs });
+realtime.onStateChange((state) => {
+  connection = state;
+  showBadge();
+  const { status, retryIn } = state;
   if (`${status} ${retryIn}` === lastStatus) return;
   lastStatus = `${status} ${retryIn}`;
   if (status === 'connected') log.note('connected');
@@ -87,60 +116,108 @@ element('copy-report').addEventListener('click', () => run(async () => {
   await navigator.clipboard.writeText(JSON.stringify(report, null, 2));
   log.note(`bug report copied (${report.log.length} log entries)`);
 }));
-// The server replays nothing: after a reconnect, reload what may have changed meanwhile.
-realtime.onResync(() => {
-  log.note('resynced: reloading the board');
-  run(loadBoard);
-});
+
+/**
+ * A live view of `next`'s board: equal to the REST list of its queries, through drops and
+ * reconnects (after a gap it lists again by itself, `catching-up` meanwhile). `onChange` gets
+ * each batch of changes, or none when only the status changed.
+ */
+async function openView(next) {
+  let was = 'synced';
+  const view = await realtime.live(channelOf(next), [...next.filters, ...ORDER], (view, changes) => {
+    if (view === live) {
+      // `status` is the one the batch left: a catch-up's changes come with `synced`.
+      if (view.status === 'catching-up' && was !== 'catching-up') {
+        log.note('catching up: listing what a gap may have hidden');
+      } else if (was === 'catching-up' && view.status === 'synced') {
+        log.note(changes.length ? `caught up: ${changes.length} change(s) the events did not bring` : 'caught up: nothing was missed');
+      }
+      const flash = changes.filter((change) => change.type !== 'removed').map((change) => change.row.$id);
+      board.show(view.rows, { flash });
+    }
+    was = view.status;
+    showBadge();
+  });
+  openViews.add(view);
+  return view;
+}
+
+async function closeView(view) {
+  openViews.delete(view);
+  await view.close();
+  showBadge();
+}
+
+/** Makes `view` (of `next`) the board's. */
+function showView(view, next) {
+  live = view;
+  choice = next;
+  board.show(view.rows);
+  element('board-collection').textContent = next.collection;
+}
 
 function onEvent(event) {
-  log.event(event, channelOf(view));
-  const card = event.payload;
-  if (event.events.some((name) => name.endsWith('.delete'))) board.remove(card.$id);
-  else board.upsert(card, { changed: true });
+  log.event(event, channelOf(choice));
 }
 
 async function subscribe() {
   try {
-    subscription = await realtime.subscribe(channelOf(view), onEvent, view.queries);
-    log.note(`subscribed to ${channelOf(view)}`);
+    showView(await openView(choice), choice);
+    events = await realtime.subscribe(channelOf(choice), onEvent, choice.filters);
+    log.note(`live view and event log of ${channelOf(choice)}`);
   } catch (error) {
-    setState('closed');
     log.note(`subscribe failed: ${error.message}`, 'error');
+    const view = live;
+    live = null;
+    if (view) await closeView(view);
+    setState('closed');
   }
 }
 
 async function unsubscribe() {
-  const closing = subscription;
-  subscription = null;
-  // close() rather than unsubscribe(): it also closes the socket, as this is the only subscription.
-  await closing.close();
-  log.note('unsubscribed');
+  const view = live;
+  const subscription = events;
+  live = events = null;
+  // close() rather than unsubscribe(): the last of the two to end closes the socket.
+  await closeView(view);
+  await subscription.close();
+  log.note('unsubscribed: the board is not live');
 }
 
 async function switchView(next) {
-  view = next;
-  // update() swaps channels and queries on the same socket; no event of the old view follows it.
-  if (subscription) {
-    await subscription.update({ channels: [channelOf(view)], queries: view.queries });
-    log.note(`switched to ${channelOf(view)}`);
+  if (!live) {
+    choice = next;
+    element('board-collection').textContent = next.collection;
+    board.clear(`Not live: subscribe to see the cards of ${next.collection}.`);
+    return;
   }
-  await loadBoard();
-}
-
-async function loadBoard() {
-  const { documents } = await api.listDocuments(view.collection);
-  element('board-collection').textContent = view.collection;
-  board.reset(documents.filter(view.accepts));
+  // A live view keeps its channel and queries: open the new one first, then close the old.
+  const previous = live;
+  let view;
+  try {
+    view = await openView(next);
+  } catch (error) {
+    channelSelect.value = Object.keys(choices).find((key) => choices[key] === choice);
+    throw error;
+  }
+  showView(view, next);
+  await closeView(previous);
+  // update() swaps the event log's channels and queries on the same socket; no event of the old
+  // setting follows it.
+  await events.update({ channels: [channelOf(next)], queries: next.filters });
+  log.note(`switched to ${channelOf(next)}`);
 }
 
 function renderControls() {
-  const subscribed = subscription !== null;
+  const subscribed = live !== null;
   toggle.dataset.subscribed = String(subscribed);
   toggle.textContent = subscribed ? 'Unsubscribe' : 'Subscribe';
-  const queries = view.queries.length ? `,\n  [${view.queries.map((q) => `'${q}'`).join(', ')}]` : '';
+  const queries = (list) => list.map((query) => `  ${query},\n`).join('');
+  const filters = choice.code ? [choice.code] : [];
   element('subscription-code').textContent = subscribed
-    ? `realtime.subscribe(\n  '${channelOf(view)}',\n  onEvent${queries})`
+    ? `const channel =\n  '${channelOf(choice)}';\n`
+      + `realtime.live(channel, [\n${queries([...filters, ...ORDER_CODE])}], render);\n`
+      + `realtime.subscribe(channel, logEvent${filters.length ? `, [\n${queries(filters)}]` : ''});`
     : '// not subscribed: the board is not live';
 }
 
@@ -157,8 +234,8 @@ async function run(action) {
   }
 }
 
-toggle.addEventListener('click', () => run(subscription ? unsubscribe : subscribe));
-channelSelect.addEventListener('change', () => run(() => switchView(views[channelSelect.value])));
+toggle.addEventListener('click', () => run(live ? unsubscribe : subscribe));
+channelSelect.addEventListener('change', () => run(() => switchView(choices[channelSelect.value])));
 element('drop').addEventListener('click', () => run(async () => {
   const { affected } = await api.dropConnections();
   log.note(`the emulator cut ${affected} socket(s) without a close frame`, 'warning');
@@ -170,7 +247,7 @@ element('new-post').addEventListener('submit', (submit) => {
   const draft = element('draft');
   const data = { title: title.value.trim(), status: draft.checked ? 'draft' : 'published', likes: 0, author: me };
   title.value = '';
-  run(() => api.createDocument(view.collection, data));
+  run(() => api.createDocument(choice.collection, data));
 });
 
 function randomName() {
@@ -180,7 +257,4 @@ function randomName() {
   return `${pick(colours)} ${pick(animals)}`;
 }
 
-await run(async () => {
-  await loadBoard();
-  await subscribe();
-});
+await run(subscribe);

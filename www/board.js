@@ -1,18 +1,19 @@
-// Renders cards (documents) as a list, newest first, and turns clicks into like/remove calls.
+// Renders cards (documents) in the order of a live view's rows, and turns clicks into like/remove calls.
 
 export function createBoard(list, { me, like, remove }) {
-  const cards = new Map();
+  /** `$id` → the row shown and its element. */
+  let cards = new Map();
+  const emptyText = list.dataset.empty;
 
   list.addEventListener('click', (click) => {
     const button = click.target.closest('button[data-action]');
-    const card = button && cards.get(button.closest('.card').dataset.id);
+    const card = button && cards.get(button.closest('.card').dataset.id)?.row;
     if (!card) return;
     if (button.dataset.action === 'like') like(card);
     else remove(card);
   });
 
-  function render(card) {
-    const item = document.getElementById(`post-${card.$id}`) ?? document.createElement('li');
+  function render(card, item) {
     item.id = `post-${card.$id}`;
     item.className = 'card';
     item.dataset.id = card.$id;
@@ -23,7 +24,6 @@ export function createBoard(list, { me, like, remove }) {
       textElement('p', 'card-meta', `${item.dataset.status} · by ${author}`),
       actions(card),
     );
-    return item;
   }
 
   function actions(card) {
@@ -42,27 +42,38 @@ export function createBoard(list, { me, like, remove }) {
   }
 
   return {
-    /** Replaces every card with `documents` (the REST list, oldest first). */
-    reset(documents) {
-      cards.clear();
-      list.replaceChildren();
-      for (const card of documents) this.upsert(card, { changed: false });
-    },
-    /** Adds or replaces a card; `changed` highlights it briefly. */
-    upsert(card, { changed }) {
-      const isNew = !cards.has(card.$id);
-      cards.set(card.$id, card);
-      const item = render(card);
-      if (isNew) list.prepend(item);
-      if (changed) {
+    /**
+     * Shows `rows` (a live view's, in its order): cards whose row object is new are drawn again,
+     * the others keep their element; the cards of `flash` (ids) are highlighted briefly.
+     */
+    show(rows, { flash = [] } = {}) {
+      list.dataset.empty = emptyText;
+      const shown = new Map();
+      let next = list.firstElementChild;
+      for (const row of rows) {
+        const card = cards.get(row.$id) ?? { row: null, item: document.createElement('li') };
+        if (card.row !== row) render(row, card.item);
+        card.row = row;
+        shown.set(row.$id, card);
+        // Moves only what is out of place, so that a card keeps its element (and focus) when it stays.
+        if (card.item === next) next = next.nextElementSibling;
+        else list.insertBefore(card.item, next);
+      }
+      for (const [id, { item }] of cards) if (!shown.has(id)) item.remove();
+      cards = shown;
+      for (const id of flash) {
+        const item = cards.get(id)?.item;
+        if (!item) continue;
         item.classList.remove('flash');
         void item.offsetWidth; // restarts the CSS animation on a card that flashed a moment ago
         item.classList.add('flash');
       }
     },
-    remove(id) {
-      cards.delete(id);
-      document.getElementById(`post-${id}`)?.remove();
+    /** Removes every card; `empty` is what the empty list says instead. */
+    clear(empty) {
+      cards = new Map();
+      list.replaceChildren();
+      list.dataset.empty = empty;
     },
   };
 }
