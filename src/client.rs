@@ -47,6 +47,8 @@ impl Client {
     }
 
     /// Sets the REST endpoint (`http://` or `https://`) and derives the realtime one from it.
+    /// Live views ([`Connection::live`](crate::typed::Connection::live)) make their REST lists
+    /// to it; without it, to the realtime endpoint with `ws(s)://` made `http(s)://`.
     pub fn set_endpoint(&self, endpoint: &str) -> Result<Client, RealtimeError> {
         let realtime = if let Some(rest) = endpoint.strip_prefix("https://") {
             ["wss://", rest].concat()
@@ -55,6 +57,7 @@ impl Client {
         } else {
             return Err(invalid_endpoint("Invalid endpoint URL: ", endpoint));
         };
+        self.settings.set_endpoint(endpoint);
         self.settings.set(Setting::EndpointRealtime(realtime));
         Ok(self.clone())
     }

@@ -39,6 +39,10 @@ pub(crate) trait ConfigListener {
 /// The settings of one Rust `Client` and its copies, and the connections to tell of changes.
 pub(crate) struct SharedConfig {
     config: RefCell<ClientConfig>,
+    /// The REST endpoint given to `set_endpoint`, for the Rust API's REST lists (live views);
+    /// none: derived from the realtime one. Kept apart from [`ClientConfig`], which connections
+    /// compare and copy, and which JS clients fill.
+    endpoint: RefCell<Option<String>>,
     listeners: RefCell<Vec<Weak<dyn ConfigListener>>>,
 }
 
@@ -46,8 +50,34 @@ impl SharedConfig {
     pub(crate) fn new(config: ClientConfig) -> Rc<SharedConfig> {
         Rc::new(SharedConfig {
             config: RefCell::new(config),
+            endpoint: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
         })
+    }
+
+    /// Keeps the REST endpoint (`http://` or `https://`, checked by the caller).
+    pub(crate) fn set_endpoint(&self, endpoint: &str) {
+        *self.endpoint.borrow_mut() = Some(endpoint.into());
+    }
+
+    /// The REST endpoint: the one given to `set_endpoint`, else the realtime one with `ws(s)://`
+    /// made `http(s)://`.
+    pub(crate) fn rest_endpoint(&self) -> String {
+        if let Some(endpoint) = &*self.endpoint.borrow() {
+            return endpoint.clone();
+        }
+        let config = self.config.borrow();
+        let realtime = config.endpoint_realtime.as_str();
+        match realtime.split_once("://") {
+            Some(("wss", rest)) => ["https://", rest].concat(),
+            Some(("ws", rest)) => ["http://", rest].concat(),
+            _ => realtime.to_string(),
+        }
+    }
+
+    /// The project, session and JWT, for REST requests.
+    pub(crate) fn credentials(&self) -> ClientConfig {
+        self.config.borrow().clone()
     }
 
     fn register(&self, listener: Weak<dyn ConfigListener>) {

@@ -8,15 +8,16 @@
 
 // The modules form a one-way stack (`npm test` fails on an import cycle, through
 // `scripts/module-graph.mjs`): error, args, timer -> decode -> socket -> config -> driver ->
-// subscription, client -> realtime, typed. (JS has classes of its own: `Client` (js/client.js),
-// `Channel` (js/channel.js), `Query` (js/exports.js) and `Realtime` (js/realtime.js), which
-// stands in front of this crate's `Realtime`.)
+// subscription, client -> realtime, live_view -> typed. (JS has classes of its own: `Client`
+// (js/client.js), `Channel` (js/channel.js), `Query` (js/exports.js) and `Realtime`
+// (js/realtime.js), which stands in front of this crate's `Realtime`.)
 mod args;
 mod client;
 mod config;
 mod decode;
 mod driver;
 mod error;
+mod live_view;
 mod realtime;
 mod socket;
 mod subscription;

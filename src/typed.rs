@@ -36,6 +36,46 @@
 //!     Ok(())
 //! }
 //! ```
+//!
+//! A live view keeps a table's rows or a collection's documents equal to the REST list of the
+//! same queries, and says what changed:
+//!
+//! ```no_run
+//! use appwrite_realtime_wasm::typed::{ChangeKind, Connection, LiveChange, LiveView};
+//! use appwrite_realtime_wasm::RealtimeError;
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize)]
+//! struct Task {
+//!     #[serde(rename = "$id")]
+//!     id: String,
+//!     title: String,
+//! }
+//!
+//! async fn open_tasks(connection: &Connection) -> Result<LiveView<Task>, RealtimeError> {
+//!     let view = connection
+//!         .live(
+//!             "tablesdb.main.tables.tasks.rows",
+//!             [
+//!                 r#"{"method":"equal","attribute":"done","values":[false]}"#,
+//!                 r#"{"method":"orderDesc","attribute":"$createdAt"}"#,
+//!             ],
+//!             |view: &LiveView<Task>, changes: &[LiveChange<Task>]| {
+//!                 for change in changes {
+//!                     if change.kind == ChangeKind::Added {
+//!                         println!("new task {}: {}", change.row.id, change.row.title);
+//!                     }
+//!                 }
+//!                 // Or set a signal: `set_tasks(view.rows())`.
+//!                 println!("{} open tasks ({:?})", view.len(), view.status());
+//!             },
+//!         )
+//!         .await?;
+//!     println!("{} open tasks", view.rows().len());
+//!     // Dropping the last handle (or `view.close()`) unsubscribes.
+//!     Ok(view)
+//! }
+//! ```
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -47,11 +87,12 @@ use futures_core::Stream;
 use serde::de::DeserializeOwned;
 
 use crate::client::Client;
-use crate::config::ClientSource;
 pub use crate::config::Options;
+use crate::config::{ClientSource, SharedConfig};
 use crate::decode::JsPayload;
 use crate::driver::{Callback, Driver, SubscriptionRef, Waiter};
 use crate::error::{ErrorKind, RealtimeError};
+pub use crate::live_view::{ChangeKind, LiveChange, LiveView, ViewStatus};
 use appwrite_realtime_core::EventFrame as Envelope;
 
 /// One event, with its payload decoded into `T`.
@@ -72,6 +113,8 @@ pub struct Event<T> {
 /// One multiplexed connection; the socket opens on the first subscription.
 pub struct Connection {
     driver: Rc<Driver>,
+    /// The client's settings, for the REST lists of live views.
+    settings: Rc<SharedConfig>,
 }
 
 impl Connection {
@@ -88,6 +131,7 @@ impl Connection {
     fn open(client: &Client, options: Options) -> Connection {
         Connection {
             driver: Driver::new(ClientSource::Native(client.settings()), options, None),
+            settings: client.settings(),
         }
     }
 
@@ -137,6 +181,34 @@ impl Connection {
             .subscribe(channels, queries, move |event| sender.send(event))
             .await?;
         Ok((subscription, EventStream(shared)))
+    }
+
+    /// A live view of `channel` (a table's rows, `tablesdb.<db>.tables.<table>.rows`, or a
+    /// collection's documents, `databases.<db>.collections.<collection>.documents`) under
+    /// `queries` (filters, orders, `limit`, `offset`, cursors, as the REST list takes them):
+    /// rows decoded into `T`, kept equal to the REST list of the same queries, with
+    /// `on_change` told of every change. The Rust counterpart of JS `realtime.live()`.
+    ///
+    /// Resolves once the first list is in ([`LiveView::rows`]). Fails with
+    /// [`ErrorKind::Invalid`] for another channel or a query a view cannot take, and for a list
+    /// the server refused as invalid (400); with [`ErrorKind::Terminal`] for a list refused
+    /// for good (401, 403, 404). Lists go to the client's REST endpoint with its project and
+    /// session or JWT, and the page's cookies.
+    pub async fn live<T: DeserializeOwned + 'static>(
+        &self,
+        channel: &str,
+        queries: impl IntoIterator<Item = impl Into<String>>,
+        on_change: impl FnMut(&LiveView<T>, &[LiveChange<T>]) + 'static,
+    ) -> Result<LiveView<T>, RealtimeError> {
+        let queries = queries.into_iter().map(Into::into).collect();
+        crate::live_view::open(
+            &self.driver,
+            self.settings.clone(),
+            channel,
+            queries,
+            on_change,
+        )
+        .await
     }
 
     /// Closes the socket and drops every subscription.

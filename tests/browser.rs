@@ -1265,3 +1265,201 @@ fn a_zero_duration_is_refused_and_sharing_is_on_by_default() {
     let state = plain.state();
     assert_eq!(field(&state, "sharing").as_string().as_deref(), Some("off"));
 }
+
+#[derive(serde::Deserialize, Debug, PartialEq)]
+struct Task {
+    #[serde(rename = "$id")]
+    id: String,
+    title: String,
+    done: bool,
+}
+
+fn task(title: &str, done: bool) -> JsValue {
+    let data = Object::new();
+    set(&data, "title", &title.into());
+    set(&data, "done", &done.into());
+    data.into()
+}
+
+/// A fresh collection of database `tests` that anyone may read and write.
+async fn fresh_collection(prefix: &str) -> String {
+    let id = format!("{prefix}{}", (js_sys::Math::random() * 1e9) as u64);
+    let body = Object::new();
+    set(&body, "collectionId", &id.as_str().into());
+    set(&body, "name", &id.as_str().into());
+    let permissions = Array::new();
+    for permission in ["read", "create", "update", "delete"] {
+        permissions.push(&format!("{permission}(\"any\")").into());
+    }
+    set(&body, "permissions", &permissions);
+    request(
+        &v1(),
+        "POST",
+        "/databases/tests/collections",
+        body.into(),
+        JsValue::UNDEFINED,
+    )
+    .await
+    .expect("the emulator creates the collection");
+    id
+}
+
+async fn create_task(collection: &str, title: &str, done: bool) -> String {
+    let body = Object::new();
+    set(&body, "documentId", &"unique()".into());
+    set(&body, "data", &task(title, done));
+    let permissions = Array::new();
+    for permission in ["read", "update", "delete"] {
+        permissions.push(&format!("{permission}(\"any\")").into());
+    }
+    set(&body, "permissions", &permissions);
+    let created = request(
+        &v1(),
+        "POST",
+        &format!("/databases/tests/collections/{collection}/documents"),
+        body.into(),
+        JsValue::UNDEFINED,
+    )
+    .await
+    .expect("the emulator creates the document");
+    field(&created, "$id").as_string().expect("an $id")
+}
+
+#[wasm_bindgen_test]
+async fn a_live_view_follows_creates_updates_out_of_its_filter_and_deletes() {
+    use appwrite_realtime_wasm::typed::{Connection, LiveChange, LiveView, ViewStatus};
+
+    let collection = fresh_collection("live").await;
+    let documents = format!("/databases/tests/collections/{collection}/documents");
+    let first = create_task(&collection, "first", false).await;
+    create_task(&collection, "hidden", true).await;
+
+    let connection = Connection::new(&client("demo"));
+    let changes = queue();
+    let push = push_into(&changes);
+    let open = r#"{"method":"equal","attribute":"done","values":[false]}"#;
+    let view = within(connection.live(
+        &collection_channel(&collection),
+        [open],
+        move |_: &LiveView<Task>, changed: &[LiveChange<Task>]| {
+            for change in changed {
+                let text = format!(
+                    "{:?} {} {:?} {:?}",
+                    change.kind, change.row.title, change.old_index, change.new_index
+                );
+                push.call1(&JsValue::UNDEFINED, &text.into()).expect("push");
+            }
+        },
+    ))
+    .await
+    .expect("the first list is in");
+    assert_eq!(view.status(), ViewStatus::Synced);
+    let titles = |view: &LiveView<Task>| -> Vec<String> {
+        view.rows().iter().map(|task| task.title.clone()).collect()
+    };
+    assert_eq!(titles(&view), ["first"]);
+
+    let second = create_task(&collection, "second", false).await;
+    let next = || async { changes.next(WAIT_MS).await.expect("a change").as_string() };
+    assert_eq!(next().await.as_deref(), Some("Added second None Some(1)"));
+
+    // Out of the filter: the server sends the update, and the view drops the row.
+    request(
+        &v1(),
+        "PATCH",
+        &format!("{documents}/{first}"),
+        {
+            let body = Object::new();
+            set(&body, "data", &task("first", true));
+            body.into()
+        },
+        JsValue::UNDEFINED,
+    )
+    .await
+    .expect("the emulator updates the document");
+    assert_eq!(next().await.as_deref(), Some("Removed first Some(0) None"));
+
+    request(
+        &v1(),
+        "DELETE",
+        &format!("{documents}/{second}"),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    )
+    .await
+    .expect("the emulator deletes the document");
+    assert_eq!(next().await.as_deref(), Some("Removed second Some(0) None"));
+    assert!(view.is_empty());
+
+    // The REST list of the same query agrees.
+    let third = create_task(&collection, "third", false).await;
+    assert_eq!(next().await.as_deref(), Some("Added third None Some(0)"));
+    let listed = request(
+        &v1(),
+        "GET",
+        &format!(
+            "{documents}?queries[0]={}",
+            String::from(js_sys::encode_uri_component(open))
+        ),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    )
+    .await
+    .expect("the emulator lists");
+    let listed: Vec<String> = Array::from(&field(&listed, "documents"))
+        .iter()
+        .map(|row| field(&row, "$id").as_string().expect("an $id"))
+        .collect();
+    let held: Vec<String> = view.rows().iter().map(|task| task.id.clone()).collect();
+    assert_eq!(held, listed);
+    assert_eq!(held, [third]);
+
+    // Closing unsubscribes: later writes change nothing.
+    view.close();
+    assert!(view.is_closed());
+    create_task(&collection, "after", false).await;
+    deadline(300).await;
+    assert_eq!(changes.length(), 0);
+    assert_eq!(titles(&view), ["third"]);
+    connection.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn a_live_view_refuses_other_channels_and_a_list_refused_for_good() {
+    use appwrite_realtime_wasm::typed::Connection;
+
+    let connection = Connection::new(&client("demo"));
+    let error = connection
+        .live::<Task>("files", Vec::<String>::new(), |_, _| {})
+        .await
+        .expect_err("files are no table");
+    assert_eq!(error.kind, ErrorKind::Invalid);
+    let error = connection
+        .live::<Task>(
+            &collection_channel("tasks"),
+            ["{\"method\":\"nope\"}"],
+            |_, _| {},
+        )
+        .await
+        .expect_err("no such query");
+    assert_eq!(error.kind, ErrorKind::Invalid);
+
+    connection.disconnect();
+
+    // A REST endpoint where nothing is found: the list answers 404, and the view ends.
+    let elsewhere = Client::new()
+        .set_endpoint(&format!("{}/nowhere", v1()))
+        .and_then(|client| client.set_endpoint_realtime(&v1().replacen("http", "ws", 1)))
+        .expect("valid endpoints")
+        .set_project("demo");
+    let connection = Connection::new(&elsewhere);
+    let error = within(connection.live::<Task>(
+        &collection_channel("tasks"),
+        Vec::<String>::new(),
+        |_, _| {},
+    ))
+    .await
+    .expect_err("the list is refused");
+    assert_eq!((error.kind, error.code), (ErrorKind::Terminal, 404));
+    connection.disconnect();
+}
