@@ -12,6 +12,7 @@ import { analyse, summarise } from './wasm-contributors.mjs';
 import { measureSpeed, measuredFrames, repeats, warmupFrames } from './speed.mjs';
 import { measureTabs, printTabs, tabFailures } from './tabs.mjs';
 import { handoverFailures, measureHandovers, printHandovers } from './handover.mjs';
+import { liveFailures, measureLive, printLive } from './live.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -93,6 +94,7 @@ const { userAgent, frames: speed, load } = await measureSpeed(root);
 const firstEvent = await measureFirstEvent(root);
 const tabs = await measureTabs(root);
 const handovers = await measureHandovers();
+const live = await measureLive();
 const fixtureBytes = (await readFile(join(root, 'bench/fixtures/document-update-frame.json'))).length;
 const frameLabel = `${(fixtureBytes / 1024).toFixed(1)} KB`;
 const appwriteVersion = JSON.parse(await readFile(join(root, 'node_modules/appwrite/package.json'), 'utf8')).version;
@@ -104,6 +106,7 @@ printLoad(load);
 printFirstEvent(firstEvent);
 printTabs(tabs);
 printHandovers(handovers);
+printLive(live);
 
 const report = {
   measuredAt: new Date().toISOString(),
@@ -124,6 +127,7 @@ const report = {
   timeToFirstEvent: firstEvent,
   tabs,
   handovers,
+  live,
 };
 await mkdir(join(root, 'target'), { recursive: true });
 await writeFile(join(root, 'target/bench.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -131,7 +135,7 @@ console.log('\nwritten to target/bench.json');
 
 const failures = speed.flatMap(({ frame, floor, ours, official }) =>
   [['floor', floor], ['ours', ours], ['official', official]].filter(([, result]) => result?.error).map(([sdk, result]) => `${sdk}, ${frame}: ${result.error}`))
-  .concat(tabFailures(tabs), handoverFailures(handovers));
+  .concat(tabFailures(tabs), handoverFailures(handovers), liveFailures(live));
 if (failures.length > 0) {
   console.error(`\ncorrectness checks failed:\n  ${failures.join('\n  ')}`);
   process.exitCode = 1;

@@ -67,7 +67,8 @@ class LiveView {
   #stopResync;
   #timer;
   #lists = new Map();
-  #rows;
+  /** The rows as page code reads them: a new array for each batch of changes, so a framework sees it change. */
+  #rows = [];
   #loaded;
   #settle;
   status = 'loading';
@@ -85,7 +86,6 @@ class LiveView {
 
   /** The rows, in the queries' order: the objects page code receives in changes. */
   get rows() {
-    if (!this.#rows) this.#rows = this.#call(() => Array.from(this.#core.rows())) ?? [];
     return this.#rows;
   }
 
@@ -135,15 +135,21 @@ class LiveView {
           this.#list(output[1]);
           break;
         case 1:
-          this.#rows = undefined;
+          this.#rows = this.#call((core) => Array.from(core.rows())) ?? [];
           this.#settle(null);
           break;
-        case 2:
-          this.#rows = undefined;
+        case 2: {
+          // Replayed here rather than read back from the core: copying 1,000 references costs
+          // less than bringing 1,000 of them across the boundary (55 µs an event, bench/live.mjs).
+          const rows = (this.#rows = this.#rows.slice());
           for (let i = 1; i < output.length; i += 4) {
-            changes.push({ type: KINDS[output[i]], row: output[i + 1], oldIndex: output[i + 2], newIndex: output[i + 3] });
+            const change = { type: KINDS[output[i]], row: output[i + 1], oldIndex: output[i + 2], newIndex: output[i + 3] };
+            if (change.oldIndex >= 0) rows.splice(change.oldIndex, 1);
+            if (change.newIndex >= 0) rows.splice(change.newIndex, 0, change.row);
+            changes.push(change);
           }
           break;
+        }
         case 3:
           this.status = STATUSES[output[1]];
           break;
