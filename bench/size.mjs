@@ -29,12 +29,8 @@ async function minifiedBundle(options) {
   return result.outputFiles[0].contents;
 }
 
-/**
- * The modules the entry imports dynamically, which bundlers split off: the wasm in base64, only
- * if the .wasm fails to load (scripts/finish-package.mjs), and the live views' chunk, only on
- * the first live() (js/live.js).
- */
-const ON_DEMAND = ['./appwrite_realtime_wasm_bg.wasm.js', './live.js'];
+/** The module the entry imports dynamically, which bundlers split off: the live views' chunk, only on the first live() (js/live.js). */
+const ON_DEMAND = ['./live.js'];
 
 export async function measureSizes(root) {
   const oursParts = {
@@ -46,9 +42,9 @@ export async function measureSizes(root) {
   const [snippets] = await readdir(join(root, 'pkg/snippets'));
   const liveParts = {
     js: measureBytes(await minifiedBundle({
-      entryPoints: [join(root, 'pkg/snippets', snippets, 'js/live.js')], external: ['../../../live/live_bg.wasm.js'],
+      entryPoints: [join(root, 'pkg/snippets', snippets, 'js/live.js')],
     })),
-    wasm: measureBytes(await readFile(join(root, 'pkg/live/live_bg.wasm'))),
+    wasm: measureBytes(await readFile(join(root, 'pkg/appwrite_realtime_live_bg.wasm'))),
   };
   // stdin with resolveDir at the repository root, so `appwrite` resolves from its node_modules.
   const officialParts = {

@@ -207,6 +207,9 @@ const serverProcess = (command, args, env = {}) => async (row) => {
 // ---------------------------------------------------------------------------------------------
 // The rows.
 
+/** The README's line for esbuild and Rollup: the package's .wasm files beside the bundle. */
+const copyWasm = ['sh', ['-c', 'cp ../node_modules/appwrite-realtime-wasm/*.wasm dist/']];
+
 const rows = [
   {
     name: 'vite-build', dir: 'vite', clean: ['dist'], wasmAsset: true,
@@ -236,19 +239,23 @@ const rows = [
   },
   {
     name: 'parcel', dir: 'parcel', clean: ['dist'], wasmAsset: true,
-    steps: [[bin('parcel'), ['build', 'index.html', '--dist-dir', 'dist', '--cache-dir', join(out, 'parcel-cache'), '--no-autoinstall']]],
+    // No cache: a build runs only when the package or the app changed (the stamps above), and
+    // Parcel 2.16's cache kept a failed build's bundle graph for the next one.
+    steps: [[bin('parcel'), ['build', 'index.html', '--dist-dir', 'dist', '--no-cache', '--no-autoinstall']]],
     serve: statically('dist'), page: '/index.html',
     noWarning: /⚠|warn/i,
   },
   {
-    name: 'rollup', dir: 'rollup', clean: ['dist'],
-    steps: [[bin('rollup'), ['-c']]],
+    // One line: the .wasm files copied beside the bundle.
+    name: 'rollup', dir: 'rollup', clean: ['dist'], wasmAsset: true,
+    steps: [[bin('rollup'), ['-c']], copyWasm],
     serve: statically('.'), page: '/index.html',
     noWarning: /circular/i, warningsIn: 'stderr',
   },
   {
-    name: 'esbuild-esm', dir: 'esbuild',
-    steps: [[bin('esbuild'), ['main.js', '--bundle', '--format=esm', '--outfile=dist/esm.js']]],
+    // One line: the .wasm files copied beside the bundle.
+    name: 'esbuild-esm', dir: 'esbuild', wasmAsset: true,
+    steps: [[bin('esbuild'), ['esm.js', '--bundle', '--format=esm', '--outfile=dist/esm.js']], copyWasm],
     serve: statically('.'), page: '/esm.html',
     noWarning: /warning/i,
   },

@@ -1,8 +1,10 @@
 // The package's entries as users meet them: what each exports and declares, the Node entry that
 // compiles nothing on import, the slim entry's error before init(), and, in the browser, the
-// inline entry that fetches no .wasm, and the default entry when a server answers the .wasm URL
-// with a page or a 404 (Vite's dev server without optimizeDeps.exclude does): it falls back to
-// the embedded copy with a warning, or fails with a RealtimeError if that does not load either.
+// inline entry that fetches no .wasm, and the default and development entries when a server
+// answers the .wasm URL with a page or a 404 (esbuild's and Rollup's output without the copied
+// .wasm, Vite's dev server without optimizeDeps.exclude): the default entry fails with a
+// RealtimeError that says what to do; the development one falls back to the embedded copy with a
+// warning, or fails so if that does not load either.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -125,7 +127,11 @@ function subscribeWith(page, entry) {
   }, [entry, `${suite.emulator.url}/v1`]);
 }
 
-const ADVICE = [/optimizeDeps: \{ exclude: \['appwrite-realtime-wasm'\] \}/, /import 'appwrite-realtime-wasm\/inline'/];
+const ADVICE = [
+  /optimizeDeps: \{ exclude: \['appwrite-realtime-wasm'\] \}/,
+  /import 'appwrite-realtime-wasm\/inline'/,
+  /cp node_modules\/appwrite-realtime-wasm\/\*\.wasm/,
+];
 
 test('the inline entry subscribes with no .wasm request and no top-level await', async () => {
   const { page, requested } = await emulatorPage();
@@ -564,20 +570,30 @@ const HTML_PAGE = { status: 200, contentType: 'text/html', body: '<!doctype html
 const NOT_FOUND = { status: 404, contentType: 'text/plain', body: 'not found' };
 
 for (const [answer, wasm, cause] of [['an HTML page', HTML_PAGE, /magic/i], ['a 404', NOT_FOUND, /404/]]) {
-  test(`when the .wasm URL answers ${answer}, the default entry loads the embedded copy and says what to set`, async () => {
+  test(`when the .wasm URL answers ${answer}, the development entry loads the embedded copy and says what to set`, async () => {
     const { page, requested, warnings } = await emulatorPage({ wasm });
-    assert.deepEqual(await subscribeWith(page, '/pkg/index.js'), { status: 'connected' });
+    assert.deepEqual(await subscribeWith(page, '/pkg/index-dev.js'), { status: 'connected' });
     assert.equal(requested.wasm.length, 1);
     assert.equal(requested.embedded.length, 1);
     assert.equal(warnings.length, 1, warnings.join('\n'));
     for (const pattern of [cause, ...ADVICE]) assert.match(warnings[0], pattern);
     await page.close();
   });
+
+  test(`when the .wasm URL answers ${answer}, the default entry fails with what to do and fetches no embedded copy`, async () => {
+    const { page, requested } = await emulatorPage({ wasm });
+    const { error } = await subscribeWith(page, '/pkg/index.js');
+    assert.equal(error?.name, 'RealtimeError');
+    assert.equal(error.kind, 'environment');
+    for (const pattern of [cause, ...ADVICE]) assert.match(error.message, pattern);
+    assert.deepEqual(requested.embedded, []);
+    await page.close();
+  });
 }
 
 test('when neither the .wasm nor the embedded copy loads, subscribing fails with a RealtimeError that says what to set', async () => {
   const { page } = await emulatorPage({ wasm: HTML_PAGE, embedded: NOT_FOUND });
-  const { error } = await subscribeWith(page, '/pkg/index.js');
+  const { error } = await subscribeWith(page, '/pkg/index-dev.js');
   assert.equal(error?.name, 'RealtimeError');
   assert.equal(error.kind, 'environment');
   for (const pattern of [/magic/i, ...ADVICE]) assert.match(error.message, pattern);

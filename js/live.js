@@ -9,26 +9,39 @@
 //
 // Copied beside the wasm-bindgen snippets by scripts/build, so the package's root is three
 // directories up.
-import init, { initSync, LiveCore } from '../../../live/live.js';
-import { errorText, idText, texts } from './arguments.js';
-import { createRealtimeError, refuse, toJson } from './exports.js';
-import { parseExactly } from './frames.js';
+import init, { initSync, LiveCore } from '../../../appwrite_realtime_live.js';
+
+// What this chunk uses of the entry's modules, handed over by js/realtime.js rather than
+// imported: a bundler that splits code (esbuild --splitting) would otherwise move those modules
+// into a third chunk that the entry loads in series, one round trip before the first event.
+let createRealtimeError, errorText, idText, parseExactly, texts, toJson, wasmSources;
+const refuse = (message) => {
+  throw createRealtimeError(message, 0, 'invalid');
+};
 
 const STATUSES = ['loading', 'synced', 'catching-up'];
 const KINDS = ['added', 'modified', 'removed'];
 
 let loaded;
 
-/** The live module, loaded once: its .wasm beside it, or the copy embedded in JS where that does not load. */
+/**
+ * The live module, loaded once: its .wasm at the URL the entry gave, or the copy embedded in JS
+ * that the entry offers (js/loading.js): instead for the inline entry, where the .wasm does not
+ * load for the development one.
+ */
 function loadLive() {
-  loaded ??= init().catch(async (cause) => {
-    try {
-      const { wasmBytes } = await import('../../../live/live_bg.wasm.js');
-      return initSync({ module: wasmBytes() });
-    } catch {
-      loaded = undefined;
-      throw createRealtimeError(`The live view's wasm did not load (${errorText(cause)})`, 0, 'environment', cause);
-    }
+  const { liveUrl, live: embedded, only } = wasmSources();
+  const fromCopy = async () => initSync({ module: (await embedded()).wasmBytes() });
+  const fromUrl = () => (liveUrl ? init({ module_or_path: liveUrl }) : Promise.reject(new Error('no URL for it')));
+  loaded ??= (only ? fromCopy() : fromUrl().catch((cause) => {
+    if (!embedded) throw cause;
+    return fromCopy();
+  })).catch((cause) => {
+    loaded = undefined;
+    throw createRealtimeError(
+      `The live views' .wasm did not load (${errorText(cause)}). esbuild, Rollup: copy it beside the bundle (cp node_modules/appwrite-realtime-wasm/*.wasm <output folder>)`,
+      0, 'environment', cause,
+    );
   });
   return loaded;
 }
@@ -242,7 +255,8 @@ class LiveView {
  * `realtime.live(channel, queries, onChange)`: resolves with the view once its first result is
  * in, or rejects with a RealtimeError. `report` tells the connection's error listeners.
  */
-export async function openLive(realtime, client, channel, queries, onChange, report) {
+export async function openLive(shared, realtime, client, channel, queries, onChange, report) {
+  ({ createRealtimeError, errorText, idText, parseExactly, texts, toJson, wasmSources } = shared);
   if (typeof onChange !== 'function') refuse('live() needs an onChange function');
   const channelText = texts(channel, false);
   if (!channelText || channelText.length !== 1) refuse('live() takes one channel: a table\'s rows or a collection\'s documents');

@@ -41,3 +41,20 @@ export const wasmOnDemand = () => loader();
 
 /** The load in progress, if the wasm is still on its way; `undefined` once it can be used. */
 export const wasmLoading = () => loading;
+
+let sources = {};
+
+/**
+ * Where an entry finds the wasm modules it does not load itself, merged into what was set:
+ * `liveUrl`, the live views' .wasm (written in the entry, so that bundlers emit it with the
+ * entry's own: Parcel 2 cannot hash a lazily loaded chunk that references an asset); `main` and
+ * `live`, imports of the copies embedded in JS (modules with `wasmBytes()`) for where a .wasm does
+ * not load; `only`, to use those copies without trying the .wasm (the inline entry). Only the
+ * entries that import the copies make bundlers include them: the default entry offers none.
+ */
+export function setWasmSources(more) {
+  sources = { ...sources, ...more };
+}
+
+/** What setWasmSources() offered. */
+export const wasmSources = () => sources;

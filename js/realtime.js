@@ -14,13 +14,14 @@
 // directories up.
 import { RealtimeEngine, reinstantiate } from '../../../appwrite_realtime_wasm.js';
 import {
-  CALLBACK_REFUSED, clientConfig, described, errorText, realtimeOptions, subscriptionRefusal,
+  CALLBACK_REFUSED, clientConfig, described, errorText, idText, realtimeOptions, subscriptionRefusal, texts,
 } from './arguments.js';
 import { onTrap } from './boundary.js';
 import { discardEarly, openEarly, stopEarlyDeliveries } from './early.js';
-import { createRealtimeError, refuse } from './exports.js';
+import { createRealtimeError, refuse, toJson } from './exports.js';
+import { parseExactly } from './frames.js';
 import { addListener, connectionState, createHub, emit, logOf, record, statsOf } from './hub.js';
-import { wasmLoading } from './loading.js';
+import { wasmLoading, wasmSources } from './loading.js';
 import { closeSocket } from './sockets.js';
 
 /** A second trap this soon after the first stops the restarts: the bug would likely come back at once. */
@@ -323,8 +324,9 @@ export class Realtime {
    */
   live(channel, queries, onChange) {
     record(this.#hub, 'call', described('live', channel, queries));
+    const shared = { createRealtimeError, errorText, idText, parseExactly, texts, toJson, wasmSources };
     return import('./live.js').then(({ openLive }) =>
-      openLive(this, this.#client, channel, queries, onChange, (error) => this.#report(error)));
+      openLive(shared, this, this.#client, channel, queries, onChange, (error) => this.#report(error)));
   }
 
   /** The legacy `client.subscribe` (js/client.js): returns the function that unsubscribes. */

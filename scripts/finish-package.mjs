@@ -8,7 +8,7 @@
 //   generated module's internals (RealtimeEngine, SubscriptionHandle) stay hidden and no snippet
 //   imports a module that imports it back;
 // - the declarations compile without the DOM lib (a worker or a Node-only type check);
-// - the wasm as base64, for the inline entry and the default entry's fallback.
+// - the wasm as base64, for the inline entry and the development one's fallback.
 import { copyFileSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 
 const crate = 'appwrite_realtime_wasm';
@@ -97,7 +97,7 @@ export { RealtimeError, Query } from '${snippets}/exports.js';
 export { Client } from '${snippets}/client.js';
 export { Channel } from '${snippets}/channel.js';
 `;
-for (const entry of ['index.js', 'inline.js', 'slim.js']) {
+for (const entry of ['index.js', 'index-dev.js', 'inline.js', 'slim.js']) {
   const source = readFileSync(`js/package/${entry}`, 'utf8').replaceAll("'./snippets/js/", `'${snippets}/`);
   writeFileSync(`${out}/${entry}`, source + exportsBlock);
 }
@@ -140,6 +140,16 @@ declare global {
 `,
 );
 
+// The live views' glue gets its .wasm's URL from js/live.js, which has it from the entry
+// (js/loading.js): a default URL in the lazily loaded chunk would make Parcel 2 fail to build.
+const liveGluePath = `${out}/appwrite_realtime_live.js`;
+writeFileSync(liveGluePath, replaceExactly(
+  readFileSync(liveGluePath, 'utf8'),
+  "module_or_path = new URL('appwrite_realtime_live_bg.wasm', import.meta.url);",
+  "throw new Error('js/live.js passes the URL');",
+  1,
+));
+
 /** Writes `${path}.js`: the .wasm at `path` as base64, for where the .wasm itself does not load. */
 const embed = (path, purpose) => writeFileSync(
   `${path}.js`,
@@ -154,5 +164,5 @@ export function wasmBytes() {
 }
 `,
 );
-embed(`${out}/${crate}_bg.wasm`, "for the inline entry and for the default entry's fallback");
-embed(`${out}/live/live_bg.wasm`, "for js/live.js where the .wasm beside it does not load");
+embed(`${out}/${crate}_bg.wasm`, 'for the inline and development entries');
+embed(`${out}/appwrite_realtime_live_bg.wasm`, 'for the inline and development entries (js/loading.js)');

@@ -24,10 +24,13 @@ const manifest = {
     // Every entry re-exports the same generated module, so the classes are shared between them.
     // `.` fetches the .wasm on import in browsers and bundlers; under Node (server rendering,
     // server bundles, test runners) it is the inline entry, which compiles nothing on import.
-    '.': { types, node: './inline.js', default: './index.js' },
+    // `development` (Vite's dev server, webpack and Next.js in development): the same, with the
+    // embedded copies of the wasm for a dev server that does not serve the .wasm files.
+    '.': { types, node: './inline.js', development: './index-dev.js', default: './index.js' },
     './inline': { types, default: './inline.js' },
     './slim': { types, default: './slim.js' },
     [`./${crate}_bg.wasm`]: `./${crate}_bg.wasm`,
+    './appwrite_realtime_live_bg.wasm': './appwrite_realtime_live_bg.wasm',
     './package.json': './package.json',
   },
   // TypeScript's `node10` resolution reads no `exports`: the subpaths' declarations by name.
@@ -36,7 +39,7 @@ const manifest = {
   // The entries that load the wasm or set its loader, and the fetch the default entry starts
   // first; the inline snippets (nested under snippets/) are kept whole. The generated module and
   // the slim entry only declare.
-  sideEffects: ['./index.js', './fetch-wasm.js', './inline.js', './snippets/**'],
+  sideEffects: ['./index.js', './index-dev.js', './fetch-wasm.js', './inline.js', './snippets/**'],
   keywords: ['appwrite', 'realtime', 'websocket', 'wasm'],
 };
 writeFileSync(`${out}/package.json`, JSON.stringify(manifest, null, 2) + '\n');

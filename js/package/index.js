@@ -2,24 +2,29 @@
 // compiling the .wasm, without waiting for it (no top-level await, so it builds for any target):
 // `Channel`, `Query` and `Client` need no wasm, and `Realtime` waits for it (js/realtime.js),
 // opening its socket meanwhile.
+// It imports no copy of the wasm embedded in JS: bundlers follow every `import()`, and esbuild
+// without code splitting would put that copy (56 KB gzipped) in every app's bundle, ahead of the
+// first event. Under the `development` condition (Vite's dev server, which pre-bundles the JS
+// away from its .wasm) the package resolves to index-dev.js, which offers that copy.
 // `appwrite-realtime-wasm/slim` is the same API without this step, for manual `init()`;
 // `appwrite-realtime-wasm/inline` embeds the wasm, for tools that emit no asset for it.
 // scripts/build appends the package's exports and fills in the snippets' folder.
-import { wasmResponse } from './fetch-wasm.js';
+import { liveWasmUrl, wasmResponse } from './fetch-wasm.js';
 import init, { initSync } from './appwrite_realtime_wasm.js';
 import { RealtimeError } from './snippets/js/exports.js';
-import { setWasmLoading } from './snippets/js/loading.js';
+import { setWasmLoading, setWasmSources, wasmSources } from './snippets/js/loading.js';
 
 async function load() {
   try {
     return await init({ module_or_path: wasmResponse });
   } catch (cause) {
-    // A server that does not serve the .wasm answers with a 404 or an HTML page (Vite's dev
-    // server, which pre-bundles the JS away from it). The embedded copy, a chunk of its own that
-    // bundlers split off and only this fetches, still loads; the warning says how to avoid it.
-    const advice = `appwrite-realtime-wasm: the .wasm did not load (${cause}). Vite dev server: optimizeDeps: { exclude: ['appwrite-realtime-wasm'] }; Rollup, esbuild: import 'appwrite-realtime-wasm/inline'`;
+    // A server that does not serve the .wasm answers with a 404 or an HTML page: a bundler that
+    // emits no asset for `new URL(…, import.meta.url)` (esbuild, Rollup), or Vite's dev server.
+    const advice = `appwrite-realtime-wasm: the .wasm did not load (${cause}). esbuild, Rollup: cp node_modules/appwrite-realtime-wasm/*.wasm <output folder>, or import 'appwrite-realtime-wasm/inline'; Vite dev server: optimizeDeps: { exclude: ['appwrite-realtime-wasm'] }`;
+    const { main } = wasmSources();
+    if (!main) throw new RealtimeError(advice, 0, 'environment', cause);
     try {
-      const loaded = initSync({ module: (await import('./appwrite_realtime_wasm_bg.wasm.js')).wasmBytes() });
+      const loaded = initSync({ module: (await main()).wasmBytes() });
       console.warn(`${advice}. Using the copy embedded in the JS`);
       return loaded;
     } catch {
@@ -28,6 +33,7 @@ async function load() {
   }
 }
 
+setWasmSources({ liveUrl: liveWasmUrl });
 const loaded = load();
 setWasmLoading(loaded);
 

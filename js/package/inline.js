@@ -4,9 +4,11 @@
 // compiles the wasm synchronously, which every engine allows at this size.
 // scripts/build appends the package's exports and fills in the snippets' folder.
 import { initSync } from './appwrite_realtime_wasm.js';
-import { setWasmLoader } from './snippets/js/loading.js';
+import { setWasmLoader, setWasmSources } from './snippets/js/loading.js';
 import { wasmBytes } from './appwrite_realtime_wasm_bg.wasm.js';
 
 setWasmLoader(() => initSync({ module: wasmBytes() }));
+// The live views' wasm, embedded too: a chunk that bundlers which split load on the first live().
+setWasmSources({ live: () => import('./appwrite_realtime_live_bg.wasm.js'), only: true });
 
 export { default, initSync } from './appwrite_realtime_wasm.js';

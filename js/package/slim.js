@@ -2,7 +2,7 @@
 // `new Realtime()`; before that it throws a RealtimeError that says so.
 // scripts/build appends the package's exports and fills in the snippets' folder.
 import { RealtimeError } from './snippets/js/exports.js';
-import { setWasmLoader } from './snippets/js/loading.js';
+import { setWasmLoader, setWasmSources } from './snippets/js/loading.js';
 
 setWasmLoader(() => {
   throw new RealtimeError(
@@ -11,5 +11,7 @@ setWasmLoader(() => {
     'environment',
   );
 });
+
+setWasmSources({ liveUrl: new URL('./appwrite_realtime_live_bg.wasm', import.meta.url) });
 
 export { default, initSync } from './appwrite_realtime_wasm.js';

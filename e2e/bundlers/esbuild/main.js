@@ -1,20 +1,6 @@
-// The inline entry (the .wasm embedded), bundled by esbuild as ESM and as an ES2020 IIFE.
+// The inline entry (the .wasm embedded), bundled by esbuild as an ES2020 IIFE, which has no
+// import.meta.url to find a .wasm beside it.
 import { Client, Realtime, Channel } from 'appwrite-realtime-wasm/inline';
+import { run } from './app.js';
 
-const status = document.getElementById('status');
-const show = (state, text = state) => { status.dataset.state = state; status.textContent = text; };
-
-async function main() {
-  const endpoint = new URLSearchParams(location.search).get('endpoint');
-  const client = new Client().setEndpoint(endpoint).setProject('demo');
-  const realtime = new Realtime(client);
-  await realtime.subscribe(Channel.database('main').collection('posts').document(), (event) => {
-    const item = document.createElement('li');
-    item.dataset.documentId = event.payload.$id;
-    item.textContent = `${event.events[0]}: ${event.payload.title}`;
-    document.getElementById('events').prepend(item);
-  });
-  show('subscribed');
-}
-
-main().catch((error) => show('error', `error: ${error.message}`));
+run({ Client, Realtime, Channel });

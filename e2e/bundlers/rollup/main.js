@@ -1,5 +1,6 @@
-// The inline entry (the .wasm embedded), bundled by Rollup 4 with @rollup/plugin-node-resolve.
-import { Client, Realtime, Channel } from 'appwrite-realtime-wasm/inline';
+// The default entry, bundled by Rollup 4 with @rollup/plugin-node-resolve, plus the README's one
+// line: the .wasm files copied beside the bundle (Rollup emits no asset for new URL(…, import.meta.url)).
+import { Client, Realtime, Channel } from 'appwrite-realtime-wasm';
 
 const status = document.getElementById('status');
 const show = (state, text = state) => { status.dataset.state = state; status.textContent = text; };
