@@ -31,8 +31,8 @@ export const firstEventRuns = Number(process.env.FIRST_EVENT_RUNS ?? 11);
 /** Only the profiles named here, comma-separated (FIRST_EVENT_PROFILES), when set. */
 const profileFilter = process.env.FIRST_EVENT_PROFILES?.split(',').map((name) => name.trim());
 
-const CHANNEL = 'databases.bench.collections.items.documents';
-const publication = {
+export const CHANNEL = 'databases.bench.collections.items.documents';
+export const publication = {
   project: 'demo',
   events: [`${CHANNEL}.first.create`],
   channels: [CHANNEL],
@@ -40,7 +40,7 @@ const publication = {
   payload: { $id: 'first', title: 'hello' },
 };
 
-const slow4g = { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 };
+export const slow4g = { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 };
 
 /**
  * `frameDelay`: ms the relay holds each WebSocket frame, each way. `runsFactor`: unthrottled runs
@@ -69,7 +69,7 @@ export const variants = [
 ];
 
 /** The same app for both SDKs; `__bench` is set up by the inline script of the page. */
-const appSource = (from) => `import { Client, Realtime } from ${JSON.stringify(from)};
+export const appSource = (from) => `import { Client, Realtime } from ${JSON.stringify(from)};
 performance.mark('app');
 const client = new Client().setEndpoint(location.origin + '/v1').setProject('demo');
 const realtime = new Realtime(client);
@@ -82,7 +82,7 @@ realtime.subscribe(${JSON.stringify(CHANNEL)}, (event) => window.__bench.event(e
  * socket was created, opened, sent and received (before the SDK's own listeners run), and the
  * promise the driver awaits.
  */
-const instrumentSource = `(() => {
+export const instrumentSource = `(() => {
   const bench = window.__bench = { ws: [] };
   const Native = window.WebSocket;
   window.WebSocket = class WebSocket extends Native {
@@ -183,25 +183,93 @@ function collectInPage() {
   };
 }
 
-const round = (value) => (value === null || value === undefined || Number.isNaN(value) ? null : Math.round(value * 10) / 10);
+export const round = (value) => (value === null || value === undefined || Number.isNaN(value) ? null : Math.round(value * 10) / 10);
 
-/** One run in a fresh context: ms from navigation start to the event callback, and the details. */
-async function runOnce(browser, server, profile, variant) {
+/**
+ * Records, over CDP, the bytes each response brought and when (Network.dataReceived, body bytes
+ * as they came over the wire, gzip-encoded here) and the document's timing, to line CDP's clock up
+ * with the page's.
+ */
+function recordNetwork(cdp) {
+  const network = { requests: new Map(), chunks: [], document: null };
+  cdp.on('Network.requestWillBeSent', ({ requestId, request, type }) => {
+    network.requests.set(requestId, { url: request.url, type });
+  });
+  cdp.on('Network.responseReceived', ({ requestId, type, response }) => {
+    const entry = network.requests.get(requestId);
+    if (entry) entry.mimeType = response.mimeType;
+    if (type === 'Document' && !network.document) network.document = response.timing;
+  });
+  const received = new Map();
+  cdp.on('Network.dataReceived', ({ requestId, timestamp, encodedDataLength }) => {
+    network.chunks.push({ requestId, at: timestamp * 1000, bytes: encodedDataLength });
+    received.set(requestId, (received.get(requestId) ?? 0) + encodedDataLength);
+  });
+  // The document's body comes with no dataReceived: counted whole (headers too) when it finished.
+  cdp.on('Network.loadingFinished', ({ requestId, timestamp, encodedDataLength }) => {
+    if (!received.get(requestId)) network.chunks.push({ requestId, at: timestamp * 1000, bytes: encodedDataLength });
+  });
+  return network;
+}
+
+const kindOf = (url, mimeType = '') => {
+  const path = new URL(url).pathname;
+  if (path.endsWith('.wasm') || mimeType === 'application/wasm') return 'wasm';
+  if (/\.m?js$/.test(path) || /javascript/.test(mimeType)) return 'js';
+  if (mimeType === 'text/html' || path.endsWith('/') || path.endsWith('.html')) return 'html';
+  return 'other';
+};
+
+/**
+ * Body bytes received (encoded, as on the wire) before the event callback ran, per kind, and the
+ * same for the whole run. CDP's timestamps and the page's share Chromium's monotonic clock but not
+ * their origin: the document's request start, known to both, lines them up.
+ */
+function bytesBeforeEvent(network, page) {
+  const timing = network.document;
+  if (!timing || page.firstEvent === null) return null;
+  const offset = timing.requestTime * 1000 + timing.sendStart - page.html.requestStart;
+  const eventAt = page.firstEvent + offset;
+  const before = { html: 0, js: 0, wasm: 0, other: 0, total: 0 };
+  const all = { html: 0, js: 0, wasm: 0, other: 0, total: 0 };
+  for (const { requestId, at, bytes } of network.chunks) {
+    const request = network.requests.get(requestId);
+    if (!request) continue;
+    const kind = kindOf(request.url, request.mimeType);
+    all[kind] += bytes;
+    all.total += bytes;
+    if (at <= eventAt) {
+      before[kind] += bytes;
+      before.total += bytes;
+    }
+  }
+  return { before, all };
+}
+
+/**
+ * One run in a fresh context: ms from navigation start to the event callback, and the details.
+ * `variant.page`: the path to open (default `/<variant.name>.html`); `variant.bundle`: which
+ * resource is the app's bundle (a predicate on its path; default `/<variant.sdk>/app.js`).
+ * `countBytes`: also the bytes received before the event (bytesBeforeEvent).
+ */
+export async function runOnce(browser, server, profile, variant, { countBytes = false } = {}) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => { if (['error', 'warning'].includes(message.type())) errors.push(`${message.type()}: ${message.text()}`); });
-    if (profile.network || profile.cpuRate) {
+    let network = null;
+    if (profile.network || profile.cpuRate || countBytes) {
       const cdp = await page.context().newCDPSession(page);
+      if (countBytes) network = recordNetwork(cdp);
       await cdp.send('Network.enable');
       if (profile.network) await cdp.send('Network.emulateNetworkConditions', profile.network);
       if (profile.cpuRate) await cdp.send('Emulation.setCPUThrottlingRate', { rate: profile.cpuRate });
     }
     server.reset();
     server.setFrameDelay(profile.frameDelay ?? 0);
-    await page.goto(`${server.url}/${variant.name}.html`, { waitUntil: 'commit' });
+    await page.goto(`${server.url}${variant.page ?? `/${variant.name}.html`}`, { waitUntil: 'commit' });
     const page_ = await Promise.race([
       page.evaluate(async (collect) => {
         while (!window.__bench) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -214,7 +282,10 @@ async function runOnce(browser, server, profile, variant) {
     ]);
     if (page_.failed) throw new Error(`subscribe failed: ${page_.failed}`);
     if (page_.payloadId !== publication.payload.$id) throw new Error(`wrong payload: ${page_.payloadId}`);
-    return { ms: page_.firstEvent, detail: breakdown(page_, server, variant), errors, userAgent: page_.userAgent };
+    return {
+      ms: page_.firstEvent, detail: breakdown(page_, server, variant), errors, userAgent: page_.userAgent,
+      ...(network ? { bytes: bytesBeforeEvent(network, page_) } : {}),
+    };
   } finally {
     await context.close();
   }
@@ -224,13 +295,13 @@ async function runOnce(browser, server, profile, variant) {
 function breakdown(page, server, variant) {
   const serverTime = (at) => (at === undefined ? null : at - page.timeOrigin);
   const resource = (suffix) => page.resources.find((entry) => entry.path.endsWith(suffix));
-  const bundle = resource(`/${variant.sdk}/app.js`);
-  const wasm = resource(`/${wasmName}`);
+  const bundle = variant.bundle ? page.resources.find(({ path }) => variant.bundle(path)) : resource(`/${variant.sdk}/app.js`);
+  const wasm = resource('.wasm');
   const ws = page.ws[0];
   const connection = server.connections[0];
   const subscribeIndex = connection?.fromClient.findIndex(({ type }) => type === 'subscribe') ?? -1;
   const eventIndex = connection?.fromServer.findIndex(({ type }) => type === 'event') ?? -1;
-  const wasmRequests = server.requests.filter(({ path }) => path.endsWith(wasmName)).length;
+  const wasmRequests = server.requests.filter(({ path }) => path.endsWith('.wasm')).length;
   return {
     htmlResponseEnd: round(page.html.responseEnd),
     bundleRequestStart: round(bundle?.requestStart), bundleResponseEnd: round(bundle?.responseEnd),
@@ -266,7 +337,7 @@ export function median(values) {
 }
 
 /** The median of each breakdown field over runs. */
-function medianBreakdown(details) {
+export function medianBreakdown(details) {
   const keys = Object.keys(details[0] ?? {});
   return Object.fromEntries(keys.map((key) => [key, round(median(details.map((detail) => detail[key])))]));
 }
@@ -290,12 +361,9 @@ function webSocketTransit(details) {
  * Starts the emulator, the server and Chromium, runs every variant `runs` times per profile
  * (order rotating run by run) and returns the figures.
  */
-export async function measureFirstEvent(root = repoRoot, { runs = firstEventRuns, log = () => {} } = {}) {
-  const { files } = await buildApps(root);
-  const transfer = (path) => files.get(path)?.body.length;
-  const emulator = await startEmulator();
-  const server = await startFirstEventServer({ files, emulatorUrl: emulator.url, publication });
-  const browser = await chromium.launch({
+/** The headless Chromium every first-event run uses. */
+export function launchBrowser() {
+  return chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: [
@@ -303,6 +371,14 @@ export async function measureFirstEvent(root = repoRoot, { runs = firstEventRuns
       '--disable-component-update', '--disable-sync', '--no-first-run',
     ],
   });
+}
+
+export async function measureFirstEvent(root = repoRoot, { runs = firstEventRuns, log = () => {} } = {}) {
+  const { files } = await buildApps(root);
+  const transfer = (path) => files.get(path)?.body.length;
+  const emulator = await startEmulator();
+  const server = await startFirstEventServer({ files, emulatorUrl: emulator.url, publication });
+  const browser = await launchBrowser();
   const result = { runs, channel: CHANNEL, bundleBytes: { ours: transfer('/ours/app.js'), wasm: transfer(`/ours/${wasmName}`), official: transfer('/official/app.js') }, profiles: [] };
   try {
     for (const profile of profiles.filter(({ name }) => !profileFilter || profileFilter.includes(name))) {

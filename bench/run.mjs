@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureFirstEvent, printFirstEvent } from './first-event.mjs';
+import { firstEventToolFailures, measureFirstEventTools, printFirstEventTools } from './first-event-tools.mjs';
 import { measureSizes } from './size.mjs';
 import { analyse, summarise } from './wasm-contributors.mjs';
 import { measureSpeed, measuredFrames, repeats, warmupFrames } from './speed.mjs';
@@ -92,6 +93,7 @@ ensurePackageBuilt();
 const sizes = await measureSizes(root);
 const { userAgent, frames: speed, load } = await measureSpeed(root);
 const firstEvent = await measureFirstEvent(root);
+const firstEventTools = await measureFirstEventTools(root, { log: (line) => { if (line.startsWith('build')) console.log(line); } });
 const tabs = await measureTabs(root);
 const handovers = await measureHandovers();
 const live = await measureLive();
@@ -104,6 +106,7 @@ printContributors();
 printSpeed(speed, frameLabel);
 printLoad(load);
 printFirstEvent(firstEvent);
+printFirstEventTools(firstEventTools);
 printTabs(tabs);
 printHandovers(handovers);
 printLive(live);
@@ -125,6 +128,7 @@ const report = {
     timeToFirstAck: load,
   },
   timeToFirstEvent: firstEvent,
+  timeToFirstEventPerTool: firstEventTools,
   tabs,
   handovers,
   live,
@@ -135,7 +139,7 @@ console.log('\nwritten to target/bench.json');
 
 const failures = speed.flatMap(({ frame, floor, ours, official }) =>
   [['floor', floor], ['ours', ours], ['official', official]].filter(([, result]) => result?.error).map(([sdk, result]) => `${sdk}, ${frame}: ${result.error}`))
-  .concat(tabFailures(tabs), handoverFailures(handovers), liveFailures(live));
+  .concat(tabFailures(tabs), handoverFailures(handovers), liveFailures(live), firstEventToolFailures(firstEventTools));
 if (failures.length > 0) {
   console.error(`\ncorrectness checks failed:\n  ${failures.join('\n  ')}`);
   process.exitCode = 1;
