@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { useEmulatorAndBrowser, root, browserName, until } from './harness.mjs';
+import { useEmulatorAndBrowser, root, browserName, until, restCall, controlCall } from './harness.mjs';
 
 const suite = useEmulatorAndBrowser();
 
@@ -30,26 +30,10 @@ const card = (page, title) => page.locator('#posts .card', { hasText: title });
 const RECONNECT_STATES = ['reconnecting', 'connecting', 'connected', 'catching-up'];
 
 /** A REST call to the emulator as the demo project. */
-async function rest(method, path, body) {
-  const response = await fetch(`${suite.emulator.url}/v1${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' },
-    body: body && JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const rest = (method, path, body) => restCall(suite.emulator.url, method, path, body);
 
 /** A POST to the emulator's control surface. */
-async function control(action, body = {}) {
-  const response = await fetch(`${suite.emulator.url}/_emulator/${action}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-Emulator-Control': '1' },
-    body: JSON.stringify(body),
-  });
-  assert.equal(response.status, 200, `${action}: ${await response.text()}`);
-}
+const control = (action, body) => controlCall(suite.emulator.url, action, body);
 
 const posts = '/databases/main/collections/posts/documents';
 const createPost = (data) => rest('POST', posts, { documentId: 'unique()', data, permissions: ['read("any")'] });

@@ -161,3 +161,29 @@ export function generator(seed) {
   };
   return { next, pick, weighted };
 }
+
+/** A REST call to the emulator at `emulatorUrl` as the demo project: its JSON answer (or null), or an error with its text. */
+export async function restCall(emulatorUrl, method, path, body) {
+  const response = await fetch(`${emulatorUrl}/v1${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' },
+    body: body && JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** A POST to the control surface of the emulator at `emulatorUrl`: its answer (JSON when it is), or an error with its text. */
+export async function controlCall(emulatorUrl, action, body = {}) {
+  const response = await fetch(`${emulatorUrl}/_emulator/${action}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${action}: ${response.status} ${text}`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

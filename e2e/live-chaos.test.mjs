@@ -41,7 +41,7 @@
 // the view's rows, the REST list, what the replay gave and the page's console.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmulatorAndBrowser, browserName, generator, until } from './harness.mjs';
+import { useEmulatorAndBrowser, browserName, generator, until, restCall, controlCall } from './harness.mjs';
 
 const SEED = Number(process.env.LIVE_CHAOS_SEED ?? 32);
 const SECONDS = Number(process.env.LIVE_CHAOS_SECONDS ?? 60);
@@ -63,25 +63,10 @@ const suite = useEmulatorAndBrowser();
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A REST call to the emulator as the demo project. */
-async function rest(method, path, body) {
-  const response = await fetch(`${suite.emulator.url}/v1${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' },
-    body: body && JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const rest = (method, path, body) => restCall(suite.emulator.url, method, path, body);
 
-/** POSTs to the emulator's control surface. */
-async function control(path, body = {}) {
-  const response = await fetch(`${suite.emulator.url}/_emulator/${path}`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-  });
-  assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
-  return response.json();
-}
+/** A POST to the emulator's control surface. */
+const control = (action, body) => controlCall(suite.emulator.url, action, body);
 
 const documents = (id) => `/databases/main/collections/${id}/documents`;
 

@@ -3,21 +3,12 @@
 // the long sequences; this file checks each promise of the API once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmulatorAndBrowser, until } from './harness.mjs';
+import { useEmulatorAndBrowser, until, restCall, controlCall } from './harness.mjs';
 
 const suite = useEmulatorAndBrowser();
 
 /** A REST call to the emulator as the demo project. */
-async function rest(method, path, body) {
-  const response = await fetch(`${suite.emulator.url}/v1${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' },
-    body: body && JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const rest = (method, path, body) => restCall(suite.emulator.url, method, path, body);
 
 let tables = 0;
 /** A fresh collection `c<n>` in database `main`, readable and writable by anyone. */
@@ -134,7 +125,7 @@ test('after a dropped socket the view lists once and catches up with what it mis
   });
   // Writes the server cannot deliver while the socket is down.
   await page.route('**/v1/realtime**', (route) => route.abort());
-  await fetch(`${suite.emulator.url}/_emulator/drop`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+  await controlCall(suite.emulator.url, 'drop');
   await remove(id, 'gone');
   await create(id, { n: 0 }, 'new');
   await update(id, 'kept', { n: 9 });
