@@ -54,7 +54,7 @@
 // LIVE_WRITES, LIVE_WRITE_RATE, LIVE_FLIP override the defaults); bench/run.mjs calls `measureLive` and
 // `printLive`.
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, startEmulator, until } from '../e2e/harness.mjs';
+import { controlCall, generator, launchBrowser, restCall, startEmulator, until } from '../e2e/harness.mjs';
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
 export const liveSettings = {
@@ -83,37 +83,11 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-/** mulberry32, so the write streams are the same run after run. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function restClient(emulatorUrl) {
-  const rest = async (method, path, body) => {
-    const response = await fetch(`${emulatorUrl}/v1${path}`, {
-      method,
-      headers: { 'Content-Type': 'application/json', 'X-Appwrite-Project': 'demo' },
-      body: body && JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : null;
+  return {
+    rest: (method, path, body) => restCall(emulatorUrl, method, path, body),
+    control: (action, body) => controlCall(emulatorUrl, action, body),
   };
-  const control = async (path, body = {}) => {
-    const response = await fetch(`${emulatorUrl}/_emulator/${path}`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`/_emulator/${path}: ${response.status} ${await response.text()}`);
-    return response.json();
-  };
-  return { rest, control };
 }
 
 /** A collection of `rows` documents r0000…; returns its id. */
@@ -261,7 +235,7 @@ function openViews(page, channel, limits, readRows = false) {
 
 /** A writer PATCHing random rows at `rate`/s until stopped; counts its writes. */
 function startWriter({ rest }, collection, rows, rate, seed) {
-  const next = random(seed);
+  const { next } = generator(seed);
   const writer = { writes: 0, stopped: false, errors: [] };
   let counter = 0;
   writer.done = (async () => {
@@ -559,7 +533,7 @@ async function measureMessages(browser, emulatorUrl, api, collection) {
       });
       await live.realtime.subscribe(channel, () => { counts.filtered += 1; }, [live.Query.equal('status', ['published'])]);
     }, channel), 30_000, 'subscribing');
-    const next = random(32);
+    const { next } = generator(32);
     let k = 0;
     const write = async () => {
       while (k < liveSettings.writes) {
