@@ -413,7 +413,8 @@ class Group {
       case 'closed':
         for (const id of message.ids) {
           const socket = mine(id);
-          if (bound(socket)) socket.ended(message.code);
+          // Also one still waiting to join: the owner's socket failed before it was opened.
+          if (bound(socket) || (socket && !socket.owner)) socket.ended(message.code);
         }
         break;
       case 'status':
