@@ -465,3 +465,19 @@ fn an_old_event_that_arrives_after_the_list_which_dropped_its_row_does_not_bring
     world.deliver(1);
     assert_eq!(world.ids(), world.expected());
 }
+
+#[test]
+fn a_gap_lists_at_once_even_while_a_failed_list_waits_for_its_retry() {
+    let mut world = World::new(false, 10);
+    world.answer(Ok(()));
+    world.gap(0);
+    world.answer(Err(503));
+    assert!(world.view.poll_timeout().is_some(), "a retry is due later");
+    world.gap(0); // the connection is back: no reason to wait out the delay
+    assert_eq!(world.lists.len(), 1, "listed at once");
+    assert_eq!(world.view.poll_timeout(), None);
+    world.create("published", 1);
+    world.answer(Ok(()));
+    assert_eq!(world.view.status(), ViewStatus::Synced);
+    assert_eq!(world.ids(), world.expected());
+}

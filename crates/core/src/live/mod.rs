@@ -170,7 +170,8 @@ impl<P: Clone> LiveView<P> {
         self.list(now);
     }
 
-    /// Events may have been missed (a reconnect, a handover, a resumed page): list once more.
+    /// Events may have been missed (a reconnect, a handover, a resumed page): list once more,
+    /// at once even while a failed list waits out its delay, since the connection is back.
     pub fn gap(&mut self, now: Instant) {
         if self.ended {
             return;
@@ -178,6 +179,7 @@ impl<P: Clone> LiveView<P> {
         if self.loaded {
             self.set_status(ViewStatus::CatchingUp);
         }
+        self.retry_at = None;
         self.list(now);
     }
 
