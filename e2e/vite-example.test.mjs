@@ -47,7 +47,9 @@ test('the Vite build emits the .wasm as a hashed asset', { skip: noBrowser }, as
 
 test('the built page preloads the .wasm, and the package uses that download', async () => {
   const html = await readFile(join(example, 'dist/index.html'), 'utf8');
-  const [link] = html.match(/<link [^>]*rel="preload"[^>]*>/) ?? [];
+  const links = html.match(/<link [^>]*rel="preload"[^>]*>/g) ?? [];
+  assert.equal(links.length, 1, `one preload, not the live views' .wasm: ${links.join(', ')}`);
+  const [link] = links;
   assert.match(link ?? '', /href="\.\/assets\/appwrite_realtime_wasm_bg-[\w-]+\.wasm"/, html);
   assert.match(link, /as="fetch"/);
   assert.match(link, /crossorigin/);

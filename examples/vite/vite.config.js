@@ -4,7 +4,8 @@ const emulator = process.env.APPWRITE_EMULATOR_URL ?? 'http://127.0.0.1:8787';
 
 /**
  * A preload hint for the package's .wasm in the built page, so that it downloads beside the JS
- * instead of after it: the first event comes sooner on a slow link (`npm run bench`).
+ * instead of after it: the first event comes sooner on a slow link (`npm run bench`). Only the
+ * main one: the live views' .wasm is fetched on the first `live()`.
  */
 const preloadWasm = {
   name: 'preload-wasm',
@@ -12,7 +13,7 @@ const preloadWasm = {
   transformIndexHtml: {
     order: 'post',
     handler: (html, { bundle = {} }) => Object.keys(bundle)
-      .filter((name) => name.endsWith('.wasm'))
+      .filter((name) => /appwrite_realtime_wasm_bg[^/]*\.wasm$/.test(name))
       .map((name) => ({
         tag: 'link', injectTo: 'head',
         attrs: { rel: 'preload', href: `./${name}`, as: 'fetch', type: 'application/wasm', crossorigin: true },
