@@ -18,8 +18,6 @@
 // Used by js/sockets.js (openSocket) and js/early.js (openEarly) for every connection that
 // shares, the default.
 
-import { dropAhead, noteOwner, openAhead, takeAhead } from './ahead.js';
-
 /** Bumped when the messages between tabs change: tabs of different versions never share. */
 const PROTOCOL = 2;
 
@@ -110,7 +108,6 @@ globalThis.document?.addEventListener('freeze', stepDownEverywhere);
  * and `session` in this tab; the session stays here: only a digest names the group.
  */
 export async function join(port, url, session, hub) {
-  if (!groups.size) openAhead(url); // before the lock round trips: taken if this tab owns the group
   const socket = new SharedSocket(port, session, hub);
   try {
     // Both at once: on a slow phone each hop is some 20 ms before the socket can open.
@@ -171,7 +168,6 @@ class SharedSocket {
   // From the group:
   // Events shaped as a WebSocket's, for the early socket queues them by type (js/early.js).
   opened(owner, frame) {
-    if (owner !== tabId) dropAhead();
     this.owner = owner;
     this.port.readyState = 1;
     this.port.onopen?.({ type: 'open' });
@@ -550,10 +546,9 @@ class Relay {
   }
 
   connect() {
-    const taken = takeAhead(this.group.url);
     let ws;
     try {
-      ws = this.ws = taken?.ws ?? new WebSocket(this.group.url);
+      ws = this.ws = new WebSocket(this.group.url);
     } catch {
       queueMicrotask(() => this.lost(1006)); // js/sockets.js refused such a URL already
       return;
@@ -561,8 +556,6 @@ class Relay {
     this.counts.connects += 1;
     ws.onmessage = ({ data }) => this.fromServer(data);
     ws.onclose = ({ code }) => this.lost(code);
-    noteOwner(tabId, () => [...groups.values()].some((group) => group.relay?.ws));
-    for (const text of taken?.frames ?? []) this.fromServer(text);
   }
 
   send(id, text) {

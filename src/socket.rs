@@ -32,14 +32,6 @@ extern "C" {
     fn join();
 }
 
-// Never called, likewise: js/tabs.js imports js/ahead.js.
-#[wasm_bindgen(module = "/js/ahead.js")]
-extern "C" {
-    #[allow(dead_code)]
-    #[wasm_bindgen(js_name = openAhead)]
-    fn open_ahead();
-}
-
 /// What the socket reports to its owner. Held weakly: a socket never keeps its driver alive.
 pub(crate) trait SocketListener {
     fn socket_opened(&self);
